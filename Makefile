@@ -1,0 +1,40 @@
+# hoglab: the one entry point. Each part builds in its own folder (see README.md);
+# binaries land in build/bin (build/asan/bin with ASAN=1), the rootfs in rootfs/.
+.DELETE_ON_ERROR:
+.PHONY: all deps rootfs test test-unit test-integration vm-test kmod clean \
+        workloads runtime experiments
+
+PARTS := workloads runtime experiments
+BUILD_DIR := $(if $(filter 1,$(ASAN)),build/asan,build)
+
+all: $(PARTS)
+
+$(PARTS):
+	@if [ -f $@/Makefile ]; then $(MAKE) -C $@; fi
+
+# Everything on a fresh machine: install what is missing (only when missing).
+deps:
+	@ci/deps.sh
+
+rootfs: workloads
+	@ci/mkrootfs.sh
+
+kmod:
+	$(MAKE) -C kmod $(if $(KDIR),KDIR=$(KDIR))
+
+vm-test: deps workloads
+	@tests/vm/run-vm-tests.sh
+
+test: deps all rootfs
+	@BIN=$(CURDIR)/$(BUILD_DIR)/bin tests/run.sh unit integration vm
+
+test-unit: all
+	@BIN=$(CURDIR)/$(BUILD_DIR)/bin tests/run.sh unit
+
+test-integration: all rootfs
+	@BIN=$(CURDIR)/$(BUILD_DIR)/bin tests/run.sh integration
+
+clean:
+	rm -rf build rootfs engine
+	@if [ -f kmod/Makefile ]; then $(MAKE) -C kmod clean; fi
+	find results -mindepth 1 -maxdepth 1 ! -name baseline -exec rm -rf {} +
