@@ -1,6 +1,8 @@
 # Build settings shared by every part's Makefile: flags, output folders, the ASAN=1 variant.
 # A part includes this file, then writes its rules against $(OUT) (binaries) and $(OBJ) (objects).
 .DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+.SECONDARY:
 
 TOP    := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 CC     ?= cc
