@@ -1,0 +1,214 @@
+/* The registry: validates, adds, removes and reports entries. Entries are found by the pid
+ * number they have in the caller's PID namespace; numbers are unique on the list because a stale
+ * entry (process gone, number reused) is retired when the new process registers.
+ * monitor_lock (monitor.h) protects the list, monitor_entry_nr and the entries' "lock" fields. */
+#include "monitor.h"
+
+#include <linux/ctype.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+DEFINE_MUTEX(monitor_lock);
+LIST_HEAD(monitor_entries);
+static u32 monitor_entry_nr; /* lock; entries on monitor_entries */
+
+/* The resident set of task's memory; false when it has none (kernel thread, exited task). */
+bool monitor_task_rss(struct task_struct *task, u64 *rss_bytes)
+{
+	struct mm_struct *mm = get_task_mm(task);
+
+	if (!mm)
+		return false;
+	*rss_bytes = (u64)get_mm_rss(mm) << PAGE_SHIFT;
+	mmput(mm);
+	return true;
+}
+
+/* 1..MONITOR_ID_LEN-1 printable non-space characters, so that log lines cannot be forged. */
+static bool monitor_id_valid(const char *id)
+{
+	size_t len = strnlen(id, MONITOR_ID_LEN);
+	size_t i;
+
+	if (len == 0 || len == MONITOR_ID_LEN)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isgraph(id[i]))
+			return false;
+	return true;
+}
+
+static int monitor_register_validate(const struct monitor_register *req)
+{
+	if (req->pid <= 0 || req->reserved)
+		return -EINVAL;
+	if (req->soft_bytes && req->hard_bytes && req->soft_bytes > req->hard_bytes)
+		return -EINVAL;
+	if (!monitor_id_valid(req->container_id))
+		return -EINVAL;
+	return 0;
+}
+
+static struct monitor_entry *monitor_entry_find(pid_t nr)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct monitor_entry *e;
+
+	lockdep_assert_held(&monitor_lock);
+	list_for_each_entry(e, &monitor_entries, node)
+		if (pid_nr_ns(e->pid, ns) == nr)
+			return e;
+	return NULL;
+}
+
+/* Frees an entry whose process is gone, leaving an EXIT event. */
+void monitor_entry_retire(struct monitor_entry *e)
+{
+	lockdep_assert_held(&monitor_lock);
+	monitor_event_push(e, MONITOR_EVENT_EXIT, e->peak_rss_bytes, 0);
+	list_del(&e->node);
+	WARN_ON_ONCE(monitor_entry_nr == 0);
+	monitor_entry_nr--;
+	put_pid(e->pid);
+	kfree(e);
+}
+
+int monitor_entry_register(const struct monitor_register *req)
+{
+	struct task_struct *task;
+	struct monitor_entry *e, *old;
+	bool has_mm;
+	int ret;
+
+	ret = monitor_register_validate(req);
+	if (ret)
+		return ret;
+	e = kzalloc(sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	e->pid = find_get_pid(req->pid);
+	if (!e->pid) {
+		ret = -ESRCH;
+		goto free_entry;
+	}
+	task = get_pid_task(e->pid, PIDTYPE_TGID);
+	if (!task) {
+		ret = -ESRCH;
+		goto put_pid;
+	}
+	has_mm = monitor_task_rss(task, &e->rss_bytes);
+	put_task_struct(task);
+	if (!has_mm) {
+		ret = -ESRCH;
+		goto put_pid;
+	}
+	e->nr = req->pid;
+	e->soft_bytes = req->soft_bytes;
+	e->hard_bytes = req->hard_bytes;
+	e->peak_rss_bytes = e->rss_bytes;
+	strscpy(e->id, req->container_id, sizeof(e->id));
+
+	mutex_lock(&monitor_lock);
+	old = monitor_entry_find(req->pid);
+	if (old && old->pid == e->pid) {
+		ret = -EEXIST;
+		goto unlock;
+	}
+	if (old)
+		monitor_entry_retire(old);
+	list_add_tail(&e->node, &monitor_entries);
+	monitor_entry_nr++;
+	mutex_unlock(&monitor_lock);
+	return 0;
+
+unlock:
+	mutex_unlock(&monitor_lock);
+put_pid:
+	put_pid(e->pid);
+free_entry:
+	kfree(e);
+	return ret;
+}
+
+int monitor_entry_unregister(const struct monitor_unregister *req)
+{
+	struct monitor_entry *e;
+
+	if (req->pid <= 0 || req->reserved)
+		return -EINVAL;
+	mutex_lock(&monitor_lock);
+	e = monitor_entry_find(req->pid);
+	if (e) {
+		list_del(&e->node);
+		monitor_entry_nr--;
+	}
+	mutex_unlock(&monitor_lock);
+	if (!e)
+		return -ENOENT;
+	put_pid(e->pid);
+	kfree(e);
+	return 0;
+}
+
+int monitor_entry_query(struct monitor_query *q)
+{
+	struct monitor_entry *e;
+	int ret = 0;
+
+	if (q->pid <= 0)
+		return -EINVAL;
+	mutex_lock(&monitor_lock);
+	e = monitor_entry_find(q->pid);
+	if (e) {
+		q->flags = e->flags;
+		q->rss_bytes = e->rss_bytes;
+		q->peak_rss_bytes = e->peak_rss_bytes;
+		q->soft_bytes = e->soft_bytes;
+		q->hard_bytes = e->hard_bytes;
+	} else {
+		ret = -ENOENT;
+	}
+	mutex_unlock(&monitor_lock);
+	return ret;
+}
+
+void monitor_entry_info(struct monitor_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->abi_version = MONITOR_ABI_VERSION;
+	info->period_ms = monitor_scan_period_ms();
+	mutex_lock(&monitor_lock);
+	info->entries = monitor_entry_nr;
+	info->events_queued = monitor_event_queued();
+	info->events_dropped = monitor_event_dropped();
+	mutex_unlock(&monitor_lock);
+}
+
+u32 monitor_entry_count(void)
+{
+	u32 nr;
+
+	mutex_lock(&monitor_lock);
+	nr = monitor_entry_nr;
+	mutex_unlock(&monitor_lock);
+	return nr;
+}
+
+/* Module exit: the device is gone and the scan stopped, so nobody else can reach the list. */
+void monitor_entry_free_all(void)
+{
+	struct monitor_entry *e, *tmp;
+
+	mutex_lock(&monitor_lock);
+	list_for_each_entry_safe(e, tmp, &monitor_entries, node) {
+		list_del(&e->node);
+		monitor_entry_nr--;
+		put_pid(e->pid);
+		kfree(e);
+	}
+	WARN_ON_ONCE(monitor_entry_nr != 0);
+	mutex_unlock(&monitor_lock);
+}

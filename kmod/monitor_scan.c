@@ -1,0 +1,105 @@
+/* The periodic scan: a delayed_work (process context, may sleep) that every period_ms reads each
+ * entry's RSS, warns on a soft-limit crossing, kills on the hard limit and retires entries whose
+ * process is gone. It holds monitor_lock (monitor.h) for the whole pass over the list. */
+#include "monitor.h"
+
+#include <linux/jiffies.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/workqueue.h>
+
+#define MONITOR_PERIOD_MIN_MS 10
+#define MONITOR_PERIOD_MAX_MS 10000
+
+static unsigned int monitor_period_ms = 100; /* written by the parameter setter, read by the scan */
+
+static int monitor_period_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int ret = kstrtouint(val, 0, &ms);
+
+	if (ret)
+		return ret;
+	if (ms < MONITOR_PERIOD_MIN_MS || ms > MONITOR_PERIOD_MAX_MS)
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned int *)kp->arg, ms);
+	return 0;
+}
+
+static const struct kernel_param_ops monitor_period_ops = {
+	.set = monitor_period_set,
+	.get = param_get_uint,
+};
+module_param_cb(period_ms, &monitor_period_ops, &monitor_period_ms, 0644);
+MODULE_PARM_DESC(period_ms, "scan period in milliseconds, 10..10000 (default 100); a change applies from the next scan");
+
+unsigned int monitor_scan_period_ms(void)
+{
+	return READ_ONCE(monitor_period_ms);
+}
+
+static void monitor_scan_entry(struct monitor_entry *e, struct task_struct *task, u64 rss)
+{
+	e->rss_bytes = rss;
+	if (rss > e->peak_rss_bytes)
+		e->peak_rss_bytes = rss;
+	if (e->flags & MONITOR_FLAG_KILLED)
+		return;
+	if (e->soft_bytes && rss <= e->soft_bytes) {
+		e->flags &= ~MONITOR_FLAG_SOFT_WARNED;
+	} else if (e->soft_bytes && !(e->flags & MONITOR_FLAG_SOFT_WARNED)) {
+		e->flags |= MONITOR_FLAG_SOFT_WARNED;
+		pr_warn("SOFT LIMIT container=%s pid=%d rss=%llu limit=%llu\n",
+			e->id, e->nr, rss, e->soft_bytes);
+		monitor_event_push(e, MONITOR_EVENT_SOFT, rss, e->soft_bytes);
+	}
+	if (e->hard_bytes && rss > e->hard_bytes) {
+		send_sig(SIGKILL, task, 1);
+		e->flags |= MONITOR_FLAG_KILLED;
+		pr_warn("HARD LIMIT container=%s pid=%d rss=%llu limit=%llu\n",
+			e->id, e->nr, rss, e->hard_bytes);
+		monitor_event_push(e, MONITOR_EVENT_HARD, rss, e->hard_bytes);
+	}
+}
+
+/* The task is looked up through the entry's struct pid at every pass: a process that has been
+ * reaped no longer resolves, so a later process given the same number is never touched. */
+static void monitor_scan_all(void)
+{
+	struct monitor_entry *e, *tmp;
+	struct task_struct *task;
+	u64 rss;
+
+	mutex_lock(&monitor_lock);
+	list_for_each_entry_safe(e, tmp, &monitor_entries, node) {
+		task = get_pid_task(e->pid, PIDTYPE_TGID);
+		if (task && monitor_task_rss(task, &rss))
+			monitor_scan_entry(e, task, rss);
+		else
+			monitor_entry_retire(e);
+		if (task)
+			put_task_struct(task);
+	}
+	mutex_unlock(&monitor_lock);
+}
+
+static void monitor_scan_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(monitor_scan_work, monitor_scan_fn);
+
+static void monitor_scan_fn(struct work_struct *work)
+{
+	monitor_scan_all();
+	schedule_delayed_work(&monitor_scan_work, msecs_to_jiffies(monitor_scan_period_ms()));
+}
+
+void monitor_scan_start(void)
+{
+	schedule_delayed_work(&monitor_scan_work, msecs_to_jiffies(monitor_scan_period_ms()));
+}
+
+/* Waits for a running pass and defeats its re-arming. */
+void monitor_scan_stop(void)
+{
+	cancel_delayed_work_sync(&monitor_scan_work);
+}
