@@ -39,6 +39,16 @@ start=$(date +%s%N)
 took=$(( ($(date +%s%N) - start) / 1000000 ))
 check "memory_hog --rate 100 --max 40 paces itself (>= 380 ms, took $took ms)" test "$took" -ge 380
 
+# log_hog: exactly N bytes of numbered lines, the same bytes every time.
+"$W/log_hog" --bytes 1M >"$tmp/a"
+"$W/log_hog" --bytes 1M >"$tmp/b"
+check "log_hog --bytes 1M writes exactly 1048576 bytes" test "$(stat -c %s "$tmp/a")" -eq 1048576
+check "log_hog gives the same bytes for the same arguments" cmp -s "$tmp/a" "$tmp/b"
+check "log_hog numbers its lines from 0 (line 16383 of 64 bytes)" \
+	test "$(sed -n 16384p "$tmp/a" | cut -c1-15)" = 000000000016383
+check "log_hog --line-len 100: every whole line is 100 bytes" \
+	bash -c "'$W/log_hog' --bytes 100000 --line-len 100 | awk 'length(\$0) != 99 { bad++ } END { exit bad > 0 || NR != 1000 }'"
+
 # Bad arguments: exit 2 with one line; --help exits 0.
 bad() {
 	local prog=$1 err rc
@@ -62,7 +72,11 @@ bad memory_hog --max abc
 bad memory_hog --step 0
 bad memory_hog --hold-s 5
 bad memory_hog --max
-for p in cpu_hog memory_hog; do
+bad log_hog
+bad log_hog --bytes 0
+bad log_hog --bytes 1X
+bad log_hog --bytes 1M --line-len 5
+for p in cpu_hog memory_hog log_hog; do
 	check "$p --help exits 0 and shows usage" bash -c "'$W/$p' --help | grep -q '^usage: $p'"
 done
 finish
