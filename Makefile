@@ -1,7 +1,7 @@
 # hoglab: the one entry point. Each part builds in its own folder (see README.md);
 # binaries land in build/bin (build/asan/bin with ASAN=1), the rootfs in rootfs/.
 .DELETE_ON_ERROR:
-.PHONY: all deps rootfs test test-unit test-integration vm-test kmod clean \
+.PHONY: all deps rootfs test test-unit test-integration vm-test kmod bench clean \
         workloads runtime experiments
 
 PARTS := workloads runtime experiments
@@ -24,6 +24,9 @@ kmod:
 
 vm-test: deps workloads
 	@tests/vm/run-vm-tests.sh
+
+bench: deps all rootfs
+	@ci/bench.sh
 
 test: deps all rootfs
 	@BIN=$(CURDIR)/$(BUILD_DIR)/bin tests/run.sh unit integration vm
