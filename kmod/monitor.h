@@ -48,6 +48,7 @@ void monitor_entry_retire(struct monitor_entry *e); /* caller holds monitor_lock
 void monitor_entry_free_all(void);
 
 /* monitor_event.c: the bounded event queue and the wait queue read() and poll() sleep on. */
+#define MONITOR_EVENT_QUEUE_LEN 256
 extern wait_queue_head_t monitor_event_wq;
 void monitor_event_push(const struct monitor_entry *e, u32 type, u64 rss_bytes,
 			u64 limit_bytes); /* caller holds monitor_lock */

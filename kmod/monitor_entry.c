@@ -180,6 +180,7 @@ void monitor_entry_info(struct monitor_info *info)
 	memset(info, 0, sizeof(*info));
 	info->abi_version = MONITOR_ABI_VERSION;
 	info->period_ms = monitor_scan_period_ms();
+	info->events_capacity = MONITOR_EVENT_QUEUE_LEN;
 	mutex_lock(&monitor_lock);
 	info->entries = monitor_entry_nr;
 	info->events_queued = monitor_event_queued();

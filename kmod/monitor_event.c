@@ -6,8 +6,6 @@
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 
-#define MONITOR_EVENT_QUEUE_LEN 256
-
 DECLARE_WAIT_QUEUE_HEAD(monitor_event_wq);
 
 static struct monitor_event monitor_event_ring[MONITOR_EVENT_QUEUE_LEN]; /* lock */

@@ -1,6 +1,8 @@
 /* The periodic scan: a delayed_work (process context, may sleep) that every period_ms reads each
  * entry's RSS, warns on a soft-limit crossing, kills on the hard limit and retires entries whose
- * process is gone. It holds monitor_lock (monitor.h) for the whole pass over the list. */
+ * process is gone. It holds monitor_lock (monitor.h) for the whole pass over the list;
+ * monitor_scan_running is also under monitor_lock, so a period_ms write never re-arms the work
+ * before module init has started it or after module exit has stopped it. */
 #include "monitor.h"
 
 #include <linux/jiffies.h>
@@ -13,6 +15,10 @@
 #define MONITOR_PERIOD_MAX_MS 10000
 
 static unsigned int monitor_period_ms = 100; /* written by the parameter setter, read by the scan */
+static bool monitor_scan_running;            /* lock */
+
+static void monitor_scan_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(monitor_scan_work, monitor_scan_fn);
 
 static int monitor_period_set(const char *val, const struct kernel_param *kp)
 {
@@ -24,6 +30,10 @@ static int monitor_period_set(const char *val, const struct kernel_param *kp)
 	if (ms < MONITOR_PERIOD_MIN_MS || ms > MONITOR_PERIOD_MAX_MS)
 		return -EINVAL;
 	WRITE_ONCE(*(unsigned int *)kp->arg, ms);
+	mutex_lock(&monitor_lock);
+	if (monitor_scan_running)
+		mod_delayed_work(system_wq, &monitor_scan_work, 0);
+	mutex_unlock(&monitor_lock);
 	return 0;
 }
 
@@ -32,7 +42,7 @@ static const struct kernel_param_ops monitor_period_ops = {
 	.get = param_get_uint,
 };
 module_param_cb(period_ms, &monitor_period_ops, &monitor_period_ms, 0644);
-MODULE_PARM_DESC(period_ms, "scan period in milliseconds, 10..10000 (default 100); a change applies from the next scan");
+MODULE_PARM_DESC(period_ms, "scan period in milliseconds, 10..10000 (default 100); a write scans at once and sets the next period");
 
 unsigned int monitor_scan_period_ms(void)
 {
@@ -84,9 +94,6 @@ static void monitor_scan_all(void)
 	mutex_unlock(&monitor_lock);
 }
 
-static void monitor_scan_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(monitor_scan_work, monitor_scan_fn);
-
 static void monitor_scan_fn(struct work_struct *work)
 {
 	monitor_scan_all();
@@ -95,11 +102,17 @@ static void monitor_scan_fn(struct work_struct *work)
 
 void monitor_scan_start(void)
 {
+	mutex_lock(&monitor_lock);
+	monitor_scan_running = true;
+	mutex_unlock(&monitor_lock);
 	schedule_delayed_work(&monitor_scan_work, msecs_to_jiffies(monitor_scan_period_ms()));
 }
 
 /* Waits for a running pass and defeats its re-arming. */
 void monitor_scan_stop(void)
 {
+	mutex_lock(&monitor_lock);
+	monitor_scan_running = false;
+	mutex_unlock(&monitor_lock);
 	cancel_delayed_work_sync(&monitor_scan_work);
 }

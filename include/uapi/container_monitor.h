@@ -54,6 +54,8 @@ struct monitor_info {
 	__u32 entries;         /* live entries */
 	__u32 events_queued;   /* records waiting for read() */
 	__u32 period_ms;       /* scan period (module parameter period_ms) */
+	__u32 events_capacity; /* records the queue holds before it drops */
+	__u32 reserved;
 	__u64 events_dropped;  /* records lost because the queue was full, since load */
 };
 
@@ -84,7 +86,7 @@ struct monitor_event {
 _Static_assert(sizeof(struct monitor_register) == 56, "monitor_register layout");
 _Static_assert(sizeof(struct monitor_unregister) == 8, "monitor_unregister layout");
 _Static_assert(sizeof(struct monitor_query) == 40, "monitor_query layout");
-_Static_assert(sizeof(struct monitor_info) == 24, "monitor_info layout");
+_Static_assert(sizeof(struct monitor_info) == 32, "monitor_info layout");
 _Static_assert(sizeof(struct monitor_event) == 64, "monitor_event layout");
 #endif
 

@@ -1,0 +1,186 @@
+/* Helpers shared by the in-guest tests (see vmtest.h); no output, errors as -errno. */
+#include "vmtest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/klog.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SYSLOG_ACTION_READ_ALL 3
+#define SYSLOG_ACTION_SIZE_BUFFER 10
+
+int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int mon_open(void)
+{
+	int fd = open(MONITOR_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int mon_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+int mon_register(int fd, pid_t pid, uint64_t soft, uint64_t hard, const char *id)
+{
+	struct monitor_register req = { .pid = pid, .soft_bytes = soft, .hard_bytes = hard };
+
+	snprintf(req.container_id, sizeof(req.container_id), "%s", id);
+	return mon_ioctl(fd, MONITOR_IOC_REGISTER, &req);
+}
+
+int mon_unregister(int fd, pid_t pid)
+{
+	struct monitor_unregister req = { .pid = pid };
+
+	return mon_ioctl(fd, MONITOR_IOC_UNREGISTER, &req);
+}
+
+int mon_query(int fd, pid_t pid, struct monitor_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->pid = pid;
+	return mon_ioctl(fd, MONITOR_IOC_QUERY, q);
+}
+
+int mon_info(int fd, struct monitor_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	return mon_ioctl(fd, MONITOR_IOC_INFO, info);
+}
+
+int mon_event_wait(int fd, struct monitor_event *ev, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int n = poll(&p, 1, timeout_ms);
+	ssize_t got;
+
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return 0;
+	got = read(fd, ev, sizeof(*ev));
+	if (got < 0)
+		return -errno;
+	return got == sizeof(*ev) ? 1 : -EIO;
+}
+
+int mon_events_drain(int fd)
+{
+	struct monitor_event ev;
+	int n = 0;
+
+	while (mon_event_wait(fd, &ev, 0) == 1)
+		n++;
+	return n;
+}
+
+int mon_entries_wait(int fd, uint32_t want, int timeout_ms)
+{
+	struct monitor_info info;
+	int64_t deadline = mono_ms() + timeout_ms;
+	int ret;
+
+	for (;;) {
+		ret = mon_info(fd, &info);
+		if (ret)
+			return ret;
+		if (info.entries == want)
+			return 0;
+		if (mono_ms() > deadline)
+			return -ETIMEDOUT;
+		usleep(20000);
+	}
+}
+
+int mon_period_set(unsigned int ms)
+{
+	FILE *f = fopen("/sys/module/monitor/parameters/period_ms", "w");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%u\n", ms) < 0)
+		ret = -errno;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+pid_t child_waiter_spawn(int *release_fd)
+{
+	static int read_end = -1;
+	char c;
+	pid_t pid;
+
+	if (*release_fd < 0) {
+		int p[2];
+
+		if (pipe2(p, O_CLOEXEC))
+			return -errno;
+		if (read_end >= 0)
+			close(read_end);
+		read_end = p[0];
+		*release_fd = p[1];
+	}
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		close(*release_fd);
+		while (read(read_end, &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	return pid;
+}
+
+int children_reap(const pid_t *pids, int n)
+{
+	int ok = 0, st;
+
+	for (int i = 0; i < n; i++)
+		if (pids[i] > 0 && waitpid(pids[i], &st, 0) == pids[i] && WIFEXITED(st) &&
+		    WEXITSTATUS(st) == 0)
+			ok++;
+	return ok;
+}
+
+int klog_count(const char *needle)
+{
+	int size = klogctl(SYSLOG_ACTION_SIZE_BUFFER, NULL, 0);
+	char *buf, *line, *save;
+	int n, count = 0;
+
+	if (size <= 0)
+		return -EIO;
+	buf = malloc((size_t)size + 1);
+	if (!buf)
+		return -ENOMEM;
+	n = klogctl(SYSLOG_ACTION_READ_ALL, buf, size);
+	if (n < 0) {
+		free(buf);
+		return -errno;
+	}
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, needle))
+			count++;
+	free(buf);
+	return count;
+}
