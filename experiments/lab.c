@@ -1,0 +1,579 @@
+/* lab: the scheduler lab's runner. Reads a definition, expands it into cases, runs their
+ * repetitions in a shuffled order through the engine (a private supervisor unless --socket),
+ * and leaves samples.csv, runs.csv, wakeup.csv, summary.csv and meta in a run folder.
+ * Single-threaded apart from the CSV writer thread inside csvout. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "labstats.h"
+#include "launch.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: lab [--profile NAME] [--results DIR] [--socket PATH | --direct] [--seed N] DEFINITION\n"
+		"Runs the experiments of DEFINITION (e.g. experiments/cfs.conf) and writes\n"
+		"DIR/<run-id>/{samples,runs,wakeup,summary}.csv and meta; DIR/latest points at it.\n"
+		"  --profile NAME  apply the definition's NAME.key overrides (e.g. quick)\n"
+		"  --results DIR   where run folders go (default results/cfs)\n"
+		"  --socket PATH   use this running supervisor (default: start a private one)\n"
+		"  --direct        run every container as a plain child process, without the engine\n"
+		"  --seed N        shuffle seed (default: the definition's, else from the clock)\n");
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int file_read_line(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "re");
+	char *nl;
+
+	buf[0] = '\0';
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)cap, f))
+		buf[0] = '\0';
+	fclose(f);
+	nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	return 0;
+}
+
+static int case_add(struct lab *lab, enum lab_exp e, int param, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int case_add(struct lab *lab, enum lab_exp e, int param, const char *fmt, ...)
+{
+	struct lab_case *n = realloc(lab->cases, sizeof(*n) * (size_t)(lab->n_cases + 1)), *c;
+	va_list ap;
+
+	if (!n)
+		return -ENOMEM;
+	lab->cases = n;
+	c = &n[lab->n_cases++];
+	memset(c, 0, sizeof(*c));
+	c->exp = e;
+	c->param = param;
+	c->work_ms = lab->conf.exp[e].work_ms;
+	c->reps = lab->conf.exp[e].repetitions;
+	va_start(ap, fmt);
+	vsnprintf(c->name, sizeof(c->name), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+static void ct_set(struct lab_case *c, const char *label, int nice, unsigned weight, bool own, bool sleeper)
+{
+	struct lab_ct *ct = &c->ct[c->n++];
+
+	snprintf(ct->label, sizeof(ct->label), "%s", label);
+	ct->nice = nice;
+	ct->weight = weight;
+	ct->own_session = own;
+	ct->sleeper = sleeper;
+}
+
+static int cases_expand(struct lab *lab)
+{
+	const struct lab_section *s = lab->conf.exp;
+	char label[24];
+	int i, rc = 0;
+
+	if (s[LAB_EXP_PAIRS].enabled)
+		for (i = 0; !rc && i < s[LAB_EXP_PAIRS].n_nice; i++) {
+			int n = s[LAB_EXP_PAIRS].nice[i];
+
+			rc = case_add(lab, LAB_EXP_PAIRS, n, "0-vs-%d", n);
+			if (rc)
+				break;
+			ct_set(&lab->cases[lab->n_cases - 1], "a-nice0", 0, 0, false, false);
+			snprintf(label, sizeof(label), "b-nice%d", n);
+			ct_set(&lab->cases[lab->n_cases - 1], label, n, 0, false, false);
+		}
+	if (!rc && s[LAB_EXP_MIX].enabled) {
+		rc = case_add(lab, LAB_EXP_MIX, 0, "mix");
+		for (i = 0; !rc && i < s[LAB_EXP_MIX].n_nice && i < LAB_CT_MAX; i++) {
+			snprintf(label, sizeof(label), "nice%d", s[LAB_EXP_MIX].nice[i]);
+			ct_set(&lab->cases[lab->n_cases - 1], label, s[LAB_EXP_MIX].nice[i], 0, false, false);
+		}
+	}
+	if (!rc && s[LAB_EXP_WEIGHTS].enabled)
+		for (i = 0; !rc && i < s[LAB_EXP_WEIGHTS].n_weight; i++) {
+			int a = s[LAB_EXP_WEIGHTS].weight[i][0], b = s[LAB_EXP_WEIGHTS].weight[i][1];
+
+			rc = case_add(lab, LAB_EXP_WEIGHTS, a * 100 / b, "%d-vs-%d", a, b);
+			if (rc)
+				break;
+			snprintf(label, sizeof(label), "a-w%d", a);
+			ct_set(&lab->cases[lab->n_cases - 1], label, 0, (unsigned)a, false, false);
+			snprintf(label, sizeof(label), "b-w%d", b);
+			ct_set(&lab->cases[lab->n_cases - 1], label, 0, (unsigned)b, false, false);
+		}
+	if (!rc && s[LAB_EXP_AUTOGROUP].enabled)
+		for (i = 0; !rc && i < s[LAB_EXP_AUTOGROUP].n_nice; i++) {
+			int n = s[LAB_EXP_AUTOGROUP].nice[i], own;
+
+			for (own = 0; !rc && own < 2; own++) {
+				rc = case_add(lab, LAB_EXP_AUTOGROUP, n, "%s-0-vs-%d", own ? "sessions" : "engine", n);
+				if (rc)
+					break;
+				ct_set(&lab->cases[lab->n_cases - 1], "a-nice0", 0, 0, own, false);
+				snprintf(label, sizeof(label), "b-nice%d", n);
+				ct_set(&lab->cases[lab->n_cases - 1], label, n, 0, own, false);
+			}
+		}
+	if (!rc && s[LAB_EXP_DEMO].enabled) {
+		rc = case_add(lab, LAB_EXP_DEMO, s[LAB_EXP_DEMO].nice[0], "demo");
+		if (!rc) {
+			ct_set(&lab->cases[lab->n_cases - 1], "cn-normal", 0, 0, false, false);
+			ct_set(&lab->cases[lab->n_cases - 1], "cn-nice", s[LAB_EXP_DEMO].nice[0], 0, false, false);
+		}
+	}
+	if (!rc && s[LAB_EXP_WAKEUP].enabled)
+		for (i = 0; !rc && i < s[LAB_EXP_WAKEUP].n_nice; i++) {
+			int n = s[LAB_EXP_WAKEUP].nice[i];
+
+			rc = case_add(lab, LAB_EXP_WAKEUP, n, "sleeper-nice%d", n);
+			if (rc)
+				break;
+			lab->cases[lab->n_cases - 1].work_ms = s[LAB_EXP_WAKEUP].duration_ms;
+			ct_set(&lab->cases[lab->n_cases - 1], "sleeper", n, 0, false, true);
+			ct_set(&lab->cases[lab->n_cases - 1], "hog", 0, 0, false, false);
+		}
+	for (i = 0; !rc && i < lab->n_cases; i++)
+		lab_case_theory(&lab->cases[i], lab->autogroup);
+	return rc;
+}
+
+/* Every (case, repetition) once, in a shuffled order. */
+static int runs_plan(struct lab *lab, uint64_t seed)
+{
+	int total = 0, i, r, k = 0, *order;
+	uint64_t state = seed;
+
+	for (i = 0; i < lab->n_cases; i++)
+		total += lab->cases[i].reps;
+	lab->runs = calloc((size_t)total, sizeof(*lab->runs));
+	order = malloc(sizeof(int) * (size_t)total);
+	if (!lab->runs || !order) {
+		free(order);
+		return -ENOMEM;
+	}
+	for (i = 0; i < lab->n_cases; i++)
+		for (r = 0; r < lab->cases[i].reps; r++) {
+			lab->runs[k].case_idx = i;
+			lab->runs[k].rep = r + 1;
+			order[k] = k;
+			k++;
+		}
+	stats_shuffle(order, (size_t)total, &state);
+	for (i = 0; i < total; i++)
+		lab->runs[order[i]].order = i;
+	free(order);
+	lab->n_runs = total;
+	return 0;
+}
+
+/* cpu_hog's iterations per CPU millisecond, measured on the experiments' CPU. */
+static int calibrate(struct lab *lab, char *err, size_t errlen)
+{
+	char hog[1024], buf[256] = "";
+	char *argv[] = { hog, "--calibrate", NULL };
+	struct launch_opts o = { argv, 0, lab->conf.cpu, false, NULL, -1 };
+	int p[2], rc, st;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	snprintf(hog, sizeof(hog), "%s/cpu_hog", lab->bin_dir);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	o.out_fd = p[1];
+	rc = launch_direct(&o, &pid, err, errlen);
+	close(p[1]);
+	if (rc) {
+		close(p[0]);
+		return rc;
+	}
+	while (got < sizeof(buf) - 1 && (n = read(p[0], buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)n;
+	close(p[0]);
+	waitpid(pid, &st, 0);
+	if (sscanf(buf, "iterations_per_cpu_ms=%lf", &lab->iter_per_ms_exact) != 1 || lab->iter_per_ms_exact < 1) {
+		snprintf(err, errlen, "%s --calibrate printed no calibration", hog);
+		return -EIO;
+	}
+	lab->iter_per_ms = (uint64_t)(lab->iter_per_ms_exact + 0.5);
+	return 0;
+}
+
+static pid_t supervisor_start(struct lab *lab, const char *tmp, char *sock, size_t socklen, char *err, size_t errlen)
+{
+	char engine[1024], state[600], logs[1200];
+	char *argv[] = { engine, "supervisor", "--socket", sock, "--state-dir", state, "--log-dir", logs, NULL };
+	struct launch_opts o = { argv, 0, -1, false, NULL, -1 };
+	double until = now_s() + 10;
+	pid_t pid;
+	int rc;
+
+	snprintf(engine, sizeof(engine), "%s/engine", lab->bin_dir);
+	snprintf(sock, socklen, "%s/engine.sock", tmp);
+	snprintf(state, sizeof(state), "%s/state", tmp);
+	snprintf(logs, sizeof(logs), "%s/engine-logs", lab->run_dir);
+	if (mkdir(logs, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "creating %s: %s", logs, strerror(errno));
+		return -1;
+	}
+	snprintf(logs, sizeof(logs), "%s/engine-logs/supervisor.log", lab->run_dir);
+	o.out_fd = open(logs, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	snprintf(logs, sizeof(logs), "%s/engine-logs", lab->run_dir);
+	rc = launch_direct(&o, &pid, err, errlen);
+	if (o.out_fd >= 0)
+		close(o.out_fd);
+	if (rc)
+		return -1;
+	while (now_s() < until) {
+		if (client_connect(&lab->client, sock) == 0) {
+			lab->have_client = true;
+			return pid;
+		}
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			snprintf(err, errlen, "the private supervisor exited at once (see %s/supervisor.log)", logs);
+			return -1;
+		}
+		usleep(20000);
+	}
+	snprintf(err, errlen, "the private supervisor did not open %s within 10 s", sock);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+static void supervisor_stop(pid_t pid)
+{
+	double until = now_s() + 5;
+
+	kill(pid, SIGTERM);
+	while (now_s() < until) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return;
+		usleep(20000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static void meta_write(struct lab *lab, const char *def, uint64_t seed, const char *socket)
+{
+	char path[1200], line[512] = "", model[256] = "unknown", rev[64] = "unknown", date[64];
+	struct utsname u;
+	time_t t = time(NULL);
+	FILE *f, *p;
+
+	snprintf(path, sizeof(path), "%s/meta", lab->run_dir);
+	f = fopen(path, "we");
+	if (!f)
+		return;
+	uname(&u);
+	p = fopen("/proc/cpuinfo", "re");
+	while (p && fgets(line, sizeof(line), p))
+		if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+			snprintf(model, sizeof(model), "%s", strchr(line, ':') + 2);
+			model[strcspn(model, "\n")] = '\0';
+			break;
+		}
+	if (p)
+		fclose(p);
+	p = popen("git rev-parse --short HEAD 2>/dev/null", "re");
+	if (p) {
+		if (fgets(rev, sizeof(rev), p))
+			rev[strcspn(rev, "\n")] = '\0';
+		pclose(p);
+	}
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S%z", localtime(&t));
+	file_read_line("/proc/sys/kernel/sched_autogroup_enabled", line, sizeof(line));
+	fprintf(f, "date=%s\nkernel=%s %s\ncpu_model=%s\ncpu_count=%ld\nautogroup=%s\n", date, u.sysname, u.release,
+		model, sysconf(_SC_NPROCESSORS_ONLN), line[0] ? line : "absent");
+	fprintf(f, "cgroup_cpu=%s\n", access("/sys/fs/cgroup/cpu/cpu.shares", F_OK) == 0 ? "v1" : "v2");
+	fprintf(f, "monitor=%s\n", access("/dev/container_monitor", F_OK) == 0 ? "kmod" : "none (RSS from /proc/PID/statm)");
+	fprintf(f, "git_revision=%s\ndefinition=%s\nprofile=%s\nseed=%llu\n", rev, def,
+		lab->profile ? lab->profile : "default", (unsigned long long)seed);
+	fprintf(f, "launcher=%s\nsample_ms=%d\ncpu=%d\nrootfs=%s\ncpu_hog_iterations_per_cpu_ms=%.3f\n",
+		lab->direct ? "direct (no engine)" : socket, lab->conf.sample_ms, lab->conf.cpu, lab->rootfs,
+		lab->iter_per_ms_exact);
+	fprintf(f, "wakeup_delay_source=%s\n", lab->delay_source);
+	fclose(f);
+}
+
+static void progress(int done, int total, const struct lab_case *c, int rep, double t0, double cost_done,
+		     double cost_total, bool tty)
+{
+	double el = now_s() - t0, left = cost_done > 0 ? el * (cost_total - cost_done) / cost_done : 0;
+
+	if (tty)
+		fprintf(stderr, "\r\033[K[%d/%d] %s %s rep %d | %.0f s elapsed, about %.0f s left", done, total,
+			lab_exp_name(c->exp), c->name, rep, el, left);
+	else
+		fprintf(stderr, "lab: [%d/%d] %s %s rep %d done, %.0f s elapsed, about %.0f s left\n", done, total,
+			lab_exp_name(c->exp), c->name, rep, el, left);
+}
+
+static int runs_write(struct lab *lab, const struct lab_run *run, int run_id)
+{
+	const struct lab_case *c = &lab->cases[run->case_idx];
+	int i, rc = 0;
+
+	for (i = 0; !rc && i < c->n; i++) {
+		const struct lab_result *r = &run->r[i];
+		const char *how = lab->direct || c->ct[i].own_session || c->exp == LAB_EXP_WAKEUP ?
+					  (c->ct[i].own_session ? "own-session" : "direct") : "engine";
+
+		rc = csvout_row(lab->csv, lab->t_runs, "iissiiisiisigggggsi", run_id, run->order, lab_exp_name(c->exp),
+				c->name, c->param, run->rep, i, c->ct[i].label, c->ct[i].nice, (int)c->ct[i].weight, how,
+				(int)r->pid, r->wall_s, r->cpu_ms, r->wait_ms, r->share, c->theory_share[i], r->end,
+				(int)(run->ok && r->ok));
+	}
+	for (size_t k = 0; !rc && k < run->n_delays; k++)
+		rc = csvout_row(lab->csv, lab->t_wakeup, "isig", run_id, c->name, c->param, run->delays_us[k]);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "profile", required_argument, NULL, 'p' }, { "results", required_argument, NULL, 'r' },
+		{ "socket", required_argument, NULL, 's' },  { "direct", no_argument, NULL, 'd' },
+		{ "seed", required_argument, NULL, 'S' },    { "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	static const char *const samples_cols[] = { "run", "t_ms", "container", "slot", "cpu_ns", "wait_ns", "slices", "rss_kib" };
+	static const char *const runs_cols[] = { "run", "order", "experiment", "case", "param", "rep", "slot", "container",
+						 "nice", "weight", "launcher", "pid", "wall_s", "cpu_ms", "wait_ms",
+						 "share", "theory_share", "end", "ok" };
+	static const char *const wakeup_cols[] = { "run", "case", "nice", "delay_us" };
+	struct lab lab;
+	const char *results = "results/cfs", *socket = NULL, *def;
+	char err[1024] = "", tmp[] = "/tmp/hoglab-lab.XXXXXX", sock[600], run_dir[1200], id[64], path[1400], exe[PATH_MAX];
+	uint64_t seed = 0;
+	bool have_seed = false, tmp_made = false, tty = isatty(2);
+	pid_t sup = -1;
+	double t0, cost_total = 0, cost_done = 0;
+	int c, i, rc, failed = 0;
+	ssize_t n;
+
+	memset(&lab, 0, sizeof(lab));
+	lab.client.fd = -1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': lab.profile = optarg; break;
+		case 'r': results = optarg; break;
+		case 's': socket = optarg; break;
+		case 'd': lab.direct = true; break;
+		case 'S': {
+			char *end;
+
+			errno = 0;
+			seed = strtoull(optarg, &end, 10);
+			if (errno || *end || !*optarg) {
+				fprintf(stderr, "lab: invalid --seed '%s'\n", optarg);
+				return 2;
+			}
+			have_seed = true;
+			break;
+		}
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc - 1 || (socket && lab.direct)) {
+		usage(stderr);
+		return 2;
+	}
+	def = argv[optind];
+	if (lab_conf_load(&lab.conf, def, lab.profile, err, sizeof(err))) {
+		fprintf(stderr, "lab: %s\n", err);
+		return 2;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "lab: needs root (nice below 0, cgroups, containers)\n");
+		return 1;
+	}
+	if (lab.conf.cpu >= sysconf(_SC_NPROCESSORS_ONLN)) {
+		fprintf(stderr, "lab: %s: key 'cpu': CPU %d does not exist here\n", def, lab.conf.cpu);
+		return 2;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0) {
+		fprintf(stderr, "lab: cannot find my own binary: %s\n", strerror(errno));
+		return 1;
+	}
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	snprintf(lab.bin_dir, sizeof(lab.bin_dir), "%s", exe);
+	if (!lab.direct && !realpath(lab.conf.rootfs, lab.rootfs)) {
+		fprintf(stderr, "lab: rootfs %s: %s (make rootfs builds it)\n", lab.conf.rootfs, strerror(errno));
+		return 1;
+	}
+	file_read_line("/proc/sys/kernel/sched_autogroup_enabled", err, sizeof(err));
+	lab.autogroup = err[0] == '1';
+	lab.perf = access("/usr/bin/perf", X_OK) == 0;
+	lab.delay_source = lab.perf ? "perf sched timehist (sch delay per wake-up)" :
+				      "schedstat (mean run-queue wait per sample)";
+	if (!have_seed)
+		seed = lab.conf.seed ? lab.conf.seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	if (cases_expand(&lab) || runs_plan(&lab, seed)) {
+		fprintf(stderr, "lab: out of memory\n");
+		return 1;
+	}
+
+	{
+		time_t t = time(NULL);
+
+		strftime(id, sizeof(id), "%Y%m%d-%H%M%S", localtime(&t));
+	}
+	if (lab.profile)
+		snprintf(id + strlen(id), sizeof(id) - strlen(id), "-%s", lab.profile);
+	snprintf(run_dir, sizeof(run_dir), "%s/%s", results, id);
+	snprintf(path, sizeof(path), "mkdir -p '%s'", run_dir);
+	if (strchr(run_dir, '\'') || system(path) != 0) {
+		fprintf(stderr, "lab: cannot create %s\n", run_dir);
+		return 1;
+	}
+	lab.run_dir = run_dir;
+	rc = calibrate(&lab, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "lab: calibrating cpu_hog: %s\n", err);
+		return 1;
+	}
+	if (!lab.direct) {
+		if (socket) {
+			if (client_connect(&lab.client, socket)) {
+				fprintf(stderr, "lab: %s\n", client_error(&lab.client));
+				return 1;
+			}
+			lab.have_client = true;
+		} else {
+			if (!mkdtemp(tmp)) {
+				fprintf(stderr, "lab: mkdtemp: %s\n", strerror(errno));
+				return 1;
+			}
+			tmp_made = true;
+			sup = supervisor_start(&lab, tmp, sock, sizeof(sock), err, sizeof(err));
+			if (sup < 0) {
+				fprintf(stderr, "lab: %s\n", err);
+				failed = 1;
+				goto out;
+			}
+			socket = sock;
+		}
+	}
+
+	rc = csvout_create(&lab.csv, 1 << 20);
+	if (rc) {
+		fprintf(stderr, "lab: starting the CSV writer: %s\n", strerror(-rc));
+		failed = 1;
+		goto out;
+	}
+#define TABLE(t, name, cols)                                                                        \
+	snprintf(path, sizeof(path), "%s/%s", run_dir, name);                                        \
+	rc = csvout_table_open(lab.csv, &lab.t, path, cols, sizeof(cols) / sizeof(cols[0]));         \
+	if (rc) {                                                                                    \
+		fprintf(stderr, "lab: creating %s: %s\n", path, strerror(-rc));                     \
+		failed = 1;                                                                          \
+		goto out;                                                                            \
+	}
+	TABLE(t_samples, "samples.csv", samples_cols)
+	TABLE(t_runs, "runs.csv", runs_cols)
+	TABLE(t_wakeup, "wakeup.csv", wakeup_cols)
+#undef TABLE
+
+	for (i = 0; i < lab.n_runs; i++)
+		cost_total += lab.cases[lab.runs[i].case_idx].work_ms * (double)lab.cases[lab.runs[i].case_idx].n;
+	fprintf(stderr, "lab: %d runs of %d cases into %s (seed %llu, %s)\n", lab.n_runs, lab.n_cases, run_dir,
+		(unsigned long long)seed, lab.direct ? "direct, no engine" : socket);
+	t0 = now_s();
+	for (int k = 0; k < lab.n_runs; k++) {
+		struct lab_run *run = NULL;
+		const struct lab_case *cs;
+
+		for (i = 0; i < lab.n_runs; i++)
+			if (lab.runs[i].order == k)
+				run = &lab.runs[i];
+		cs = &lab.cases[run->case_idx];
+		err[0] = '\0';
+		rc = lab_run_exec(&lab, run, k + 1, err, sizeof(err));
+		if (rc) {
+			failed++;
+			fprintf(stderr, "%slab: %s %s rep %d failed: %s\n", tty ? "\n" : "", lab_exp_name(cs->exp),
+				cs->name, run->rep, err);
+		}
+		runs_write(&lab, run, k + 1);
+		cost_done += cs->work_ms * (double)cs->n;
+		progress(k + 1, lab.n_runs, cs, run->rep, t0, cost_done, cost_total, tty);
+	}
+	if (tty)
+		fputc('\n', stderr);
+	snprintf(path, sizeof(path), "%s/summary.csv", run_dir);
+	rc = lab_summary_write(&lab, path);
+	if (rc) {
+		fprintf(stderr, "lab: writing %s: %s\n", path, strerror(-rc));
+		failed++;
+	}
+	meta_write(&lab, def, seed, socket);
+	snprintf(path, sizeof(path), "cp '%s' '%s/definition.conf'", def, run_dir);
+	if (strchr(def, '\'') || system(path) != 0)
+		fprintf(stderr, "lab: could not copy %s into %s\n", def, run_dir);
+out:
+	if (lab.csv) {
+		rc = csvout_destroy(lab.csv);
+		if (rc) {
+			fprintf(stderr, "lab: writing CSV files: %s\n", strerror(-rc));
+			failed++;
+		}
+	}
+	if (lab.have_client)
+		client_close(&lab.client);
+	if (sup > 0)
+		supervisor_stop(sup);
+	if (tmp_made) {
+		snprintf(path, sizeof(path), "rm -rf '%s'", tmp);
+		if (system(path) != 0)
+			fprintf(stderr, "lab: could not remove %s\n", tmp);
+	}
+	if (lab.csv) {
+		snprintf(path, sizeof(path), "%s/latest", results);
+		unlink(path);
+		if (symlink(id, path) < 0)
+			fprintf(stderr, "lab: linking %s: %s\n", path, strerror(errno));
+	}
+	for (i = 0; i < lab.n_runs; i++)
+		free(lab.runs[i].delays_us);
+	free(lab.runs);
+	free(lab.cases);
+	if (failed)
+		fprintf(stderr, "lab: %d run%s failed; see %s\n", failed, failed == 1 ? "" : "s", run_dir);
+	else
+		fprintf(stderr, "lab: done: %s\n", run_dir);
+	return failed ? 1 : 0;
+}

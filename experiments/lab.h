@@ -1,0 +1,85 @@
+/* The lab runner's shared types: the cases a definition expands into, the runs (one case, one
+ * repetition) and what each container of a run measured. Owned and used by the runner's main
+ * thread only (labrun.c, labsum.c, lab.c); the CSV writer thread sees only formatted rows. */
+#ifndef HOGLAB_LAB_H
+#define HOGLAB_LAB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "client.h"
+#include "csvout.h"
+#include "labconf.h"
+
+#define LAB_CT_MAX 8
+
+struct lab_ct {
+	char label[24];
+	int nice;
+	unsigned weight;   /* cgroup weight, 0: none */
+	bool own_session;  /* started by the runner itself with setsid, outside the engine */
+	bool sleeper;      /* the wake-up workload instead of cpu_hog */
+};
+
+struct lab_case {
+	enum lab_exp exp;
+	char name[48];
+	int param;         /* what the charts put on their x axis: nice, weight ratio x100, ... */
+	int n;
+	struct lab_ct ct[LAB_CT_MAX];
+	int work_ms;
+	int reps;
+	double theory_share[LAB_CT_MAX]; /* percent; NaN where the case has no share theory */
+	double theory_wall_s[LAB_CT_MAX];
+};
+
+struct lab_result {
+	pid_t pid;
+	double share;      /* percent of the CPU time of all its case's containers during the overlap */
+	double wall_s;     /* start (clone) to end (reap) */
+	double cpu_ms;
+	double wait_ms;    /* run-queue wait */
+	char end[32];      /* "exit 0", "signal 9", ... */
+	bool ok;
+};
+
+struct lab_run {
+	int case_idx;
+	int rep;
+	int order;         /* position in the shuffled sequence */
+	bool ok;
+	struct lab_result r[LAB_CT_MAX];
+	double *delays_us; /* wake-up experiment: each wake-up's run-queue delay */
+	size_t n_delays;
+};
+
+struct lab {
+	struct lab_conf conf;
+	const char *profile;
+	const char *run_dir;
+	char bin_dir[512];       /* where cpu_hog, wakeup_hog and engine live */
+	char rootfs[1024];       /* absolute */
+	bool direct;             /* every container outside the engine */
+	struct client client;
+	bool have_client;
+	uint64_t iter_per_ms;    /* cpu_hog calibration */
+	double iter_per_ms_exact;
+	bool autogroup;
+	bool perf;
+	const char *delay_source; /* "perf sched timehist" or "schedstat" */
+	struct lab_case *cases;
+	int n_cases;
+	struct lab_run *runs;
+	int n_runs;
+	struct csvout *csv;
+	struct csv_table *t_samples, *t_runs, *t_wakeup;
+};
+
+/* labrun.c: carries out one run, writing samples.csv / runs.csv / wakeup.csv rows. */
+int lab_run_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, size_t errlen);
+/* labsum.c: theory of the cases, then the summary table. */
+void lab_case_theory(struct lab_case *c, bool autogroup);
+int lab_summary_write(struct lab *lab, const char *path);
+
+#endif

@@ -1,0 +1,397 @@
+/* Definition parser: a line is "key = value", "[section]", a comment (#) or blank. Keys are
+ * checked against a per-section table; "PROFILE.key" lines apply only under that profile and
+ * win over the plain key wherever they stand. Single-threaded; no state outside the caller's struct. */
+#include "labconf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LAB_CONF_MAX_BYTES (256 * 1024)
+#define LAB_PROFILE_MAX 32
+
+enum key_type { KEY_INT, KEY_U64, KEY_BOOL, KEY_STR, KEY_NICE_LIST, KEY_WEIGHT_LIST };
+
+struct key_spec {
+	const char *name;
+	enum key_type type;
+	long min, max;      /* value range; for lists: of each value */
+	int min_count;      /* lists: fewest values */
+	int max_count;      /* lists: most values */
+	size_t offset;      /* in struct lab_conf (global) or struct lab_section */
+	size_t size;        /* KEY_STR: buffer size */
+};
+
+#define SEC(f) offsetof(struct lab_section, f)
+#define GLB(f) offsetof(struct lab_conf, f)
+
+static const struct key_spec global_keys[] = {
+	{ "sample_ms", KEY_INT, 1, 1000, 0, 0, GLB(sample_ms), 0 },
+	{ "cpu", KEY_INT, 0, 1023, 0, 0, GLB(cpu), 0 },
+	{ "seed", KEY_U64, 0, 0, 0, 0, GLB(seed), 0 },
+	{ "rootfs", KEY_STR, 1, 0, 0, 0, GLB(rootfs), sizeof(((struct lab_conf *)0)->rootfs) },
+	{ "hog", KEY_STR, 1, 0, 0, 0, GLB(hog), sizeof(((struct lab_conf *)0)->hog) },
+	{ NULL, 0, 0, 0, 0, 0, 0, 0 },
+};
+
+#define K_ENABLED { "enabled", KEY_BOOL, 0, 1, 0, 0, SEC(enabled), 0 }
+#define K_REPS { "repetitions", KEY_INT, 1, 100, 0, 0, SEC(repetitions), 0 }
+#define K_WORK { "work_ms", KEY_INT, 10, 600000, 0, 0, SEC(work_ms), 0 }
+#define K_NICE(lo, hi) { "nice", KEY_NICE_LIST, -20, 19, lo, hi, SEC(nice), 0 }
+#define K_END { NULL, 0, 0, 0, 0, 0, 0, 0 }
+
+static const struct key_spec pairs_keys[] = { K_ENABLED, K_REPS, K_WORK, K_NICE(1, LAB_MAX_VALUES), K_END };
+static const struct key_spec mix_keys[] = { K_ENABLED, K_REPS, K_WORK, K_NICE(2, LAB_MAX_VALUES), K_END };
+static const struct key_spec weights_keys[] = {
+	K_ENABLED, K_REPS, K_WORK,
+	{ "weights", KEY_WEIGHT_LIST, 1, 10000, 1, LAB_MAX_VALUES, SEC(weight), 0 },
+	K_END,
+};
+static const struct key_spec autogroup_keys[] = { K_ENABLED, K_REPS, K_WORK, K_NICE(1, LAB_MAX_VALUES), K_END };
+static const struct key_spec demo_keys[] = { K_ENABLED, K_REPS, K_WORK, K_NICE(1, 1), K_END };
+static const struct key_spec wakeup_keys[] = {
+	K_ENABLED, K_REPS, K_NICE(1, LAB_MAX_VALUES),
+	{ "sleep_us", KEY_INT, 100, 1000000, 0, 0, SEC(sleep_us), 0 },
+	{ "busy_us", KEY_INT, 1, 1000000, 0, 0, SEC(busy_us), 0 },
+	{ "duration_ms", KEY_INT, 100, 600000, 0, 0, SEC(duration_ms), 0 },
+	K_END,
+};
+
+static const struct {
+	const char *name;
+	const struct key_spec *keys;
+} sections[LAB_EXP_COUNT] = {
+	[LAB_EXP_PAIRS] = { "pairs", pairs_keys },
+	[LAB_EXP_MIX] = { "mix", mix_keys },
+	[LAB_EXP_WEIGHTS] = { "weights", weights_keys },
+	[LAB_EXP_AUTOGROUP] = { "autogroup", autogroup_keys },
+	[LAB_EXP_DEMO] = { "demo", demo_keys },
+	[LAB_EXP_WAKEUP] = { "wakeup", wakeup_keys },
+};
+
+const char *lab_exp_name(enum lab_exp e)
+{
+	return (unsigned)e < LAB_EXP_COUNT ? sections[e].name : "?";
+}
+
+struct parse_ctx {
+	const char *name;
+	int line;
+	char *err;
+	size_t errlen;
+};
+
+static int parse_fail(struct parse_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int parse_fail(struct parse_ctx *c, const char *fmt, ...)
+{
+	int n = snprintf(c->err, c->errlen, "%s:%d: ", c->name, c->line);
+	va_list ap;
+
+	if (n < 0 || (size_t)n >= c->errlen)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static char *text_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* A whole token as a long in [min, max]; false when it is not one. */
+static bool long_parse(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (*s == '\0')
+		return false;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int value_parse(struct parse_ctx *c, const char *key, const struct key_spec *k, char *val, void *base)
+{
+	char *field = (char *)base + k->offset;
+	long v;
+
+	switch (k->type) {
+	case KEY_INT:
+		if (!long_parse(val, k->min, k->max, &v))
+			return parse_fail(c, "key '%s': expected an integer from %ld to %ld, got '%s'",
+					  key, k->min, k->max, val);
+		*(int *)field = (int)v;
+		return 0;
+	case KEY_BOOL:
+		if (!long_parse(val, 0, 1, &v))
+			return parse_fail(c, "key '%s': expected 0 or 1, got '%s'", key, val);
+		*(bool *)field = v;
+		return 0;
+	case KEY_U64: {
+		char *end;
+		unsigned long long u;
+
+		errno = 0;
+		u = strtoull(val, &end, 10);
+		if (*val == '\0' || *val == '-' || errno || *end != '\0')
+			return parse_fail(c, "key '%s': expected an unsigned integer, got '%s'", key, val);
+		*(uint64_t *)field = u;
+		return 0;
+	}
+	case KEY_STR:
+		if (*val == '\0' || strlen(val) >= k->size)
+			return parse_fail(c, "key '%s': expected a value of 1 to %zu characters", key, k->size - 1);
+		memcpy(field, val, strlen(val) + 1);
+		return 0;
+	case KEY_NICE_LIST:
+	case KEY_WEIGHT_LIST: {
+		bool pairs = k->type == KEY_WEIGHT_LIST;
+		int n = 0;
+		char *save = NULL, *tok;
+
+		for (tok = strtok_r(val, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+			char *colon = pairs ? strchr(tok, ':') : NULL;
+
+			if (n == k->max_count)
+				return parse_fail(c, "key '%s': at most %d values", key, k->max_count);
+			if (pairs) {
+				long a, b;
+
+				if (!colon)
+					return parse_fail(c, "key '%s': expected A:B with A and B from %ld to %ld, got '%s'",
+							  key, k->min, k->max, tok);
+				*colon = '\0';
+				if (!long_parse(tok, k->min, k->max, &a) || !long_parse(colon + 1, k->min, k->max, &b)) {
+					*colon = ':';
+					return parse_fail(c, "key '%s': expected A:B with A and B from %ld to %ld, got '%s'",
+							  key, k->min, k->max, tok);
+				}
+				((struct lab_section *)base)->weight[n][0] = (int)a;
+				((struct lab_section *)base)->weight[n][1] = (int)b;
+			} else {
+				if (!long_parse(tok, k->min, k->max, &v))
+					return parse_fail(c, "key '%s': expected nice values from %ld to %ld, got '%s'",
+							  key, k->min, k->max, tok);
+				((int *)field)[n] = (int)v;
+			}
+			n++;
+		}
+		if (n < k->min_count)
+			return parse_fail(c, "key '%s': needs at least %d value%s", key, k->min_count,
+					  k->min_count == 1 ? "" : "s");
+		if (pairs)
+			((struct lab_section *)base)->n_weight = n;
+		else
+			((struct lab_section *)base)->n_nice = n;
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+static void conf_defaults(struct lab_conf *conf)
+{
+	static const int pairs[] = { 0, 1, 5, 10, 15, 19 };
+	static const int mix[] = { 0, 3, 6, 9, 12, 15, 18 };
+	int e;
+
+	memset(conf, 0, sizeof(*conf));
+	conf->sample_ms = 20;
+	conf->cpu = 1;
+	strcpy(conf->rootfs, "rootfs/base");
+	strcpy(conf->hog, "/cpu_hog");
+	for (e = 0; e < LAB_EXP_COUNT; e++) {
+		struct lab_section *s = &conf->exp[e];
+
+		s->enabled = true;
+		s->repetitions = 3;
+		s->work_ms = 1000;
+		s->nice[0] = 15;
+		s->n_nice = 1;
+	}
+	memcpy(conf->exp[LAB_EXP_PAIRS].nice, pairs, sizeof(pairs));
+	conf->exp[LAB_EXP_PAIRS].n_nice = sizeof(pairs) / sizeof(pairs[0]);
+	memcpy(conf->exp[LAB_EXP_MIX].nice, mix, sizeof(mix));
+	conf->exp[LAB_EXP_MIX].n_nice = sizeof(mix) / sizeof(mix[0]);
+	conf->exp[LAB_EXP_WEIGHTS].weight[0][0] = 200;
+	conf->exp[LAB_EXP_WEIGHTS].weight[0][1] = 100;
+	conf->exp[LAB_EXP_WEIGHTS].n_weight = 1;
+	conf->exp[LAB_EXP_DEMO].work_ms = 10000;
+	conf->exp[LAB_EXP_DEMO].repetitions = 1;
+	conf->exp[LAB_EXP_WAKEUP].sleep_us = 5000;
+	conf->exp[LAB_EXP_WAKEUP].busy_us = 100;
+	conf->exp[LAB_EXP_WAKEUP].duration_ms = 3000;
+	conf->exp[LAB_EXP_WAKEUP].repetitions = 1;
+}
+
+/* One pass over the text. Pass 0 applies plain keys and checks profile keys into a scratch copy;
+ * pass 1 applies the keys of the chosen profile. */
+static int text_walk(struct lab_conf *conf, struct parse_ctx *c, const char *text, const char *profile, int pass)
+{
+	const struct key_spec *keys = global_keys;
+	void *base = conf;
+	int section = -1;
+	const char *p = text;
+
+	for (c->line = 1; *p; c->line++) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char buf[1024], *s, *eq, *key, *val, *dot;
+		const struct key_spec *k;
+		struct lab_conf scratch;
+		bool apply;
+		int rc;
+
+		if (len >= sizeof(buf))
+			return parse_fail(c, "line longer than %zu characters", sizeof(buf) - 1);
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+		p = nl ? nl + 1 : p + len;
+		s = strchr(buf, '#');
+		if (s)
+			*s = '\0';
+		s = text_trim(buf);
+		if (*s == '\0')
+			continue;
+		if (*s == '[') {
+			char *close = strchr(s, ']');
+			int e;
+
+			if (!close || text_trim(close + 1)[0] != '\0')
+				return parse_fail(c, "section header '%s': expected [name]", s);
+			*close = '\0';
+			s = text_trim(s + 1);
+			for (e = 0; e < LAB_EXP_COUNT && strcmp(s, sections[e].name); e++)
+				;
+			if (e == LAB_EXP_COUNT)
+				return parse_fail(c, "unknown section '[%s]' (pairs, mix, weights, autogroup, demo, wakeup)", s);
+			section = e;
+			keys = sections[e].keys;
+			base = &conf->exp[e];
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (!eq)
+			return parse_fail(c, "expected 'key = value', got '%s'", s);
+		*eq = '\0';
+		key = text_trim(s);
+		val = text_trim(eq + 1);
+		if (*key == '\0')
+			return parse_fail(c, "missing key before '='");
+		dot = strchr(key, '.');
+		apply = pass == 0;
+		if (dot) {
+			*dot = '\0';
+			if (*key == '\0' || strlen(key) >= LAB_PROFILE_MAX) {
+				*dot = '.';
+				return parse_fail(c, "key '%s': expected PROFILE.key", key);
+			}
+			apply = pass == 1 && profile && strcmp(profile, key) == 0;
+			*dot = '.';
+			key = dot + 1;
+		} else if (pass == 1) {
+			continue;
+		}
+		for (k = keys; k->name && strcmp(k->name, key); k++)
+			;
+		if (!k->name)
+			return parse_fail(c, "unknown key '%s' in %s%s%s", key, section < 0 ? "the global part" : "[",
+					  section < 0 ? "" : sections[section].name, section < 0 ? "" : "]");
+		if (apply) {
+			rc = value_parse(c, key, k, val, base);
+		} else {
+			/* Checked, not applied: a profile key for another profile, or pass 1's plain keys. */
+			void *sbase;
+
+			scratch = *conf;
+			sbase = section < 0 ? (void *)&scratch : (void *)&scratch.exp[section];
+			rc = value_parse(c, key, k, val, sbase);
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int lab_conf_parse(struct lab_conf *conf, const char *name, const char *text, const char *profile,
+		   char *err, size_t errlen)
+{
+	struct parse_ctx c = { name, 0, err, errlen };
+	int rc;
+
+	if (profile && *profile == '\0')
+		profile = NULL;
+	conf_defaults(conf);
+	rc = text_walk(conf, &c, text, profile, 0);
+	if (!rc && profile)
+		rc = text_walk(conf, &c, text, profile, 1);
+	return rc;
+}
+
+int lab_conf_load(struct lab_conf *conf, const char *path, const char *profile, char *err, size_t errlen)
+{
+	struct stat st;
+	char *text;
+	ssize_t n;
+	size_t got = 0;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-rc));
+		return rc;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > LAB_CONF_MAX_BYTES) {
+		snprintf(err, errlen, "%s: not a regular file of at most %d bytes", path, LAB_CONF_MAX_BYTES);
+		close(fd);
+		return -EINVAL;
+	}
+	text = malloc((size_t)st.st_size + 1);
+	if (!text) {
+		close(fd);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	while (got < (size_t)st.st_size && (n = read(fd, text + got, (size_t)st.st_size - got)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			snprintf(err, errlen, "%s: read failed: %s", path, strerror(-rc));
+			free(text);
+			close(fd);
+			return rc;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	text[got] = '\0';
+	if (strlen(text) != got) {
+		snprintf(err, errlen, "%s: contains a NUL byte", path);
+		free(text);
+		return -EINVAL;
+	}
+	rc = lab_conf_parse(conf, path, text, profile, err, errlen);
+	free(text);
+	return rc;
+}

@@ -1,0 +1,56 @@
+/* Experiment definitions: parse one definition file (key = value lines grouped in [sections])
+ * into a struct lab_conf, applying "PROFILE.key" overrides for the chosen profile.
+ * Pure parsing: no I/O beyond reading the file, no globals, safe from any single thread. */
+#ifndef HOGLAB_LABCONF_H
+#define HOGLAB_LABCONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LAB_MAX_VALUES 16
+
+enum lab_exp {
+	LAB_EXP_PAIRS,
+	LAB_EXP_MIX,
+	LAB_EXP_WEIGHTS,
+	LAB_EXP_AUTOGROUP,
+	LAB_EXP_DEMO,
+	LAB_EXP_WAKEUP,
+	LAB_EXP_COUNT,
+};
+
+/* One [section]: which fields mean something depends on the experiment (see cfs.conf). */
+struct lab_section {
+	bool enabled;
+	int repetitions;
+	int work_ms;
+	int nice[LAB_MAX_VALUES];
+	int n_nice;
+	int weight[LAB_MAX_VALUES][2];
+	int n_weight;
+	int sleep_us;
+	int busy_us;
+	int duration_ms;
+};
+
+struct lab_conf {
+	int sample_ms;
+	int cpu;
+	uint64_t seed;            /* 0: pick one from the clock */
+	char rootfs[256];         /* rootfs the containers run in */
+	char hog[128];            /* cpu_hog's path inside that rootfs */
+	struct lab_section exp[LAB_EXP_COUNT];
+};
+
+const char *lab_exp_name(enum lab_exp e);
+
+/* Parse the file at path for profile (NULL or "" for the default one). On failure returns
+ * -errno and writes one line into err: "FILE:LINE: key 'K': what is wrong". */
+int lab_conf_load(struct lab_conf *conf, const char *path, const char *profile, char *err, size_t errlen);
+
+/* The same on text already in memory; name is used in messages. */
+int lab_conf_parse(struct lab_conf *conf, const char *name, const char *text, const char *profile,
+		   char *err, size_t errlen);
+
+#endif

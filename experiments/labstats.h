@@ -1,0 +1,26 @@
+/* Statistics and theory for the lab: the kernel's nice-to-weight table, mean with a 95%
+ * confidence interval (Student t), percentiles and a seeded shuffle. Pure functions, no state. */
+#ifndef HOGLAB_LABSTATS_H
+#define HOGLAB_LABSTATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The weight CFS gives a task at nice (-20..19), as in the kernel's sched_prio_to_weight;
+ * 0 for a nice out of range. */
+unsigned int nice_weight(int nice);
+
+/* Two-sided 95% Student t quantile for df degrees of freedom (df >= 1). */
+double stats_t95(int df);
+
+/* Mean of n values and the half-width of its 95% confidence interval (0 when n < 2). */
+int stats_mean_ci(const double *v, size_t n, double *mean, double *ci95);
+
+/* The p-th percentile (0..100, linear interpolation) of n values; sorts v in place. */
+int stats_percentile(double *v, size_t n, double p, double *out);
+
+/* A reproducible random number stream (splitmix64) and an in-place shuffle of n ints. */
+uint64_t stats_rand_next(uint64_t *state);
+void stats_shuffle(int *v, size_t n, uint64_t *state);
+
+#endif

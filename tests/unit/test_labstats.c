@@ -1,0 +1,50 @@
+/* Unit tests of the lab's statistics: weights against the kernel's table, mean and 95% CI
+ * against values computed by hand, percentiles, the seeded shuffle and the schedstat parser. */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "labstats.h"
+#include "procstat.h"
+
+static int near(double a, double b, double tol) { return fabs(a - b) <= tol; }
+
+int main(void)
+{
+	double v[] = { 2, 4, 4, 4, 5, 5, 7, 9 }, m, ci, p;
+	double one[] = { 3.5 };
+	int a[20], b[20], i, same = 1, moved = 0, sum = 0;
+	uint64_t s1 = 42, s2 = 42;
+	struct schedstat ss;
+
+	CHECK(nice_weight(0) == 1024 && nice_weight(5) == 335 && nice_weight(10) == 110 &&
+		      nice_weight(15) == 36 && nice_weight(19) == 15 && nice_weight(-20) == 88761,
+	      "weights match the kernel's sched_prio_to_weight");
+	CHECK(nice_weight(20) == 0 && nice_weight(-21) == 0, "out-of-range nice has no weight");
+	CHECK(near(stats_t95(1), 12.706, 1e-9) && near(stats_t95(7), 2.365, 1e-9), "t quantiles from the table");
+	CHECK(near(stats_t95(60), 2.0003, 0.001) && near(stats_t95(1000), 1.9623, 0.001), "t quantiles past the table");
+	/* mean 5, sample sd sqrt(32/7) = 2.13809, CI = 2.365 * 2.13809 / sqrt(8) = 1.78775 */
+	CHECK(stats_mean_ci(v, 8, &m, &ci) == 0 && near(m, 5, 1e-12) && near(ci, 1.78775, 1e-4),
+	      "mean 5 and CI 1.788 of a known sample (got %g, %g)", m, ci);
+	CHECK(stats_mean_ci(one, 1, &m, &ci) == 0 && m == 3.5 && ci == 0, "one value: CI 0");
+	CHECK(stats_mean_ci(v, 0, &m, &ci) == -EINVAL, "no values: -EINVAL");
+	CHECK(stats_percentile(v, 8, 50, &p) == 0 && near(p, 4.5, 1e-12), "median of 8 values (%g)", p);
+	CHECK(stats_percentile(v, 8, 100, &p) == 0 && p == 9, "p100 is the max");
+	for (i = 0; i < 20; i++)
+		a[i] = b[i] = i;
+	stats_shuffle(a, 20, &s1);
+	stats_shuffle(b, 20, &s2);
+	for (i = 0; i < 20; i++) {
+		same &= a[i] == b[i];
+		moved += a[i] != i;
+		sum += a[i];
+	}
+	CHECK(same && moved > 0 && sum == 190, "the same seed gives the same permutation");
+	CHECK(schedstat_parse("123 456 7\n", &ss) == 0 && ss.cpu_ns == 123 && ss.wait_ns == 456 && ss.slices == 7,
+	      "schedstat's three fields");
+	CHECK(schedstat_parse("123 456\n", &ss) == -EINVAL, "a short schedstat is refused");
+	CHECK(schedstat_read(getpid(), &ss) == 0 && ss.cpu_ns > 0, "our own schedstat reads");
+	return check_exit();
+}
