@@ -43,6 +43,10 @@ int client_start(struct client *c, const struct client_start_opts *o, struct pro
 		 char *log_path, size_t log_path_size);
 /* Blocks until the container has ended and its log is complete on disk. */
 int client_wait(struct client *c, const char *id, struct proto_container *out);
+/* client_wait in two halves, so a caller can poll c->fd (readable = the reply is there)
+ * while it does other work, or wait on many connections at once. */
+int client_wait_begin(struct client *c, const char *id);
+int client_wait_end(struct client *c, struct proto_container *out);
 /* SIGTERM, SIGKILL after timeout_ms; returns once it has ended (state PROTO_STATE_STOPPED). */
 int client_stop(struct client *c, const char *id, uint32_t timeout_ms, struct proto_container *out);
 int client_rm(struct client *c, const char *id, bool logs);

@@ -1,0 +1,216 @@
+/* Container creation (container.h). The child runs on its own stack in a copy of the
+ * supervisor's memory, so it only uses what the parent prepared and calls no allocator:
+ * the supervisor may be multi-threaded, and another thread could hold malloc's lock. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "container.h"
+
+#define CHILD_STACK (256 * 1024)
+
+struct child_args {
+	const struct container_spec *s;
+	int err_w;
+	char *const *envp;
+};
+
+static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+
+/* Reports a setup failure to the supervisor and ends the child. */
+static __attribute__((noreturn, format(printf, 3, 4))) void
+child_fail(int err_w, int err, const char *fmt, ...)
+{
+	struct container_err e = {.err = err};
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(e.msg) - 2)
+		snprintf(e.msg + n, sizeof(e.msg) - (size_t)n, ": %s", strerror(err));
+	ssize_t w = write(err_w, &e, sizeof(e));
+	(void)w;
+	_exit(127);
+}
+
+/* A tmpfs /dev holding bind mounts of the host's harmless character devices. */
+static void child_setup_dev(int err_w, const char *root)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/dev", root);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		child_fail(err_w, errno, "mkdir %s", path);
+	if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k"))
+		child_fail(err_w, errno, "mount tmpfs on %s", path);
+	for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
+		char host[64];
+		snprintf(host, sizeof(host), "/dev/%s", dev_nodes[i]);
+		snprintf(path, sizeof(path), "%s/dev/%s", root, dev_nodes[i]);
+		int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
+		if (fd < 0)
+			child_fail(err_w, errno, "create %s", path);
+		close(fd);
+		if (mount(host, path, NULL, MS_BIND, NULL))
+			child_fail(err_w, errno, "bind %s", host);
+	}
+	static const char *const links[][2] = {{"/proc/self/fd", "fd"},
+					       {"/proc/self/fd/0", "stdin"},
+					       {"/proc/self/fd/1", "stdout"},
+					       {"/proc/self/fd/2", "stderr"}};
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		snprintf(path, sizeof(path), "%s/dev/%s", root, links[i][1]);
+		if (symlink(links[i][0], path))
+			child_fail(err_w, errno, "symlink %s", path);
+	}
+}
+
+static int child_main(void *arg)
+{
+	const struct child_args *a = arg;
+	const struct container_spec *s = a->s;
+	int err_w = a->err_w;
+	char path[4200];
+
+	/* The supervisor blocks these for its signalfd and ignores SIGPIPE; both would
+	 * survive exec. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+		child_fail(err_w, errno, "prctl(PR_SET_PDEATHSIG)");
+	if (s->cgroup_procs_fd >= 0 && write(s->cgroup_procs_fd, "0", 1) != 1)
+		child_fail(err_w, errno, "joining the container's cpu cgroup");
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		child_fail(err_w, errno, "making mounts private");
+	if (mount(s->rootfs, s->rootfs, NULL, MS_BIND | MS_REC, NULL))
+		child_fail(err_w, errno, "bind-mounting rootfs %s", s->rootfs);
+	snprintf(path, sizeof(path), "%s/proc", s->rootfs);
+	if (mkdir(path, 0555) && errno != EEXIST)
+		child_fail(err_w, errno, "mkdir %s", path);
+	child_setup_dev(err_w, s->rootfs);
+
+	if (chdir(s->rootfs))
+		child_fail(err_w, errno, "chdir %s", s->rootfs);
+	if (syscall(SYS_pivot_root, ".", "."))
+		child_fail(err_w, errno, "pivot_root into %s", s->rootfs);
+	if (umount2(".", MNT_DETACH))
+		child_fail(err_w, errno, "detaching the old root");
+	if (chdir("/"))
+		child_fail(err_w, errno, "chdir /");
+
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+		child_fail(err_w, errno, "mounting /proc");
+	struct statfs sfs;
+	if (statfs("/proc", &sfs))
+		child_fail(err_w, errno, "statfs /proc");
+	if (sfs.f_type != PROC_SUPER_MAGIC)
+		child_fail(err_w, EXDEV, "/proc is not procfs after mounting it");
+
+	if (sethostname(s->id, strlen(s->id)))
+		child_fail(err_w, errno, "sethostname %s", s->id);
+	if (s->has_nice && setpriority(PRIO_PROCESS, 0, s->nice))
+		child_fail(err_w, errno, "setpriority %d", s->nice);
+	if (s->has_cpus && sched_setaffinity(0, sizeof(s->cpus), &s->cpus))
+		child_fail(err_w, errno, "setting CPU affinity");
+
+	int null_fd = open("/dev/null", O_RDONLY);
+	if (null_fd < 0)
+		child_fail(err_w, errno, "open /dev/null");
+	if (dup2(null_fd, 0) < 0 || dup2(s->log_fd, 1) < 0 || dup2(s->log_fd, 2) < 0)
+		child_fail(err_w, errno, "dup2");
+	if ((err_w > 3 && close_range(3, (unsigned)err_w - 1, 0)) ||
+	    close_range((unsigned)err_w + 1, ~0u, 0))
+		child_fail(err_w, errno, "closing inherited fds");
+
+	extern char **environ;
+	environ = (char **)a->envp;
+	execvp(s->argv[0], s->argv);
+	child_fail(err_w, errno, "exec %s in %s", s->argv[0], s->rootfs);
+}
+
+int container_spawn(const struct container_spec *s, pid_t *pid, int *err_fd)
+{
+	int p[2];
+	/* Non-blocking: the report is one atomic write of less than PIPE_BUF. */
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK))
+		return -errno;
+	/* err_w must not be 0-2, which the child replaces. */
+	if (p[1] <= 2) {
+		int moved = fcntl(p[1], F_DUPFD_CLOEXEC, 3);
+		int err = errno;
+		close(p[1]);
+		if (moved < 0) {
+			close(p[0]);
+			return -err;
+		}
+		p[1] = moved;
+	}
+	void *stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED) {
+		int err = errno;
+		close(p[0]);
+		close(p[1]);
+		return -err;
+	}
+	char hostname[64];
+	snprintf(hostname, sizeof(hostname), "HOSTNAME=%s", s->id);
+	char *const envp[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			      "HOME=/", hostname, "container=hoglab", NULL};
+	struct child_args a = {.s = s, .err_w = p[1], .envp = envp};
+
+	pid_t child = clone(child_main, (char *)stack + CHILD_STACK,
+			    CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNS | SIGCHLD, &a);
+	int err = errno;
+	munmap(stack, CHILD_STACK);
+	close(p[1]);
+	if (child < 0) {
+		close(p[0]);
+		return -err;
+	}
+	*pid = child;
+	*err_fd = p[0];
+	return 0;
+}
+
+int container_spawn_result(int err_fd, struct container_err *e)
+{
+	size_t got = 0;
+	for (;;) {
+		ssize_t n = read(err_fd, (char *)e + got, sizeof(*e) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		if (got == sizeof(*e))
+			break;
+	}
+	if (got == 0)
+		return 1;
+	if (got < sizeof(*e)) {
+		e->err = EPROTO;
+		snprintf(e->msg, sizeof(e->msg), "container setup ended with a partial error report");
+		return 0;
+	}
+	e->msg[sizeof(e->msg) - 1] = '\0';
+	if (e->err <= 0 || e->err > 4095)
+		e->err = EPROTO;
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* The supervisor: one event-loop thread owning every container and client connection, plus
+ * the logbuf writer thread, which touches only log files. Entered from the CLI's main. */
+#ifndef HOGLAB_SUPERVISOR_H
+#define HOGLAB_SUPERVISOR_H
+
+#include <stddef.h>
+
+#include "monitor.h"
+
+#define SUPERVISOR_STATE_DIR "/run/hoglab/state"
+#define SUPERVISOR_LOG_DIR   "/var/log/hoglab"
+#define SUPERVISOR_SHUTDOWN_GRACE_MS 3000
+
+struct supervisor_opts {
+	const char *socket_path;
+	const char *state_dir;
+	const char *log_dir;
+	const char *default_rootfs; /* absolute, or NULL */
+	enum monitor_kind monitor;
+	size_t log_buffer_bytes;
+};
+
+/* Runs until SIGTERM/SIGINT and a clean shutdown (0), or fails to start (-errno with a
+ * one-line reason in err). */
+int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size);
+
+#endif
