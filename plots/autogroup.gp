@@ -7,7 +7,7 @@ set ylabel "share of the niced container (%)"
 set yrange [0:60]
 set xrange [-1:20]
 set key top right
-plot sum using (is("autogroup","share",1) && strcol(2) =~ "^engine" ? $3 - 0.3 : NaN):12:13 with yerrorbars ls 1 title "through the engine (95% CI)", \
-     sum using (is("autogroup","share",1) && strcol(2) =~ "^sessions" ? $3 + 0.3 : NaN):12:13 with yerrorbars ls 2 title "own session each, naive runtime (95% CI)", \
+plot sum using (is("autogroup","share",1) && strstrt(strcol(2), "engine") == 1 ? $3 - 0.3 : NaN):12:13 with yerrorbars ls 1 title "through the engine (95% CI)", \
+     sum using (is("autogroup","share",1) && strstrt(strcol(2), "sessions") == 1 ? $3 + 0.3 : NaN):12:13 with yerrorbars ls 2 title "own session each, naive runtime (95% CI)", \
      [0:19:1] 100.0*weight(x)/(1024+weight(x)) with lines ls 4 title "nice theory w(N)/(1024+w(N))", \
      50 with lines ls 4 lc rgb "#2ca02c" title "equal groups: 50%"

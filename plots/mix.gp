@@ -1,13 +1,18 @@
 # Mix: one container per nice value on one CPU, measured share beside w_i / sum(w).
+# The caller passes labels='nice0 nice3 ...' (the containers in slot order).
 load "plots/style.gp"
 set title "Seven containers on one CPU: share against w_i / sum(w)"
-set xlabel "container (nice value)"
+set xlabel "container (its nice value)"
 set ylabel "share of the CPU during the overlap (%)"
 set logscale y
 set yrange [0.3:100]
-set style data histogram
-set style histogram errorbars gap 1 lw 1
+set xrange [-0.6:*]
+set boxwidth 0.38
 set style fill solid 0.8 border -1
 set key top right
-plot sum using (is("mix","share",int(column(4))) ? $11 : NaN):(0):xtic(5) ls 4 lc rgb "#aaaaaa" title "theory", \
-     sum using (is("mix","share",int(column(4))) ? $12 : NaN):13 ls 1 title "measured (95% CI)"
+set xtics ()
+if (exists("labels")) { do for [i = 1:words(labels)] { set xtics add (word(labels, i) i - 1) } }
+mix(m) = is("mix", "share", int(column(4)))
+plot sum using (mix(0) ? $4 - 0.2 : NaN):11 with boxes lc rgb "#aaaaaa" title "theory w_i / sum(w)", \
+     sum using (mix(0) ? $4 + 0.2 : NaN):12 with boxes ls 1 title "measured", \
+     sum using (mix(0) ? $4 + 0.2 : NaN):12:13 with yerrorbars lc rgb "#000000" pt -1 title "95% CI"

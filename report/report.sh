@@ -21,12 +21,21 @@ render() { # NAME [extra gnuplot assignments]
 }
 charts=()
 has pairs && render shares && render completion && charts+=(shares completion)
-has mix && render mix && charts+=(mix)
+if has mix; then
+	labels=$(awk -F, '$1 == "mix" && $8 == "share" { printf "%s ", $5 }' "$dir/summary.csv")
+	render mix "labels='$labels'" && charts+=(mix)
+fi
 has autogroup && render autogroup && charts+=(autogroup)
 if has demo; then
 	render demo && charts+=(demo)
 	run=$(awk -F, '$3 == "demo" { print $1; exit }' "$dir/runs.csv")
-	[ -n "$run" ] && render timeline "run=$run" && charts+=(timeline)
+	if [ -n "$run" ]; then
+		# CPU used per sample interval, as % of one CPU: t_s,pct, one block per container.
+		awk -F, -v run="$run" '$1 == run { s = $4; if (s in t && $2 > t[s]) out[s] = out[s] sprintf("%.3f,%.2f\n",
+			$2 / 1000, 100 * ($5 - c[s]) / (($2 - t[s]) * 1e6)); t[s] = $2; c[s] = $5 }
+			END { printf "%s\n\n%s", out[0], out[1] }' "$dir/samples.csv" >"$dir/timeline.csv"
+		render timeline "run=$run" && charts+=(timeline)
+	fi
 fi
 if has wakeup; then
 	cases=$(awk -F, 'NR > 1 && !s[$2]++ { printf "%s ", $2 }' "$dir/wakeup.csv")
