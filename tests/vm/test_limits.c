@@ -69,7 +69,7 @@ static void test_hard_limit(int fd, const char *id, int cpu_hogs)
 	struct monitor_event evs[8], *soft = NULL, *hard = NULL;
 	struct monitor_info info;
 	pid_t cpu[2], pid;
-	int n, nsoft = 0, nhard = 0, st = 0;
+	int n, nsoft = 0, nhard = 0, st = 0, busy = 0;
 	uint64_t bound, over;
 
 	if (cpu_hogs && access(CPU_HOG, X_OK)) {
@@ -87,9 +87,14 @@ static void test_hard_limit(int fd, const char *id, int cpu_hogs)
 	n = events_collect(fd, pid, evs, 8);
 	waitpid(pid, &st, 0);
 	for (int i = 0; i < cpu_hogs; i++) {
+		int cst = 0;
+
 		kill(cpu[i], SIGKILL);
-		waitpid(cpu[i], NULL, 0);
+		waitpid(cpu[i], &cst, 0);
+		busy += WIFSIGNALED(cst) && WTERMSIG(cst) == SIGKILL;
 	}
+	if (cpu_hogs)
+		CHECK(busy == cpu_hogs, "%s: the %d CPU hogs ran throughout (%d)", id, cpu_hogs, busy);
 	for (int i = 0; i < n; i++) {
 		if (evs[i].type == MONITOR_EVENT_SOFT && nsoft++ == 0)
 			soft = &evs[i];

@@ -142,7 +142,9 @@ pid_t child_waiter_spawn(int *release_fd)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		close(*release_fd);
+		/* Hold nothing else open: an inherited device fd would pin the module. */
+		close_range(3, (unsigned int)read_end - 1, 0);
+		close_range((unsigned int)read_end + 1, ~0U, 0);
 		while (read(read_end, &c, 1) < 0 && errno == EINTR)
 			;
 		_exit(0);

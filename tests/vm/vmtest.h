@@ -26,8 +26,8 @@ int mon_events_drain(int fd);
 int mon_entries_wait(int fd, uint32_t want, int timeout_ms);
 int mon_period_set(unsigned int ms);
 
-/* A child that blocks until the write end of *release_fd is closed, then exits 0. The first
- * call creates the pipe (pass *release_fd = -1); later calls reuse it. */
+/* A child that blocks until the write end of *release_fd is closed, then exits 0; it keeps no
+ * other fd. The first call creates the pipe (pass *release_fd = -1); later calls reuse it. */
 pid_t child_waiter_spawn(int *release_fd);
 /* Reaps every child listed; returns how many exited with status 0. */
 int children_reap(const pid_t *pids, int n);
