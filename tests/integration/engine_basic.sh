@@ -22,15 +22,15 @@ check "a live duplicate ID is refused with one line ($dup)" \
 
 # --- inside: hostname, PID 1, no host processes, fds ---
 check "hostname inside prints the ID" test "$("$ENGINE" run inside "$ROOTFS" /bin/hostname)" = inside
-cmdline=$("$ENGINE" run pid1 "$ROOTFS" /bin/sh -c 'tr "\0" " " </proc/1/cmdline')
-check "PID 1 inside is the command" test "$cmdline" = "/bin/sh -c tr \"\\0\" \" \" </proc/1/cmdline "
+cmdline=$("$ENGINE" run pid1 "$ROOTFS" /bin/cat /proc/1/cmdline | tr '\0' ' ')
+check "PID 1 inside is the command ($cmdline)" test "$cmdline" = "/bin/cat /proc/1/cmdline "
 nproc_in=$("$ENGINE" run nproc "$ROOTFS" /bin/sh -c 'ls /proc | grep -c "^[0-9]"')
 check "inside sees only its own processes ($nproc_in), none of the host's" test "$nproc_in" -le 3
-fds=$("$ENGINE" run fds "$ROOTFS" /bin/sh -c 'ls /proc/1/fd | tr "\n" " "')
-check "PID 1 starts with only fds 0-2 open ($fds)" test "$fds" = "0 1 2 "
+fds=$("$ENGINE" run fds "$ROOTFS" /bin/ls /proc/1/fd | tr '\n' ' ')
+check "PID 1 has only fds 0-2 open, plus the one ls opens to list them ($fds)" test "$fds" = "0 1 2 3 "
 minfo=$("$ENGINE" run mnt "$ROOTFS" /bin/cat /proc/self/mountinfo)
 check "the old root is detached: only the rootfs, /dev and /proc are mounted inside" \
-	bash -c '[ "$(grep -c . <<<"$1")" -le 10 ] && ! grep -q " /sys" <<<"$1" && grep -q " / / " <<<"$1"' _ "$minfo"
+	bash -c '[ "$(grep -c . <<<"$1")" -le 10 ] && ! grep -q " /sys" <<<"$1" && grep -Eq "^[0-9]+ [0-9]+ [0-9:]+ [^ ]+ / " <<<"$1"' _ "$minfo"
 check "/proc inside is a fresh procfs" grep -q " /proc .* - proc " <<<"$minfo"
 ps_in=$("$ENGINE" run psin "$ROOTFS" /bin/ps)
 check "ps inside lists PID 1 as the command and nothing of the host" \
