@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The supervisor validates what it receives: a malformed, truncated or oversized message
+# closes that connection only, and the supervisor keeps serving everyone else.
+. "$(dirname "$0")/engine_lib.sh"
+engine_setup engine-wire
+PROBE=$BIN/engine_wire_probe
+[ -x "$PROBE" ] || { skip engine-wire "no $PROBE (make runtime)"; exit 0; }
+supervisor_start
+"$ENGINE" start keep "$ROOTFS" /bin/sleep 60 >/dev/null
+
+for how in magic version oversize type truncated; do
+	check "a message with bad $how closes its connection" test "$("$PROBE" "$how")" = closed
+done
+check "a bad ID in a valid message gets an error reply" \
+	bash -c '[ "$("$1" badpayload)" = "reply -22" ]' _ "$PROBE"
+check "the supervisor still serves other clients" test "$(state_of keep)" = running
+check "and is still alive" kill -0 "$SV_PID"
+"$ENGINE" stop keep --timeout 0 >/dev/null
+finish
