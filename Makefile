@@ -9,6 +9,8 @@ BUILD_DIR := $(if $(filter 1,$(ASAN)),build/asan,build)
 
 all: $(PARTS)
 
+include experiments/experiment.mk
+
 $(PARTS):
 	@if [ -f $@/Makefile ]; then $(MAKE) -C $@; fi
 

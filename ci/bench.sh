@@ -81,7 +81,8 @@ add runc runc "runc --root $tmp/runc run -b $bundle bench-runc"
 add bwrap bwrap "bwrap --unshare-pid --unshare-uts --bind $ROOTFS / --proc /proc --dev /dev /bin/true"
 add unshare unshare "unshare --pid --fork --uts --mount --root $ROOTFS /bin/true"
 add bare "$ROOTFS/bin/true" "$ROOTFS/bin/true"
-printf '%s\n' "${missing[@]}" >"$out/missing.txt"
+: >"$out/missing.txt"
+[ ${#missing[@]} -eq 0 ] || printf '%s\n' "${missing[@]}" >"$out/missing.txt"
 for m in "${missing[@]}"; do say "missing: $m"; done
 hf_args=()
 for i in "${!names[@]}"; do hf_args+=(-n "${names[$i]}" "${cmds[$i]}"); done
@@ -132,7 +133,7 @@ for n in $(seq "$SCALE_N"); do
 	t0=$(now_ns)
 	"$ENGINE" start "idle$n" "$ROOTFS" /bin/sleep 100000 >/dev/null
 	t1=$(now_ns)
-	echo "$n,$(( (t1 - t0) / 1000 ))e-3" >>"$out/scale.csv"
+	awk -v n="$n" -v ns=$((t1 - t0)) 'BEGIN { printf "%d,%.3f\n", n, ns / 1e6 }' >>"$out/scale.csv"
 	[ $((n % 100)) -eq 0 ] && say "  $n started"
 done
 rss1=$(rss_kib "$sup_pid")
@@ -156,8 +157,10 @@ fd1=$(fds "$sup_pid")
 } >"$out/scale-summary.csv"
 
 say "charts and report"
-for gp in bench_startup bench_logs bench_scale; do
-	gnuplot -e "run='$out'" "$TOP/plots/$gp.gp"
+for chart in startup logs scale; do
+	for fmt in png svg; do
+		(cd "$TOP" && gnuplot -e "dir='$out'; fmt='$fmt'; out='$out/$chart.$fmt'" "plots/bench_$chart.gp")
+	done
 done
 "$TOP/report/bench-report.sh" "$out" >"$out/REPORT.md"
 ln -sfn "$run_id" "$TOP/results/bench/latest"

@@ -41,7 +41,8 @@ echo
 echo "| run | path | GiB/s | supervisor CPU ms | byte-identical |"
 echo "|---:|---|---:|---:|---|"
 awk -F, 'NR > 1 { printf "| %s | %s | %.3f | %s | %s |\n", $1, $2, $5, $6, $7 }' "$run/logs.csv"
-med() { awk -F, -v p="$1" -v c="$2" 'NR > 1 && $2 == p { v[n++] = $c } END { asort(v); print v[int((n + 1) / 2)] }' "$run/logs.csv"; }
+med() { awk -F, -v p="$1" -v c="$2" 'NR > 1 && $2 == p { print $c }' "$run/logs.csv" | sort -g |
+	awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 cat_gibs=$(med cat 5) eng_gibs=$(med engine 5) eng_cpu=$(med engine 6)
 bytes=$(awk -F, 'NR == 2 { print $3 }' "$run/logs.csv")
 cpu_per_gib=$(awk -v c="$eng_cpu" -v b="$bytes" 'BEGIN { printf "%.0f", c / (b / 2^30) }')
