@@ -868,16 +868,17 @@ static void signals_read(struct sv *sv)
 
 static void deadlines_run(struct sv *sv, uint64_t now)
 {
+	bool shut_due = sv->shutting_down && now >= sv->shutdown_kill_at_ns;
 	for (struct container *c = sv->containers; c; c = c->next) {
 		if (container_ended(c))
 			continue;
-		bool stop_due = c->kill_at_ns && now >= c->kill_at_ns;
-		bool shut_due = sv->shutting_down && now >= sv->shutdown_kill_at_ns;
-		if (stop_due || shut_due) {
+		if (shut_due || (c->kill_at_ns && now >= c->kill_at_ns)) {
 			kill(c->info.pid, SIGKILL);
 			c->kill_at_ns = 0;
 		}
 	}
+	if (shut_due)
+		sv->shutdown_kill_at_ns = UINT64_MAX; /* sent once; the reaps end the loop */
 }
 
 static int poll_timeout_ms(struct sv *sv, uint64_t now)
@@ -1144,13 +1145,16 @@ int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size)
 	if (rc) {
 		fail(err, err_size, rc, "event loop: %s", strerror(-rc));
 		/* Nothing may outlive us: kill and reap what is left. */
-		for (struct container *c = sv.containers; c; c = c->next)
-			if (!container_ended(c)) {
-				kill(c->info.pid, SIGKILL);
-				int st;
-				if (waitpid(c->info.pid, &st, 0) == c->info.pid)
-					container_reaped(&sv, c, st);
-			}
+		struct container *c = sv.containers, *next;
+		for (; c; c = next) {
+			next = c->next; /* the reap may free c */
+			if (container_ended(c))
+				continue;
+			kill(c->info.pid, SIGKILL);
+			int st;
+			if (waitpid(c->info.pid, &st, 0) == c->info.pid)
+				container_reaped(&sv, c, st);
+		}
 	}
 	while (sv.conns) {
 		conn_flush(sv.conns);

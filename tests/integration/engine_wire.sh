@@ -16,4 +16,16 @@ check "a bad ID in a valid message gets an error reply" \
 check "the supervisor still serves other clients" test "$(state_of keep)" = running
 check "and is still alive" kill -0 "$SV_PID"
 "$ENGINE" stop keep --timeout 0 >/dev/null
+
+# A supervisor killed outright: its containers die with it, its socket is stale and the
+# next supervisor replaces it.
+orphan=$("$ENGINE" start orphan "$ROOTFS" /bin/sleep 60)
+kill -9 "$SV_PID"
+wait "$SV_PID" 2>/dev/null
+gone=1
+for _ in $(seq 100); do [ -e "/proc/$orphan" ] || { gone=0; break; }; sleep 0.05; done
+check "a container dies with its supervisor (PR_SET_PDEATHSIG)" test "$gone" -eq 0
+check "the killed supervisor left a stale socket" test -S "$HOGLAB_SOCKET"
+supervisor_start
+check "a new supervisor replaces the stale socket" test "$("$ENGINE" ps --json)" = '{"containers":[]}'
 finish
