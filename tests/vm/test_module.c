@@ -47,16 +47,19 @@ static void test_unload_live(void)
 {
 	pid_t pids[LIVE_ENTRIES];
 	struct monitor_info info;
-	int fd = mon_open(), release = -1, registered = 0, alive = 0;
+	int fd, release = -1, registered = 0, alive = 0, ret;
 
-	for (int i = 0; i < LIVE_ENTRIES; i++) {
+	/* Children first: one forked while the device is open could still hold it at rmmod. */
+	for (int i = 0; i < LIVE_ENTRIES; i++)
 		pids[i] = child_waiter_spawn(&release);
+	fd = mon_open();
+	for (int i = 0; i < LIVE_ENTRIES; i++)
 		registered += mon_register(fd, pids[i], 64 * MIB, 128 * MIB, "module-live") == 0;
-	}
 	CHECK(registered == LIVE_ENTRIES && mon_info(fd, &info) == 0 && info.entries == LIVE_ENTRIES,
 	      "%d entries live (%u)", LIVE_ENTRIES, info.entries);
 	close(fd);
-	CHECK(module_unload() == 0, "rmmod with %d live entries: 0", LIVE_ENTRIES);
+	ret = module_unload();
+	CHECK(ret == 0, "rmmod with %d live entries: 0 (%s)", LIVE_ENTRIES, strerror(-ret));
 	CHECK(access(MONITOR_DEVICE_PATH, F_OK) && errno == ENOENT, "the device node is gone");
 	for (int i = 0; i < LIVE_ENTRIES; i++)
 		alive += kill(pids[i], 0) == 0;
