@@ -49,7 +49,11 @@ build() {
 		fail_all "build failed: $* :: $(tail -5 "$tmp/build.log" | tr '\n' ' ' | cut -c1-400)"
 	fi
 }
-build make -C "$TOP/kmod" KDIR="$kdir"
+# The module builds in a copy so that the tree's own kmod/ build (for the running kernel) and
+# other runs of this script are left alone.
+mkdir -p "$tmp/kmod"
+cp "$TOP"/kmod/Kbuild "$TOP"/kmod/Makefile "$TOP"/kmod/monitor.h "$TOP"/kmod/monitor_*.c "$tmp/kmod/"
+build make -C "$tmp/kmod" KDIR="$kdir" HOGLAB_INCLUDE="$TOP/include"
 build make -C "$TOP" workloads ASAN=
 build make -C "$TOP/tests/vm" ASAN=
 t_built=$(elapsed)
@@ -58,7 +62,7 @@ root=$tmp/root
 mkdir -p "$root"/{bin,tests,proc,sys,dev,tmp}
 cp "$busybox" "$root/bin/busybox"
 cp "$TOP/tests/vm/init.sh" "$root/init"
-cp "$TOP/kmod/monitor.ko" "$root/monitor.ko"
+cp "$tmp/kmod/monitor.ko" "$root/monitor.ko"
 cp "$TOP"/build/vm/test_* "$root/tests/"
 packed=
 for w in cpu_hog memory_hog engine; do
