@@ -66,7 +66,9 @@ enum monitor_event_type {
 };
 
 /* One record of read() on the device: read() returns whole records only, a buffer smaller than
- * one record gets EINVAL. poll() reports POLLIN while records are queued. */
+ * one record gets EINVAL. poll() reports POLLIN while records are queued. The queue is one per
+ * module (events_capacity records): with several readers, each record goes to one of them. A
+ * process killed at its hard limit leaves HARD, then EXIT once it is gone. */
 struct monitor_event {
 	__u32 type;            /* enum monitor_event_type */
 	__s32 pid;             /* as registered */
