@@ -93,6 +93,15 @@ check "ratio 20 % off: exit 1 naming the case and the ratio" \
 check "a ratio 20 % off passes under --ratio-tolerance 25" \
 	"$RS" --baseline "$tmp/ideal.csv" --against "$tmp/slow" --ratio-tolerance 25
 
+# Where the run has the lab's load-corrected ratio theory (wall_ratio_avail), the ratio is held
+# against that: the same stretched ratio passes when the machine's load predicts it.
+awk -F, -v OFS=, '1; $2 == "0-vs-5" && $8 == "wall_ratio" && $5 == "b-nice5" { $8 = "wall_ratio_avail"; $11 = $12; print }' \
+	"$tmp/slow/summary.csv" >"$tmp/slow/s" && mv "$tmp/slow/s" "$tmp/slow/summary.csv"
+out=$("$RS" --baseline "$tmp/slow/summary.csv" --against "$tmp/slow" 2>&1)
+rc=$?
+check "a ratio the load-corrected theory predicts passes, marked as corrected" test "$rc" -eq 0 -a \
+	-n "$(grep -E '^  pairs/0-vs-5 +time b-nice5/a-nice0 +1\.807\* .* pass$' <<<"$out")" -a -n "$(grep '^  \* theory corrected' <<<"$out")"
+
 # --tolerance is honoured: a 1-point shift passes at the default and fails at 0.5.
 ideal "$tmp/one"
 shift_mean "$tmp/one" mix nice3 share 1
