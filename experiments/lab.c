@@ -26,14 +26,17 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: lab [--profile NAME] [--results DIR] [--socket PATH | --direct] [--seed N] DEFINITION\n"
+		"usage: lab [--profile NAME] [--results DIR] [--socket PATH | --direct] [--seed N]\n"
+		"           [--wakeup-source auto|perf|schedstat] DEFINITION\n"
 		"Runs the experiments of DEFINITION (e.g. experiments/cfs.conf) and writes\n"
 		"DIR/<run-id>/{samples,runs,wakeup,summary}.csv and meta; DIR/latest points at it.\n"
 		"  --profile NAME  apply the definition's NAME.key overrides (e.g. quick)\n"
 		"  --results DIR   where run folders go (default results/cfs)\n"
 		"  --socket PATH   use this running supervisor (default: start a private one)\n"
 		"  --direct        run every container as a plain child process, without the engine\n"
-		"  --seed N        shuffle seed (default: the definition's, else from the clock)\n");
+		"  --seed N        shuffle seed (default: the definition's, else from the clock)\n"
+		"  --wakeup-source where wake-up delays come from: perf sched timehist, or the sleeper's\n"
+		"                  own /proc/self/schedstat; auto (default) takes perf where it can record\n");
 }
 
 static double now_s(void)
@@ -59,6 +62,29 @@ static int file_read_line(const char *path, char *buf, size_t cap)
 	if (nl)
 		*nl = '\0';
 	return 0;
+}
+
+const char *lab_delay_src_name(enum lab_delay_src s)
+{
+	return s == LAB_DELAY_PERF ? "perf" : "schedstat";
+}
+
+/* Whether perf can record scheduler events here: a short perf sched record of /bin/true. */
+static bool perf_works(const char *dir)
+{
+	char data[1200], *argv[] = { "/usr/bin/perf", "sched", "record", "-q", "-o", data, "--", "/bin/true", NULL };
+	struct launch_opts o = { argv, 0, -1, false, NULL, -1 };
+	char why[256];
+	bool ok;
+	pid_t pid;
+	int st;
+
+	snprintf(data, sizeof(data), "%s/perf-probe.data", dir);
+	if (access(argv[0], X_OK) < 0 || launch_direct(&o, &pid, why, sizeof(why)))
+		return false;
+	ok = waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	unlink(data);
+	return ok;
 }
 
 static int case_add(struct lab *lab, enum lab_exp e, int param, const char *fmt, ...)
@@ -322,7 +348,9 @@ static void meta_write(struct lab *lab, const char *def, uint64_t seed, const ch
 	fprintf(f, "launcher=%s\nsample_ms=%d\ncpu=%d\nrootfs=%s\ncpu_hog_iterations_per_cpu_ms=%.3f\n",
 		lab->direct ? "direct (no engine)" : socket, lab->conf.sample_ms, lab->conf.cpu, lab->rootfs,
 		lab->iter_per_ms_exact);
-	fprintf(f, "wakeup_delay_source=%s\n", lab->delay_source);
+	fprintf(f, "wakeup_delay_source=%s\n", lab->delay_src == LAB_DELAY_PERF ?
+		"perf (perf sched record + timehist: sch delay of each switch-in)" :
+		"schedstat (the sleeper's /proc/self/schedstat run_delay, per wake-up)");
 	fclose(f);
 }
 
@@ -349,13 +377,15 @@ static int runs_write(struct lab *lab, const struct lab_run *run, int run_id)
 		const char *how = lab->direct || c->ct[i].own_session || c->exp == LAB_EXP_WAKEUP ?
 					  (c->ct[i].own_session ? "own-session" : "direct") : "engine";
 
-		rc = csvout_row(lab->csv, lab->t_runs, "iissiiisiisigggggsi", run_id, run->order, lab_exp_name(c->exp),
+		rc = csvout_row(lab->csv, lab->t_runs, "iissiiisiisigggggggsi", run_id, run->order, lab_exp_name(c->exp),
 				c->name, c->param, run->rep, i, c->ct[i].label, c->ct[i].nice, (int)c->ct[i].weight, how,
-				(int)r->pid, r->wall_s, r->cpu_ms, r->wait_ms, r->share, c->theory_share[i], r->end,
-				(int)(run->ok && r->ok));
+				(int)r->pid, r->wall_s, r->cpu_ms, r->wait_ms, r->share, c->theory_share[i],
+				run->avail_overlap, r->avail_after, r->end, (int)(run->ok && r->ok));
 	}
-	for (size_t k = 0; !rc && k < run->n_delays; k++)
-		rc = csvout_row(lab->csv, lab->t_wakeup, "isig", run_id, c->name, c->param, run->delays_us[k]);
+	for (int s = 0; s < LAB_DELAY_COUNT; s++)
+		for (size_t k = 0; !rc && k < run->delays[s].n; k++)
+			rc = csvout_row(lab->csv, lab->t_wakeup, "isisg", run_id, c->name, c->param,
+					lab_delay_src_name((enum lab_delay_src)s), run->delays[s].us[k]);
 	return rc;
 }
 
@@ -365,15 +395,16 @@ int main(int argc, char **argv)
 		{ "profile", required_argument, NULL, 'p' }, { "results", required_argument, NULL, 'r' },
 		{ "socket", required_argument, NULL, 's' },  { "direct", no_argument, NULL, 'd' },
 		{ "seed", required_argument, NULL, 'S' },    { "help", no_argument, NULL, 'h' },
+		{ "wakeup-source", required_argument, NULL, 'w' },
 		{ 0 }
 	};
 	static const char *const samples_cols[] = { "run", "t_ms", "container", "slot", "cpu_ns", "wait_ns", "slices", "rss_kib" };
 	static const char *const runs_cols[] = { "run", "order", "experiment", "case", "param", "rep", "slot", "container",
 						 "nice", "weight", "launcher", "pid", "wall_s", "cpu_ms", "wait_ms",
-						 "share", "theory_share", "end", "ok" };
-	static const char *const wakeup_cols[] = { "run", "case", "nice", "delay_us" };
+						 "share", "theory_share", "avail_overlap", "avail_after", "end", "ok" };
+	static const char *const wakeup_cols[] = { "run", "case", "nice", "source", "delay_us" };
 	struct lab lab;
-	const char *results = "results/cfs", *socket = NULL, *def;
+	const char *results = "results/cfs", *socket = NULL, *def, *wsrc = "auto";
 	char err[1024] = "", tmp[] = "/tmp/hoglab-lab.XXXXXX", sock[600], run_dir[1200], id[64], path[1400], exe[PATH_MAX];
 	uint64_t seed = 0;
 	bool have_seed = false, tmp_made = false, tty = isatty(2);
@@ -402,6 +433,13 @@ int main(int argc, char **argv)
 			have_seed = true;
 			break;
 		}
+		case 'w':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "perf") && strcmp(optarg, "schedstat")) {
+				fprintf(stderr, "lab: invalid --wakeup-source '%s' (auto, perf or schedstat)\n", optarg);
+				return 2;
+			}
+			wsrc = optarg;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -437,9 +475,6 @@ int main(int argc, char **argv)
 	}
 	file_read_line("/proc/sys/kernel/sched_autogroup_enabled", err, sizeof(err));
 	lab.autogroup = err[0] == '1';
-	lab.perf = access("/usr/bin/perf", X_OK) == 0;
-	lab.delay_source = lab.perf ? "perf sched timehist (sch delay per wake-up)" :
-				      "schedstat (mean run-queue wait per sample)";
 	if (!have_seed)
 		seed = lab.conf.seed ? lab.conf.seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	if (cases_expand(&lab) || runs_plan(&lab, seed)) {
@@ -461,6 +496,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	lab.run_dir = run_dir;
+	lab.delay_src = LAB_DELAY_SCHEDSTAT;
+	if (lab.conf.exp[LAB_EXP_WAKEUP].enabled && strcmp(wsrc, "schedstat")) {
+		if (perf_works(run_dir))
+			lab.delay_src = LAB_DELAY_PERF;
+		else if (!strcmp(wsrc, "perf")) {
+			fprintf(stderr, "lab: --wakeup-source perf: perf sched record does not work here\n");
+			return 1;
+		} else
+			fprintf(stderr, "lab: perf sched record does not work here: wake-up delays from schedstat\n");
+	}
 	rc = calibrate(&lab, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "lab: calibrating cpu_hog: %s\n", err);
@@ -568,7 +613,8 @@ out:
 			fprintf(stderr, "lab: linking %s: %s\n", path, strerror(errno));
 	}
 	for (i = 0; i < lab.n_runs; i++)
-		free(lab.runs[i].delays_us);
+		for (int s = 0; s < LAB_DELAY_COUNT; s++)
+			free(lab.runs[i].delays[s].us);
 	free(lab.runs);
 	free(lab.cases);
 	if (failed)

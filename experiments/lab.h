@@ -40,8 +40,21 @@ struct lab_result {
 	double wall_s;     /* start (clone) to end (reap) */
 	double cpu_ms;
 	double wait_ms;    /* run-queue wait */
+	double avail_after; /* percent of one CPU it got after the first container ended; NaN for that one */
 	char end[32];      /* "exit 0", "signal 9", ... */
 	bool ok;
+};
+
+/* Where a wake-up's run-queue delay came from. */
+enum lab_delay_src {
+	LAB_DELAY_PERF,      /* perf sched timehist, "sch delay" of each switch-in */
+	LAB_DELAY_SCHEDSTAT, /* the sleeper's own /proc/self/schedstat run_delay, per wake-up */
+	LAB_DELAY_COUNT,
+};
+
+struct lab_delays {
+	double *us;
+	size_t n, cap;
 };
 
 struct lab_run {
@@ -49,9 +62,10 @@ struct lab_run {
 	int rep;
 	int order;         /* position in the shuffled sequence */
 	bool ok;
+	double overlap_s;     /* from the first sample with all running to the first end */
+	double avail_overlap; /* percent of one CPU all containers together got during the overlap */
 	struct lab_result r[LAB_CT_MAX];
-	double *delays_us; /* wake-up experiment: each wake-up's run-queue delay */
-	size_t n_delays;
+	struct lab_delays delays[LAB_DELAY_COUNT]; /* wake-up experiment only */
 };
 
 struct lab {
@@ -66,8 +80,7 @@ struct lab {
 	uint64_t iter_per_ms;    /* cpu_hog calibration */
 	double iter_per_ms_exact;
 	bool autogroup;
-	bool perf;
-	const char *delay_source; /* "perf sched timehist" or "schedstat" */
+	enum lab_delay_src delay_src; /* the wake-up delays the summary and charts use */
 	struct lab_case *cases;
 	int n_cases;
 	struct lab_run *runs;
@@ -78,6 +91,7 @@ struct lab {
 
 /* labrun.c: carries out one run, writing samples.csv / runs.csv / wakeup.csv rows. */
 int lab_run_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, size_t errlen);
+const char *lab_delay_src_name(enum lab_delay_src s);
 /* labsum.c: theory of the cases, then the summary table. */
 void lab_case_theory(struct lab_case *c, bool autogroup);
 int lab_summary_write(struct lab *lab, const char *path);

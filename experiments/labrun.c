@@ -12,12 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "launch.h"
 #include "procstat.h"
+
+/* One reading of a container's CPU time, at mono time t_ns. */
+struct point {
+	uint64_t t_ns, cpu_ns;
+};
 
 struct live {
 	char id[PROTO_ID_SIZE];
@@ -28,7 +34,10 @@ struct live {
 	bool ended;
 	uint64_t start_ns, end_ns;
 	struct schedstat last;   /* latest reading */
-	struct schedstat w0, w1; /* at the first and last tick where all were running */
+	struct point *hist;      /* every reading, oldest first; owned, freed by live_finish's caller */
+	size_t n_hist, cap_hist;
+	bool have_final;         /* final_cpu_ns known exactly (wait4 of a direct child) */
+	uint64_t final_cpu_ns;
 };
 
 static uint64_t mono_ns(void)
@@ -37,6 +46,49 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int hist_push(struct live *lv, uint64_t t_ns, uint64_t cpu_ns)
+{
+	if (lv->n_hist == lv->cap_hist) {
+		size_t nc = lv->cap_hist ? lv->cap_hist * 2 : 256;
+		struct point *p = realloc(lv->hist, nc * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		lv->hist = p;
+		lv->cap_hist = nc;
+	}
+	lv->hist[lv->n_hist++] = (struct point){ t_ns, cpu_ns };
+	return 0;
+}
+
+/* A container's CPU time at mono time t: linear between the readings around t (its start counts
+ * as a reading of 0, its exact final CPU time at its end where known); past the last reading,
+ * extrapolated at the rate of the last interval (at most one CPU) up to its end. */
+static double live_cpu_at(const struct live *lv, uint64_t t)
+{
+	struct point a = { lv->start_ns, 0 }, b;
+	size_t j;
+
+	for (j = 0; j < lv->n_hist && lv->hist[j].t_ns < t; j++)
+		a = lv->hist[j];
+	if (j < lv->n_hist)
+		b = lv->hist[j];
+	else if (lv->have_final && lv->end_ns >= t)
+		b = (struct point){ lv->end_ns, lv->final_cpu_ns };
+	else {
+		struct point p = lv->n_hist > 1 ? lv->hist[lv->n_hist - 2] : (struct point){ lv->start_ns, 0 };
+		double rate = a.t_ns > p.t_ns ? (double)(a.cpu_ns - p.cpu_ns) / (double)(a.t_ns - p.t_ns) : 0;
+		uint64_t until = lv->end_ns && lv->end_ns < t ? lv->end_ns : t;
+
+		if (rate > 1)
+			rate = 1;
+		return (double)a.cpu_ns + (until > a.t_ns ? rate * (double)(until - a.t_ns) : 0);
+	}
+	if (b.t_ns <= a.t_ns)
+		return (double)b.cpu_ns;
+	return (double)a.cpu_ns + (double)(b.cpu_ns - a.cpu_ns) * (double)(t - a.t_ns) / (double)(b.t_ns - a.t_ns);
 }
 
 static int live_start(struct lab *lab, const struct lab_case *c, int slot, int run_id, struct live *lv,
@@ -122,9 +174,13 @@ static void live_finish(struct lab *lab, struct live *lv, struct lab_result *r)
 	}
 	r->pid = lv->pid;
 	if (lv->direct) {
+		struct rusage ru;
 		int st;
 
-		if (lv->pid > 0 && waitpid(lv->pid, &st, 0) == lv->pid) {
+		if (lv->pid > 0 && wait4(lv->pid, &st, 0, &ru) == lv->pid) {
+			lv->have_final = true;
+			lv->final_cpu_ns = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+					   (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
 			if (WIFEXITED(st))
 				snprintf(r->end, sizeof(r->end), "exit %d", WEXITSTATUS(st));
 			else
@@ -146,8 +202,8 @@ static void live_finish(struct lab *lab, struct live *lv, struct lab_result *r)
 		}
 	}
 	r->wall_s = lv->end_ns > lv->start_ns ? (lv->end_ns - lv->start_ns) / 1e9 : NAN;
-	r->cpu_ms = lv->last.cpu_ns / 1e6;
-	r->wait_ms = lv->last.wait_ns / 1e6;
+	r->cpu_ms = live_cpu_at(lv, lv->end_ns) / 1e6;
+	r->wait_ms = lv->n_hist ? lv->last.wait_ns / 1e6 : NAN; /* the wake-up case: from the sleeper */
 }
 
 static void live_kill(struct lab *lab, struct live *lv)
@@ -162,50 +218,37 @@ static void live_kill(struct lab *lab, struct live *lv)
 		client_stop(&lab->client, lv->id, 500, &pc);
 }
 
-/* Samples every container of a run until all have ended or the deadline passes. extra is a
- * sleeper whose per-tick run-queue delay is collected when the delays come from schedstat. */
+/* Samples every container of a run until all have ended or the deadline passes. *t_all is the
+ * time of the first tick at which all of them were running (0: there was none). */
 static int live_sample(struct lab *lab, int run_id, const struct lab_case *c, struct live *lv, int n,
-		       uint64_t deadline, struct lab_run *run, int *n_window)
+		       uint64_t deadline, uint64_t *t_all)
 {
 	uint64_t t0 = mono_ns(), next = t0, period = (uint64_t)lab->conf.sample_ms * 1000000ull;
-	size_t cap_delays = 0;
 
-	*n_window = 0;
+	*t_all = 0;
 	for (;;) {
 		struct pollfd pf[LAB_CT_MAX];
+		uint64_t tick = mono_ns();
 		bool all_running = true;
-		int alive = 0, i;
+		int alive = 0, i, rc;
 
 		for (i = 0; i < n; i++) {
-			struct schedstat ss, prev = lv[i].last;
-			uint64_t rss = 0;
+			struct schedstat ss;
+			uint64_t rss = 0, t;
 
-			if (lv[i].ended) {
+			if (lv[i].ended || schedstat_read(lv[i].pid, &ss)) {
 				all_running = false;
 				continue;
 			}
-			if (schedstat_read(lv[i].pid, &ss)) {
-				all_running = false;
-				continue;
-			}
+			t = mono_ns();
 			rss_read_kib(lv[i].pid, &rss);
 			lv[i].last = ss;
-			csvout_row(lab->csv, lab->t_samples, "iisillll", run_id, (int)((mono_ns() - t0) / 1000000),
+			rc = hist_push(&lv[i], t, ss.cpu_ns);
+			if (rc)
+				return rc;
+			csvout_row(lab->csv, lab->t_samples, "iisillll", run_id, (int)((t - t0) / 1000000),
 				   c->ct[i].label, i, (long long)ss.cpu_ns, (long long)ss.wait_ns,
 				   (long long)ss.slices, (long long)rss);
-			if (c->ct[i].sleeper && !lab->perf && ss.slices > prev.slices && prev.slices) {
-				if (run->n_delays == cap_delays) {
-					size_t nc = cap_delays ? cap_delays * 2 : 256;
-					double *d = realloc(run->delays_us, nc * sizeof(*d));
-
-					if (!d)
-						return -ENOMEM;
-					run->delays_us = d;
-					cap_delays = nc;
-				}
-				run->delays_us[run->n_delays++] =
-					(double)(ss.wait_ns - prev.wait_ns) / (double)(ss.slices - prev.slices) / 1e3;
-			}
 		}
 		for (i = 0; i < n; i++) {
 			pf[i].fd = lv[i].ended ? -1 : lv[i].pidfd;
@@ -214,14 +257,8 @@ static int live_sample(struct lab *lab, int run_id, const struct lab_case *c, st
 		}
 		if (poll(pf, (nfds_t)n, 0) > 0)
 			all_running = false;
-		if (all_running) {
-			for (i = 0; i < n; i++) {
-				if (*n_window == 0)
-					lv[i].w0 = lv[i].last;
-				lv[i].w1 = lv[i].last;
-			}
-			(*n_window)++;
-		}
+		if (all_running && !*t_all)
+			*t_all = tick;
 		next += period;
 		for (;;) {
 			uint64_t now = mono_ns();
@@ -254,15 +291,31 @@ static int live_sample(struct lab *lab, int run_id, const struct lab_case *c, st
 	}
 }
 
-/* The perf sched timehist rows of one task: each one's "sch delay" column (ms) in µs. */
-static int perf_delays(const char *data, pid_t pid, struct lab_run *run)
+static int delays_push(struct lab_delays *d, double us)
 {
-	char cmd[1200], line[512], tag[32];
-	size_t cap = 0;
+	if (d->n == d->cap) {
+		size_t nc = d->cap ? d->cap * 2 : 256;
+		double *v = realloc(d->us, nc * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		d->us = v;
+		d->cap = nc;
+	}
+	d->us[d->n++] = us;
+	return 0;
+}
+
+/* The perf sched timehist rows of the sleeper after its exec (task name "wakeup_hog[PID]"):
+ * each one's "sch delay" column (ms: from wake-up, or preemption, to switch-in) in µs. */
+static int perf_delays(const char *data, pid_t pid, struct lab_delays *d)
+{
+	char cmd[1300], line[512], tag[48];
+	int rc = 0, st;
 	FILE *p;
 
 	snprintf(cmd, sizeof(cmd), "perf sched timehist -i '%s' 2>/dev/null", data);
-	snprintf(tag, sizeof(tag), "[%d]", (int)pid);
+	snprintf(tag, sizeof(tag), " wakeup_hog[%d] ", (int)pid);
 	p = popen(cmd, "re");
 	if (!p)
 		return -errno;
@@ -271,7 +324,7 @@ static int perf_delays(const char *data, pid_t pid, struct lab_run *run)
 		char *end = line + strlen(line), *fields[3];
 		int k;
 
-		if (!strstr(line, tag))
+		if (rc || !strstr(line, tag))
 			continue;
 		/* The last three columns: wait time, sch delay, run time (ms). */
 		for (k = 2; k >= 0; k--) {
@@ -284,36 +337,83 @@ static int perf_delays(const char *data, pid_t pid, struct lab_run *run)
 		if (sscanf(fields[0], "%lf", &wait) != 1 || sscanf(fields[1], "%lf", &sch) != 1 ||
 		    sscanf(fields[2], "%lf", &runt) != 1)
 			continue;
-		if (run->n_delays == cap) {
-			size_t nc = cap ? cap * 2 : 256;
-			double *d = realloc(run->delays_us, nc * sizeof(*d));
-
-			if (!d) {
-				pclose(p);
-				return -ENOMEM;
-			}
-			run->delays_us = d;
-			cap = nc;
-		}
-		run->delays_us[run->n_delays++] = sch * 1000;
+		rc = delays_push(d, sch * 1000);
 	}
-	return pclose(p) == 0 ? 0 : -EIO;
+	st = pclose(p);
+	if (rc)
+		return rc;
+	return st == 0 ? 0 : -EIO;
 }
 
-/* The wake-up case: a sleeper and a cpu_hog on one CPU, both run by the runner itself. */
+/* The sleeper's output: "delay_us=X" per wake-up, then "wakeup_hog done pid=N wakeups=N
+ * cpu_ms=X wait_ms=X ...". Fills the schedstat delays and the sleeper's result. */
+static int sleeper_output_read(const char *path, struct lab_delays *d, struct lab_result *r)
+{
+	FILE *f = fopen(path, "re");
+	char line[512];
+	int rc = 0, pid = 0;
+	double v;
+
+	if (!f)
+		return -errno;
+	while (!rc && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "delay_us=%lf", &v) == 1)
+			rc = delays_push(d, v);
+		else if (sscanf(line, "wakeup_hog done pid=%d wakeups=%*d cpu_ms=%lf wait_ms=%lf", &pid, &r->cpu_ms,
+				&r->wait_ms) == 3)
+			r->pid = pid;
+	}
+	fclose(f);
+	if (rc)
+		return rc;
+	return pid > 0 ? 0 : -EIO;
+}
+
+/* Starts a plain child and opens its pidfd; start_ns is taken just before the fork. */
+static int live_direct(struct live *lv, const struct launch_opts *o, char *err, size_t errlen)
+{
+	int rc;
+
+	lv->direct = true;
+	lv->start_ns = mono_ns();
+	rc = launch_direct(o, &lv->pid, err, errlen);
+	if (rc)
+		return rc;
+	lv->pidfd = pidfd_open(lv->pid, 0);
+	if (lv->pidfd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "pidfd_open %d: %s", (int)lv->pid, strerror(errno));
+		kill(lv->pid, SIGKILL);
+		waitpid(lv->pid, NULL, 0);
+		lv->pid = 0;
+	}
+	return rc;
+}
+
+/* The wake-up case: a sleeper and a cpu_hog on one CPU, both run by the runner itself; the
+ * sleeper under perf sched record where perf is the delay source. */
 static int wakeup_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, size_t errlen)
 {
 	const struct lab_case *c = &lab->cases[run->case_idx];
 	const struct lab_section *s = &lab->conf.exp[LAB_EXP_WAKEUP];
 	char hog[1024], sleeper[1024], cpu[16], nice[16], sl[16], busy[16], dur[16], data[1200], outp[1200];
 	char *hog_argv[] = { hog, "--iterations", "1099511627776", "--quiet", NULL };
+	/* Every CPU is recorded: the sleeper execs on perf's CPU before it pins itself, and the
+	 * name it gets at exec is only seen there. */
+	char *perf_argv[] = { "/usr/bin/perf", "sched", "record", "-q", "-o", data, "--", sleeper, "--cpu", cpu, "--nice", nice, "--sleep-us", sl, "--busy-us", busy,
+			      "--duration-ms", dur, "--delays", NULL };
+	bool perf = lab->delay_src == LAB_DELAY_PERF;
+	int hog_slot = c->ct[0].sleeper ? 1 : 0, sl_slot = !hog_slot, out, rc;
+	/* perf itself stays off the measured CPU; the sleeper pins itself. */
+	struct launch_opts ho = { hog_argv, 0, lab->conf.cpu, false, NULL, -1 },
+			   so = { perf ? perf_argv : perf_argv + 7, 0, perf ? !lab->conf.cpu : lab->conf.cpu, false, NULL, -1 };
 	struct live lv[2];
-	struct launch_opts ho = { hog_argv, 0, lab->conf.cpu, false, NULL, -1 };
-	uint64_t deadline;
-	int rc, n_window, hog_slot = c->ct[0].sleeper ? 1 : 0, sl_slot = !hog_slot;
+	struct pollfd pf;
 
 	memset(lv, 0, sizeof(lv));
 	lv[0].pidfd = lv[1].pidfd = -1;
+	run->overlap_s = run->avail_overlap = NAN;
+	run->r[0].share = run->r[1].share = run->r[0].avail_after = run->r[1].avail_after = NAN;
 	snprintf(hog, sizeof(hog), "%s/cpu_hog", lab->bin_dir);
 	snprintf(sleeper, sizeof(sleeper), "%s/wakeup_hog", lab->bin_dir);
 	snprintf(cpu, sizeof(cpu), "%d", lab->conf.cpu);
@@ -324,88 +424,106 @@ static int wakeup_exec(struct lab *lab, struct lab_run *run, int run_id, char *e
 	snprintf(data, sizeof(data), "%s/perf-%d.data", lab->run_dir, run_id);
 	snprintf(outp, sizeof(outp), "%s/wakeup-%d.out", lab->run_dir, run_id);
 
-	lv[hog_slot].direct = lv[sl_slot].direct = true;
-	lv[hog_slot].start_ns = mono_ns();
-	rc = launch_direct(&ho, &lv[hog_slot].pid, err, errlen);
+	rc = live_direct(&lv[hog_slot], &ho, err, errlen);
 	if (rc)
 		return rc;
-	lv[hog_slot].pidfd = pidfd_open(lv[hog_slot].pid, 0);
-	{
-		char *perf_argv[] = { "/usr/bin/perf", "sched", "record", "-q", "-C", cpu, "-o", data, "--",
-				      sleeper, "--cpu", cpu, "--nice", nice, "--sleep-us", sl, "--busy-us", busy,
-				      "--duration-ms", dur, NULL };
-		char *const *argv = lab->perf ? perf_argv : perf_argv + 9;
-		int out = open(outp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		/* perf itself stays off the measured CPU; the sleeper pins itself. */
-		struct launch_opts so = { argv, 0, lab->perf ? (lab->conf.cpu == 0 ? 1 : 0) : lab->conf.cpu,
-					  false, NULL, out };
-		if (out < 0) {
-			rc = -errno;
-			snprintf(err, errlen, "creating %s: %s", outp, strerror(errno));
-			goto out_hog;
-		}
-		lv[sl_slot].start_ns = mono_ns();
-		rc = launch_direct(&so, &lv[sl_slot].pid, err, errlen);
-		close(out);
-		if (rc)
-			goto out_hog;
-		lv[sl_slot].pidfd = pidfd_open(lv[sl_slot].pid, 0);
+	out = open(outp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "creating %s: %s", outp, strerror(errno));
+		goto out_hog;
 	}
-	/* Sample until the sleeper (or perf) ends; the hog is then killed. */
-	deadline = mono_ns() + (uint64_t)s->duration_ms * 1000000ull * 4 + 30000000000ull;
-	{
-		struct live only = lv[sl_slot];
-		struct lab_case one = *c;
-
-		one.n = 1;
-		one.ct[0] = c->ct[sl_slot];
-		rc = live_sample(lab, run_id, &one, &only, 1, deadline, run, &n_window);
-		lv[sl_slot] = only;
-	}
-	if (rc) {
-		snprintf(err, errlen, "sampling the wake-up case: %s", strerror(-rc));
+	so.out_fd = out;
+	rc = live_direct(&lv[sl_slot], &so, err, errlen);
+	close(out);
+	if (rc)
+		goto out_hog;
+	pf.fd = lv[sl_slot].pidfd;
+	pf.events = POLLIN;
+	do
+		rc = poll(&pf, 1, s->duration_ms * 4 + 30000);
+	while (rc < 0 && errno == EINTR);
+	lv[sl_slot].end_ns = mono_ns();
+	lv[sl_slot].ended = rc > 0;
+	if (rc <= 0) {
+		snprintf(err, errlen, "the sleeper did not end in time");
 		kill(lv[sl_slot].pid, SIGKILL);
+		rc = -ETIMEDOUT;
+	} else {
+		rc = 0;
 	}
 	live_finish(lab, &lv[sl_slot], &run->r[sl_slot]);
-	if (lab->perf && !rc) {
-		FILE *f = fopen(outp, "re");
-		char line[256];
-		int spid = 0;
-
-		while (f && fgets(line, sizeof(line), f))
-			if (sscanf(line, "wakeup_hog done pid=%d", &spid) == 1)
-				break;
-		if (f)
-			fclose(f);
-		if (spid <= 0) {
-			snprintf(err, errlen, "wakeup_hog did not finish (see %s)", outp);
-			rc = -EIO;
-		} else {
-			run->r[sl_slot].pid = spid;
-			rc = perf_delays(data, spid, run);
-			if (rc)
-				snprintf(err, errlen, "perf sched timehist -i %s failed", data);
-		}
-		unlink(data);
+	if (!rc && run->r[sl_slot].ok) {
+		rc = sleeper_output_read(outp, &run->delays[LAB_DELAY_SCHEDSTAT], &run->r[sl_slot]);
+		if (rc)
+			snprintf(err, errlen, "reading the sleeper's output %s: %s", outp,
+				 rc == -EIO ? "no final line" : strerror(-rc));
 	}
+	if (!rc && run->r[sl_slot].ok && perf) {
+		rc = perf_delays(data, run->r[sl_slot].pid, &run->delays[LAB_DELAY_PERF]);
+		if (rc)
+			snprintf(err, errlen, "perf sched timehist -i %s: %s", data,
+				 rc == -EIO ? "failed" : strerror(-rc));
+	}
+	if (!rc)
+		unlink(data);
 out_hog:
-	schedstat_read(lv[hog_slot].pid, &lv[hog_slot].last);
 	kill(lv[hog_slot].pid, SIGKILL);
+	lv[hog_slot].ended = true;
 	lv[hog_slot].end_ns = mono_ns();
 	live_finish(lab, &lv[hog_slot], &run->r[hog_slot]);
 	run->r[hog_slot].ok = true; /* killed on purpose */
-	run->ok = !rc && run->r[sl_slot].ok && run->n_delays > 0;
+	free(lv[hog_slot].hist);
+	free(lv[sl_slot].hist);
+	run->ok = !rc && run->r[sl_slot].ok && run->delays[lab->delay_src].n > 0;
 	if (!rc && !run->ok)
-		snprintf(err, errlen, "wake-up case gave no delays (see %s)", outp);
+		snprintf(err, errlen, "the sleeper failed or gave no delays (see %s)", outp);
 	return run->ok ? 0 : (rc ? rc : -EIO);
+}
+
+/* Shares over the overlap (first tick with all running to the first end), the CPU the machine
+ * gave during it and after it. False when the overlap is shorter than one sample period. */
+static bool run_reduce(struct lab *lab, const struct lab_case *c, struct live *lv, uint64_t t_all,
+		       struct lab_run *run)
+{
+	uint64_t t_e = UINT64_MAX, period = (uint64_t)lab->conf.sample_ms * 1000000ull;
+	double cpu[LAB_CT_MAX], sum = 0;
+	int i;
+
+	for (i = 0; i < c->n; i++) {
+		run->r[i].share = NAN;
+		run->r[i].avail_after = NAN;
+		if (lv[i].end_ns < t_e)
+			t_e = lv[i].end_ns;
+	}
+	run->overlap_s = NAN;
+	run->avail_overlap = NAN;
+	if (!t_all || t_e == UINT64_MAX || t_e < t_all + period)
+		return false;
+	for (i = 0; i < c->n; i++) {
+		cpu[i] = live_cpu_at(&lv[i], t_e) - live_cpu_at(&lv[i], t_all);
+		sum += cpu[i];
+	}
+	if (sum <= 0)
+		return false;
+	run->overlap_s = (double)(t_e - t_all) / 1e9;
+	run->avail_overlap = 100.0 * sum / (double)(t_e - t_all);
+	for (i = 0; i < c->n; i++) {
+		run->r[i].share = 100.0 * cpu[i] / sum;
+		if (lv[i].end_ns >= t_e + period)
+			run->r[i].avail_after = 100.0 * (live_cpu_at(&lv[i], lv[i].end_ns) - live_cpu_at(&lv[i], t_e)) /
+						(double)(lv[i].end_ns - t_e);
+	}
+	return true;
 }
 
 int lab_run_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, size_t errlen)
 {
 	const struct lab_case *c = &lab->cases[run->case_idx];
 	struct live lv[LAB_CT_MAX];
-	uint64_t deadline, total = 0;
-	int i, rc = 0, started, n_window = 0;
+	uint64_t deadline, total = 0, t_all = 0;
+	int i, rc = 0, started;
+	bool overlap;
 
 	if (c->exp == LAB_EXP_WAKEUP)
 		return wakeup_exec(lab, run, run_id, err, errlen);
@@ -419,7 +537,7 @@ int lab_run_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, si
 		total += (uint64_t)c->work_ms;
 	deadline = mono_ns() + total * 1000000ull * 20 + 60000000000ull;
 	if (!rc) {
-		rc = live_sample(lab, run_id, c, lv, c->n, deadline, run, &n_window);
+		rc = live_sample(lab, run_id, c, lv, c->n, deadline, &t_all);
 		if (rc)
 			snprintf(err, errlen, "%s", rc == -ETIMEDOUT ? "containers did not end in time" : strerror(-rc));
 	}
@@ -431,20 +549,18 @@ int lab_run_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, si
 	if (rc) {
 		if (started < c->n && lv[started].cgroup[0])
 			cpugroup_remove(lv[started].cgroup);
-		return rc;
+	} else {
+		overlap = run_reduce(lab, c, lv, t_all, run);
+		run->ok = overlap;
+		for (i = 0; i < c->n; i++)
+			run->ok = run->ok && run->r[i].ok;
+		if (!run->ok) {
+			snprintf(err, errlen, "%s", !overlap ? "no overlap of all containers was sampled" :
+				 "a container did not exit 0");
+			rc = -EIO;
+		}
 	}
-	run->ok = n_window >= 2;
-	for (i = 0; i < c->n; i++) {
-		double sum = 0;
-		int j;
-
-		for (j = 0; j < c->n; j++)
-			sum += (double)(lv[j].w1.cpu_ns - lv[j].w0.cpu_ns);
-		run->r[i].share = run->ok && sum > 0 ? 100.0 * (double)(lv[i].w1.cpu_ns - lv[i].w0.cpu_ns) / sum : NAN;
-		run->ok = run->ok && run->r[i].ok;
-	}
-	if (!run->ok)
-		snprintf(err, errlen, "%s", n_window < 2 ? "no overlap of all containers was sampled" :
-			 "a container did not exit 0");
-	return run->ok ? 0 : -EIO;
+	for (i = 0; i < c->n; i++)
+		free(lv[i].hist);
+	return rc;
 }

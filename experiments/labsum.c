@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "labstats.h"
@@ -58,6 +59,19 @@ void lab_case_theory(struct lab_case *c, bool autogroup)
 	}
 }
 
+/* Wall-time ratio of slot to ref predicted for one run of a pair from the theory shares and the
+ * CPU the machine gave: ref ends after W / (s_ref A1), slot has then done W s_slot / s_ref and
+ * does the rest at A2, so the ratio is 1 + (s_ref - s_slot) A1 / A2 (A1: the pair's CPU during
+ * the overlap, A2: slot's after; fractions of one CPU). NaN where A2 is unknown. */
+static double ratio_on_avail(const struct lab_case *c, const struct lab_run *run, int ref, int slot)
+{
+	double d = (c->theory_share[ref] - c->theory_share[slot]) / 100;
+
+	if (slot == ref || d == 0)
+		return 1;
+	return 1 + d * run->avail_overlap / run->r[slot].avail_after;
+}
+
 static int summary_row(struct lab *lab, struct csv_table *t, const struct lab_case *c, int slot, const char *metric,
 		       const char *unit, size_t n, double theory, double mean, double ci, const char *err_unit)
 {
@@ -68,6 +82,38 @@ static int summary_row(struct lab *lab, struct csv_table *t, const struct lab_ca
 	return csvout_row(lab->csv, t, "ssiisiissiggggs", lab_exp_name(c->exp), c->name, c->param, slot,
 			  c->ct[slot].label, c->ct[slot].nice, (int)c->ct[slot].weight, metric, unit, (int)n, theory,
 			  mean, ci, error, err_unit);
+}
+
+/* p50, p99 and max of every wake-up delay of case ci from source src, pooled over its runs. */
+static int wakeup_rows(struct lab *lab, struct csv_table *t, int ci, enum lab_delay_src src, const char *prefix)
+{
+	const struct lab_case *c = &lab->cases[ci];
+	static const double pct[] = { 50, 99, 100 };
+	static const char *const name[] = { "p50", "p99", "max" };
+	size_t total = 0, k = 0;
+	double *all, v;
+	int r, i, rc = 0, slot = c->ct[0].sleeper ? 0 : 1;
+	char metric[32];
+
+	for (r = 0; r < lab->n_runs; r++)
+		if (lab->runs[r].case_idx == ci && lab->runs[r].ok)
+			total += lab->runs[r].delays[src].n;
+	if (!total)
+		return 0;
+	all = malloc(total * sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	for (r = 0; r < lab->n_runs; r++)
+		if (lab->runs[r].case_idx == ci && lab->runs[r].ok)
+			for (size_t j = 0; j < lab->runs[r].delays[src].n; j++)
+				all[k++] = lab->runs[r].delays[src].us[j];
+	for (i = 0; !rc && i < 3; i++) {
+		stats_percentile(all, total, pct[i], &v);
+		snprintf(metric, sizeof(metric), "%s_%s", prefix, name[i]);
+		rc = summary_row(lab, t, c, slot, metric, "us", total, NAN, v, NAN, "");
+	}
+	free(all);
+	return rc;
 }
 
 int lab_summary_write(struct lab *lab, const char *path)
@@ -86,34 +132,9 @@ int lab_summary_write(struct lab *lab, const char *path)
 		int slot, ref = 0, r;
 
 		if (c->exp == LAB_EXP_WAKEUP) {
-			/* Pool every wake-up of the case; only the sleeper has delays. */
-			size_t total = 0, k;
-			double *all = NULL, p50, p99, pmax;
-
-			for (r = 0; r < lab->n_runs; r++)
-				if (lab->runs[r].case_idx == ci && lab->runs[r].ok)
-					total += lab->runs[r].n_delays;
-			if (!total)
-				continue;
-			all = malloc(total * sizeof(*all));
-			if (!all) {
-				rc = -ENOMEM;
-				break;
-			}
-			for (r = 0, k = 0; r < lab->n_runs; r++)
-				if (lab->runs[r].case_idx == ci && lab->runs[r].ok)
-					for (size_t j = 0; j < lab->runs[r].n_delays; j++)
-						all[k++] = lab->runs[r].delays_us[j];
-			stats_percentile(all, total, 50, &p50);
-			stats_percentile(all, total, 99, &p99);
-			stats_percentile(all, total, 100, &pmax);
-			free(all);
-			slot = c->ct[0].sleeper ? 0 : 1;
-			rc = summary_row(lab, t, c, slot, "delay_p50", "us", total, NAN, p50, NAN, "");
-			if (!rc)
-				rc = summary_row(lab, t, c, slot, "delay_p99", "us", total, NAN, p99, NAN, "");
-			if (!rc)
-				rc = summary_row(lab, t, c, slot, "delay_max", "us", total, NAN, pmax, NAN, "");
+			rc = wakeup_rows(lab, t, ci, lab->delay_src, "delay");
+			if (!rc && lab->delay_src == LAB_DELAY_PERF)
+				rc = wakeup_rows(lab, t, ci, LAB_DELAY_SCHEDSTAT, "xcheck");
 			continue;
 		}
 		for (slot = 1; slot < c->n; slot++)
@@ -140,6 +161,18 @@ int lab_summary_write(struct lab *lab, const char *path)
 			if (!rc && nr && !stats_mean_ci(v, nr, &m, &ci95))
 				rc = summary_row(lab, t, c, slot, "wall_ratio", "x", nr,
 						 c->theory_wall_s[slot] / c->theory_wall_s[ref], m, ci95, "pct");
+			if (!rc && nr && c->n == 2) {
+				double pred = 0;
+				size_t np = 0;
+
+				for (r = 0; r < lab->n_runs; r++)
+					if (lab->runs[r].case_idx == ci && lab->runs[r].ok) {
+						pred += ratio_on_avail(c, &lab->runs[r], ref, slot);
+						np++;
+					}
+				rc = summary_row(lab, t, c, slot, "wall_ratio_avail", "x", nr, pred / (double)np, m, ci95,
+						 "pct");
+			}
 		}
 	}
 	free(v);

@@ -1,9 +1,12 @@
 /* wakeup_hog: the lab's wake-up latency workload. Sleeps, wakes, does a little fixed CPU work,
- * again and again, pinned and niced by itself (so it can run under perf sched record), and
- * prints how late each wake-up came (timer plus run-queue delay). Static; single-threaded. */
+ * again and again, pinned and niced by itself (so it can run under perf sched record). After each
+ * wake-up it reads its own run-queue delay from /proc/self/schedstat. Static; single-threaded. */
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +39,21 @@ static int num_arg(const char *name, const char *s, long min, long max, long *ou
 	return 0;
 }
 
+/* Time spent waiting on a run queue so far (schedstat's second field), or -1. */
+static int64_t run_delay_ns(int fd)
+{
+	char buf[128];
+	uint64_t cpu, wait;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, "%" SCNu64 " %" SCNu64, &cpu, &wait) != 2)
+		return -1;
+	return (int64_t)wait;
+}
+
 static int late_cmp(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -48,14 +66,16 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "cpu", required_argument, NULL, 'c' },        { "nice", required_argument, NULL, 'n' },
 		{ "sleep-us", required_argument, NULL, 's' },   { "busy-us", required_argument, NULL, 'b' },
-		{ "duration-ms", required_argument, NULL, 'd' }, { "help", no_argument, NULL, 'h' },
+		{ "duration-ms", required_argument, NULL, 'd' }, { "delays", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	long cpu = -1, nice = 0, sleep_us = 5000, busy_us = 100, duration_ms = 3000;
-	static int64_t late[MAX_WAKEUPS];
-	int64_t end;
-	size_t n = 0;
-	int c;
+	static int64_t late[MAX_WAKEUPS], delay[MAX_WAKEUPS];
+	int64_t end, wait0, wait_prev;
+	size_t n = 0, i;
+	int c, fd;
+	bool print_delays = false;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		int bad = 0;
@@ -66,10 +86,13 @@ int main(int argc, char **argv)
 		case 's': bad = num_arg("--sleep-us", optarg, 1, 10000000, &sleep_us); break;
 		case 'b': bad = num_arg("--busy-us", optarg, 1, 10000000, &busy_us); break;
 		case 'd': bad = num_arg("--duration-ms", optarg, 1, 3600000, &duration_ms); break;
+		case 'D': print_delays = true; break;
 		case 'h':
-			printf("usage: wakeup_hog [--cpu N] [--nice N] [--sleep-us N] [--busy-us N] [--duration-ms N]\n"
+			printf("usage: wakeup_hog [--cpu N] [--nice N] [--sleep-us N] [--busy-us N] [--duration-ms N] [--delays]\n"
 			       "Sleeps --sleep-us, then spins --busy-us of CPU time, for --duration-ms (defaults\n"
-			       "5000, 100, 3000); prints 'wakeup_hog done pid=N wakeups=N late_p50_us=X\n"
+			       "5000, 100, 3000). With --delays, prints 'delay_us=X' per wake-up: the time it\n"
+			       "spent waiting on a run queue since the previous wake-up (/proc/self/schedstat).\n"
+			       "Ends with 'wakeup_hog done pid=N wakeups=N cpu_ms=X wait_ms=X late_p50_us=X\n"
 			       "late_p99_us=X late_max_us=X' (lateness: actual minus intended wake-up).\n");
 			return 0;
 		default:
@@ -97,20 +120,39 @@ int main(int argc, char **argv)
 		fprintf(stderr, "wakeup_hog: nice %ld: %s\n", nice, strerror(errno));
 		return 1;
 	}
+	fd = open("/proc/self/schedstat", O_RDONLY | O_CLOEXEC);
+	wait0 = wait_prev = fd < 0 ? -1 : run_delay_ns(fd);
+	if (wait0 < 0) {
+		fprintf(stderr, "wakeup_hog: reading /proc/self/schedstat: %s\n", fd < 0 ? strerror(errno) : "bad format");
+		return 1;
+	}
 	prctl(PR_SET_TIMERSLACK, 1UL);
 	end = clock_ns(CLOCK_MONOTONIC) + duration_ms * 1000000LL;
 	while (clock_ns(CLOCK_MONOTONIC) < end && n < MAX_WAKEUPS) {
 		struct timespec ts = { sleep_us / 1000000, (sleep_us % 1000000) * 1000 };
 		int64_t want = clock_ns(CLOCK_MONOTONIC) + sleep_us * 1000LL, cpu0;
 
+		int64_t w;
+
 		nanosleep(&ts, NULL);
-		late[n++] = clock_ns(CLOCK_MONOTONIC) - want;
+		late[n] = clock_ns(CLOCK_MONOTONIC) - want;
+		w = run_delay_ns(fd);
+		if (w < 0) {
+			fprintf(stderr, "wakeup_hog: reading /proc/self/schedstat failed\n");
+			return 1;
+		}
+		delay[n++] = w - wait_prev;
+		wait_prev = w;
 		cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 		while (clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0 < busy_us * 1000LL)
 			;
 	}
+	for (i = 0; print_delays && i < n; i++)
+		printf("delay_us=%.3f\n", delay[i] / 1e3);
 	qsort(late, n, sizeof(late[0]), late_cmp);
-	printf("wakeup_hog done pid=%d wakeups=%zu late_p50_us=%.1f late_p99_us=%.1f late_max_us=%.1f\n", (int)getpid(),
-	       n, n ? late[n / 2] / 1e3 : 0.0, n ? late[n * 99 / 100] / 1e3 : 0.0, n ? late[n - 1] / 1e3 : 0.0);
+	printf("wakeup_hog done pid=%d wakeups=%zu cpu_ms=%.3f wait_ms=%.3f late_p50_us=%.1f late_p99_us=%.1f "
+	       "late_max_us=%.1f\n", (int)getpid(), n, clock_ns(CLOCK_PROCESS_CPUTIME_ID) / 1e6,
+	       (wait_prev - wait0) / 1e6, n ? late[n / 2] / 1e3 : 0.0, n ? late[n * 99 / 100] / 1e3 : 0.0,
+	       n ? late[n - 1] / 1e3 : 0.0);
 	return 0;
 }
