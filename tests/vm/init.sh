@@ -29,7 +29,7 @@ for t in /tests/test_*; do
 done
 
 dmesg >/tmp/dmesg
-bad=$(grep -E 'BUG|WARNING|Oops|sleeping function called|refcount|scheduling while atomic|Call Trace' /tmp/dmesg)
+bad=$(grep -E '(^|[^A-Za-z_])BUG|WARNING|Oops|sleeping function called|refcount|scheduling while atomic|Call Trace' /tmp/dmesg)
 if [ -z "$bad" ]; then
 	echo "ok - dmesg holds no BUG, WARNING, Oops, sleeping function called or refcount line"
 else
