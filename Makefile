@@ -1,7 +1,7 @@
 # hoglab: the one entry point. Each part builds in its own folder (see README.md);
 # binaries land in build/bin (build/asan/bin with ASAN=1), the rootfs in rootfs/.
 .DELETE_ON_ERROR:
-.PHONY: all deps rootfs test test-unit test-integration vm-test kmod bench clean \
+.PHONY: all deps rootfs test test-unit test-integration vm-test kmod bench fuzz clean \
         workloads runtime experiments
 
 PARTS := workloads runtime experiments
@@ -31,7 +31,11 @@ bench: deps all rootfs
 	@ci/bench.sh
 
 test: deps all rootfs
-	@BIN=$(CURDIR)/$(BUILD_DIR)/bin tests/run.sh unit integration vm
+	@BIN=$(CURDIR)/$(BUILD_DIR)/bin tests/run.sh unit integration vm fuzz
+
+# libFuzzer targets, FUZZ_SECONDS each (default 60), from the committed corpus.
+fuzz: deps
+	@tests/run.sh fuzz
 
 test-unit: all
 	@BIN=$(CURDIR)/$(BUILD_DIR)/bin tests/run.sh unit

@@ -3,12 +3,12 @@
 # A test is an executable (C binary or script) that prints ok / not ok / skip lines
 # (tests/lib.sh, tests/unit/check.h); one that exits non-zero without a "not ok" line
 # counts as one failure, so a crash never passes silently.
-# Usage: tests/run.sh [SUITE...]   suites: unit integration vm (default: all)
+# Usage: tests/run.sh [SUITE...]   suites: unit integration vm fuzz (default: all)
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export TOP BIN=${BIN:-$TOP/build/bin}
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit integration vm)
+[ ${#suites[@]} -gt 0 ] || suites=(unit integration vm fuzz)
 
 passed=0 failed=0 skipped=0
 log=$(mktemp)
@@ -39,7 +39,8 @@ for s in "${suites[@]}"; do
 	unit) for t in "$BIN"/test_* "$TOP"/tests/unit/*.sh; do [ -e "$t" ] && run_one "$t"; done ;;
 	integration) for t in "$TOP"/tests/integration/*.sh; do [ -e "$t" ] && run_one "$t"; done ;;
 	vm) for t in "$TOP"/tests/vm/run-vm-tests.sh; do [ -e "$t" ] && run_one "$t"; done ;;
-	*) echo "run.sh: unknown suite '$s' (unit, integration, vm)" >&2; exit 2 ;;
+	fuzz) run_one "$TOP/tests/fuzz/run-fuzz.sh" ;;
+	*) echo "run.sh: unknown suite '$s' (unit, integration, vm, fuzz)" >&2; exit 2 ;;
 	esac
 done
 
