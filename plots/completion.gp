@@ -1,10 +1,12 @@
-# Pairs: completion time of each container relative to the first to end, against theory.
+# Pairs: completion time of the niced container relative to the first to end: measured, the
+# theory for a CPU of the pair's own (curve) and the theory on the CPU the machine left (open).
 load "plots/style.gp"
 set title "Completion times of the pairs (equal CPU work each)"
 set xlabel "nice of the second container"
-set ylabel "completion time / completion time of the first to end"
+set ylabel "completion time / completion time of the first to end (ratio)"
 set xrange [-1:20]
-set yrange [0.8:2.2]
-set key right bottom
+set yrange [0.8:2.4]
+set key left top
 plot sum using (is("pairs","wall_ratio",1) ? $3 : NaN):12:13 with yerrorbars ls 2 title "nice N container, measured (95% CI)", \
-     [0:19:1] 2.0*1024/(1024+weight(x)) with lines ls 4 title "theory 2 w_0 / (w_0 + w_N)"
+     sum using (is("pairs","wall_ratio_avail",1) ? $3 + 0.3 : NaN):11 with points ls 1 pt 6 ps 1.6 title "theory on the CPU the machine left (per-run A1, A2)", \
+     [0:19:1] 2.0*1024/(1024+weight(x)) with lines ls 4 title "theory for a CPU of its own: 2 w_0 / (w_0 + w_N)"

@@ -1,10 +1,13 @@
-# Wake-up latency: cumulative distribution of the sleeper's run-queue delay per case.
+# Wake-up latency: cumulative distribution of the sleeper's run-queue delay per case, from the
+# delay source `src` (perf or schedstat). The caller passes cases='sleeper-nice0 ...' and src.
 load "plots/style.gp"
-set title "Run-queue delay of a sleeper sharing one CPU with a nice-0 cpu\\_hog"
-set xlabel "run-queue delay per wake-up (µs)"
+set title sprintf("Run-queue delay of a sleeper sharing one CPU with a nice-0 cpu\\_hog (source: %s)", src)
+set xlabel "run-queue delay per wake-up (µs, log scale; below 1 µs drawn at 1)"
 set ylabel "fraction of wake-ups with at most this delay"
 set logscale x
+set xrange [1:*]
 set yrange [0:1.02]
 set key bottom right
 wk = dir."/wakeup.csv"
-plot for [n in cases] wk using (strcol(2) eq n ? ($4 > 1 ? $4 : 1) : NaN):(1.0) smooth cnormal with lines lw 2 title n
+plot for [i = 1:words(cases)] wk using (strcol(2) eq word(cases, i) && strcol(4) eq src ? ($5 > 1 ? $5 : 1) : NaN):(1.0) \
+     smooth cnormal with steps ls i title word(cases, i)
