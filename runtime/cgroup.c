@@ -1,11 +1,14 @@
-/* cpu cgroup handling (cgroup.h): find the hierarchy in /proc/self/mounts, create one
- * directory per container, remove it after the reap. No state beyond struct cgroup_cpu. */
+/* Container cgroups (cgroup.h): find the hierarchies in /proc/self/mounts, create one directory
+ * per container and hierarchy, read the memory controller's counters through kept fds, remove
+ * everything after the reap. No state beyond the structs the caller owns. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <mntent.h>
+#include <signal.h>
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,8 +26,12 @@ static __attribute__((format(printf, 3, 4))) int path_fmt(char *buf, size_t size
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-static int file_write(const char *path, const char *text)
+static int file_write(const char *dir, const char *name, const char *text)
 {
+	char path[1024];
+	int rc = path_fmt(path, sizeof(path), "%s/%s", dir, name);
+	if (rc)
+		return rc;
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -34,7 +41,17 @@ static int file_write(const char *path, const char *text)
 	return err;
 }
 
-static bool v2_has_cpu(const char *root)
+static int file_open(const char *dir, const char *name, int flags)
+{
+	char path[1024];
+	int rc = path_fmt(path, sizeof(path), "%s/%s", dir, name);
+	if (rc)
+		return rc;
+	int fd = open(path, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static bool v2_has(const char *root, const char *ctl)
 {
 	char path[512], buf[512];
 	if (path_fmt(path, sizeof(path), "%s/cgroup.controllers", root))
@@ -45,86 +62,204 @@ static bool v2_has_cpu(const char *root)
 	bool found = false;
 	if (fgets(buf, sizeof(buf), f))
 		for (char *save, *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
-			found |= !strcmp(t, "cpu");
+			found |= !strcmp(t, ctl);
 	fclose(f);
 	return found;
 }
 
-int cgroup_cpu_detect(struct cgroup_cpu *cg)
+static void tree_set(struct cgroup_tree *t, int version, const char *root)
 {
-	memset(cg, 0, sizeof(*cg));
-	FILE *f = setmntent("/proc/self/mounts", "re");
-	if (!f)
-		return -errno;
-	struct mntent *m;
-	while ((m = getmntent(f))) {
-		if (strlen(m->mnt_dir) >= sizeof(cg->root))
-			continue;
-		if (!strcmp(m->mnt_type, "cgroup2") && v2_has_cpu(m->mnt_dir)) {
-			cg->version = 2;
-			strcpy(cg->root, m->mnt_dir);
-			break;
-		}
-		if (!strcmp(m->mnt_type, "cgroup") && hasmntopt(m, "cpu") && !cg->version) {
-			cg->version = 1;
-			strcpy(cg->root, m->mnt_dir);
-		}
-	}
-	endmntent(f);
-	if (!cg->version)
-		return -ENOENT;
-	snprintf(cg->parent, sizeof(cg->parent), "%s/hoglab/sv-%d", cg->root, (int)getpid());
-	return 0;
+	t->version = version;
+	snprintf(t->root, sizeof(t->root), "%s", root);
+	snprintf(t->parent, sizeof(t->parent), "%s/hoglab/sv-%d", root, (int)getpid());
 }
 
-static int dir_make(const char *path, bool enable_cpu)
+void cgroup_detect(struct cgroup_host *h)
+{
+	memset(h, 0, sizeof(*h));
+	FILE *f = setmntent("/proc/self/mounts", "re");
+	if (!f)
+		return;
+	struct mntent *m;
+	while ((m = getmntent(f))) {
+		if (strlen(m->mnt_dir) >= sizeof(h->cpu.root))
+			continue;
+		bool v2 = !strcmp(m->mnt_type, "cgroup2"), v1 = !strcmp(m->mnt_type, "cgroup");
+		/* v2 wins over v1 for a controller: a controller is active in one of them only. */
+		if (v2 && v2_has(m->mnt_dir, "cpu") && h->cpu.version != 2)
+			tree_set(&h->cpu, 2, m->mnt_dir);
+		if (v2 && v2_has(m->mnt_dir, "memory") && h->mem.version != 2)
+			tree_set(&h->mem, 2, m->mnt_dir);
+		if (v1 && hasmntopt(m, "cpu") && !h->cpu.version)
+			tree_set(&h->cpu, 1, m->mnt_dir);
+		if (v1 && hasmntopt(m, "memory") && !h->mem.version)
+			tree_set(&h->mem, 1, m->mnt_dir);
+	}
+	endmntent(f);
+}
+
+/* Empty child directories of dir, then dir itself; 0 when dir is gone. */
+static int dir_remove_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char sub[1024];
+		if (e->d_type == DT_DIR && e->d_name[0] != '.' &&
+		    !path_fmt(sub, sizeof(sub), "%s/%s", dir, e->d_name))
+			rmdir(sub);
+	}
+	closedir(d);
+	return rmdir(dir) ? -errno : 0;
+}
+
+static int tree_reap_stale(const struct cgroup_tree *t)
+{
+	char dir[512];
+	if (!t->version || path_fmt(dir, sizeof(dir), "%s/hoglab", t->root))
+		return 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	int removed = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char *end, sub[1024];
+		if (strncmp(e->d_name, "sv-", 3))
+			continue;
+		long pid = strtol(e->d_name + 3, &end, 10);
+		if (*end || pid <= 0 || pid == getpid() || !kill((pid_t)pid, 0) || errno != ESRCH)
+			continue;
+		if (!path_fmt(sub, sizeof(sub), "%s/%s", dir, e->d_name) && !dir_remove_empty(sub))
+			removed++;
+	}
+	closedir(d);
+	return removed;
+}
+
+int cgroup_reap_stale(const struct cgroup_host *h)
+{
+	int n = tree_reap_stale(&h->cpu);
+	if (h->mem.version && strcmp(h->mem.root, h->cpu.root))
+		n += tree_reap_stale(&h->mem);
+	return n;
+}
+
+void cgroup_box_init(struct cgroup_box *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->procs_fd[0] = b->procs_fd[1] = -1;
+	b->usage_fd = b->peak_fd = b->events_fd = -1;
+}
+
+/* On v2 a directory offers its children only the controllers in its subtree_control. */
+static int dir_make(const char *path, int version, const char *controllers)
 {
 	if (mkdir(path, 0755) && errno != EEXIST)
 		return -errno;
-	if (!enable_cpu)
-		return 0;
-	char ctl[1024];
-	int rc = path_fmt(ctl, sizeof(ctl), "%s/cgroup.subtree_control", path);
-	return rc ? rc : file_write(ctl, "+cpu");
+	return version == 2 ? file_write(path, "cgroup.subtree_control", controllers) : 0;
 }
 
-int cgroup_cpu_create(struct cgroup_cpu *cg, const char *id, unsigned weight, char *path,
-		      size_t path_size, int *procs_fd)
+/* Creates <parent>/<id> in tree t; a leftover of this supervisor's own earlier container of
+ * that ID is empty and is replaced. */
+static int box_dir_make(const struct cgroup_tree *t, const char *id, const char *controllers,
+			char *path, size_t size)
 {
-	char buf[1024];
+	char buf[512];
 	int rc;
-	if (!cg->version)
-		return -ENOENT;
-	bool v2 = cg->version == 2;
-	if (v2 && ((rc = path_fmt(buf, sizeof(buf), "%s/cgroup.subtree_control", cg->root)) ||
-		   (rc = file_write(buf, "+cpu"))))
+	if ((t->version == 2 && (rc = file_write(t->root, "cgroup.subtree_control", controllers))) ||
+	    (rc = path_fmt(buf, sizeof(buf), "%s/hoglab", t->root)) ||
+	    (rc = dir_make(buf, t->version, controllers)) ||
+	    (rc = dir_make(t->parent, t->version, controllers)) ||
+	    (rc = path_fmt(path, size, "%s/%s", t->parent, id)))
 		return rc;
-	if ((rc = path_fmt(buf, sizeof(buf), "%s/hoglab", cg->root)) || (rc = dir_make(buf, v2)) ||
-	    (rc = dir_make(cg->parent, v2)))
-		return rc;
-	if ((rc = path_fmt(path, path_size, "%s/%s", cg->parent, id)))
-		return rc;
-	/* A leftover of this supervisor's own earlier container of that ID is empty. */
-	if (mkdir(path, 0755) && (errno != EEXIST || rmdir(path) || mkdir(path, 0755)))
-		return -errno;
-	char value[32];
-	snprintf(value, sizeof(value), "%u", v2 ? weight : weight * 1024 / 100);
-	if ((rc = path_fmt(buf, sizeof(buf), "%s/%s", path, v2 ? "cpu.weight" : "cpu.shares")) ||
-	    (rc = file_write(buf, value)) ||
-	    (rc = path_fmt(buf, sizeof(buf), "%s/cgroup.procs", path)))
-		goto out_rmdir;
-	*procs_fd = open(buf, O_WRONLY | O_CLOEXEC);
-	if (*procs_fd < 0) {
+	if (mkdir(path, 0755) && (errno != EEXIST || rmdir(path) || mkdir(path, 0755))) {
 		rc = -errno;
-		goto out_rmdir;
+		path[0] = '\0';
+		return rc;
 	}
 	return 0;
-out_rmdir:
-	rmdir(path);
+}
+
+static int mem_setup(struct cgroup_box *b, int version, uint64_t hard)
+{
+	const char *dir = b->mem_dir;
+	char value[32];
+	int rc;
+	snprintf(value, sizeof(value), "%llu", (unsigned long long)hard);
+	if (version == 2) {
+		if (hard && (rc = file_write(dir, "memory.max", value)))
+			return rc;
+		/* Best effort: no swap to hide in, and an OOM kill takes the whole container. */
+		file_write(dir, "memory.swap.max", "0");
+		file_write(dir, "memory.oom.group", "1");
+	} else {
+		if (hard && (rc = file_write(dir, "memory.limit_in_bytes", value)))
+			return rc;
+		if (hard)
+			file_write(dir, "memory.memsw.limit_in_bytes", value);
+	}
+	b->mem_version = version;
+	b->usage_fd = file_open(dir, version == 2 ? "memory.current" : "memory.usage_in_bytes",
+				O_RDONLY);
+	b->peak_fd = file_open(dir, version == 2 ? "memory.peak" : "memory.max_usage_in_bytes",
+			       O_RDONLY);
+	b->events_fd = file_open(dir, version == 2 ? "memory.events" : "memory.oom_control",
+				 O_RDONLY);
+	if (b->usage_fd < 0)
+		return b->usage_fd;
+	if (b->events_fd < 0)
+		return b->events_fd;
+	return 0;
+}
+
+int cgroup_create(const struct cgroup_host *h, const char *id, const struct cgroup_want *w,
+		  struct cgroup_box *b)
+{
+	cgroup_box_init(b);
+	bool cpu = w->cpu_weight, shared = cpu && w->memory && h->cpu.version == 2 &&
+					 h->mem.version == 2 && !strcmp(h->cpu.root, h->mem.root);
+	int rc = 0;
+	if ((cpu && !h->cpu.version) || (w->memory && !h->mem.version))
+		return -ENOENT;
+	if (cpu) {
+		const char *ctl = shared ? "+cpu +memory" : "+cpu";
+		char value[32];
+		bool v2 = h->cpu.version == 2;
+		snprintf(value, sizeof(value), "%u", v2 ? w->cpu_weight : w->cpu_weight * 1024 / 100);
+		if ((rc = box_dir_make(&h->cpu, id, ctl, b->cpu_dir, sizeof(b->cpu_dir))) ||
+		    (rc = file_write(b->cpu_dir, v2 ? "cpu.weight" : "cpu.shares", value)))
+			goto out_remove;
+		if (shared)
+			snprintf(b->mem_dir, sizeof(b->mem_dir), "%s", b->cpu_dir);
+	}
+	if (w->memory && !shared &&
+	    (rc = box_dir_make(&h->mem, id, "+memory", b->mem_dir, sizeof(b->mem_dir))))
+		goto out_remove;
+	if (w->memory && (rc = mem_setup(b, h->mem.version, w->hard_bytes)))
+		goto out_remove;
+	int n = 0;
+	const char *dirs[2] = {b->cpu_dir, shared ? "" : b->mem_dir};
+	for (int i = 0; i < 2; i++) {
+		if (!dirs[i][0])
+			continue;
+		b->procs_fd[n] = file_open(dirs[i], "cgroup.procs", O_WRONLY);
+		if (b->procs_fd[n] < 0) {
+			rc = b->procs_fd[n];
+			b->procs_fd[n] = -1;
+			goto out_remove;
+		}
+		n++;
+	}
+	return 0;
+out_remove:
+	cgroup_remove(b);
 	return rc;
 }
 
-int cgroup_cpu_remove(const char *path)
+static int dir_rmdir(const char *path)
 {
 	/* An exiting task may leave the cgroup a moment after its reap. */
 	for (int i = 0; i < 100; i++) {
@@ -137,19 +272,117 @@ int cgroup_cpu_remove(const char *path)
 	return -EBUSY;
 }
 
-void cgroup_cpu_cleanup(struct cgroup_cpu *cg)
+int cgroup_remove(struct cgroup_box *b)
 {
-	char buf[1024];
-	if (!cg->version)
+	int fds[] = {b->procs_fd[0], b->procs_fd[1], b->usage_fd, b->peak_fd, b->events_fd};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	int rc = 0;
+	if (b->cpu_dir[0])
+		rc = dir_rmdir(b->cpu_dir);
+	if (b->mem_dir[0] && strcmp(b->mem_dir, b->cpu_dir)) {
+		int r2 = dir_rmdir(b->mem_dir);
+		rc = rc ? rc : r2;
+	}
+	b->procs_fd[0] = b->procs_fd[1] = -1;
+	b->usage_fd = b->peak_fd = b->events_fd = -1;
+	return rc;
+}
+
+static void tree_cleanup(const struct cgroup_tree *t)
+{
+	char buf[512];
+	if (!t->version)
 		return;
-	rmdir(cg->parent);
-	if (!path_fmt(buf, sizeof(buf), "%s/hoglab", cg->root))
+	rmdir(t->parent);
+	if (!path_fmt(buf, sizeof(buf), "%s/hoglab", t->root))
 		rmdir(buf);
 }
 
-void cgroup_cpu_describe(const struct cgroup_cpu *cg, unsigned weight, char *buf, size_t size)
+void cgroup_cleanup(const struct cgroup_host *h)
 {
-	if (cg->version == 2)
+	tree_cleanup(&h->cpu);
+	tree_cleanup(&h->mem);
+}
+
+/* The whole of a small cgroup file through a kept fd, NUL-terminated. */
+static int fd_text(int fd, char *buf, size_t size)
+{
+	if (fd < 0)
+		return -ENOENT;
+	ssize_t n = pread(fd, buf, size - 1, 0);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int fd_u64(int fd, uint64_t *v)
+{
+	char buf[64], *end;
+	int rc = fd_text(fd, buf, sizeof(buf));
+	if (rc)
+		return rc;
+	errno = 0;
+	unsigned long long x = strtoull(buf, &end, 10);
+	if (end == buf || errno)
+		return -EBADMSG;
+	*v = x;
+	return 0;
+}
+
+int cgroup_mem_usage(const struct cgroup_box *b, uint64_t *bytes)
+{
+	return fd_u64(b->usage_fd, bytes);
+}
+
+int cgroup_mem_peak(const struct cgroup_box *b, uint64_t *bytes)
+{
+	return fd_u64(b->peak_fd, bytes);
+}
+
+int cgroup_mem_oom_kills(const struct cgroup_box *b, uint64_t *count)
+{
+	char buf[512];
+	int rc = fd_text(b->events_fd, buf, sizeof(buf));
+	if (rc)
+		return rc;
+	/* Both memory.events (v2) and memory.oom_control (v1, 4.13+) have an "oom_kill N" line. */
+	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		unsigned long long n;
+		if (sscanf(line, "oom_kill %llu", &n) == 1) {
+			*count = n;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int cgroup_pids(const struct cgroup_box *b, pid_t *pids, size_t cap, size_t *n)
+{
+	const char *dir = b->mem_dir[0] ? b->mem_dir : b->cpu_dir;
+	*n = 0;
+	if (!dir[0])
+		return -ENOENT;
+	int fd = file_open(dir, "cgroup.procs", O_RDONLY);
+	if (fd < 0)
+		return fd;
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	long pid;
+	while (*n < cap && fscanf(f, "%ld", &pid) == 1)
+		pids[(*n)++] = (pid_t)pid;
+	fclose(f);
+	return 0;
+}
+
+void cgroup_cpu_describe(const struct cgroup_host *h, unsigned weight, char *buf, size_t size)
+{
+	if (h->cpu.version == 2)
 		snprintf(buf, size, "cpu.weight %u", weight);
 	else
 		snprintf(buf, size, "cpu.shares %u", weight * 1024 / 100);

@@ -1,28 +1,72 @@
-/* The cpu cgroup behind --cpu-weight: one cgroup per container under hoglab/sv-<supervisor
- * PID>, on cgroup v2 (cpu.weight) or v1 (cpu.shares), whichever has the cpu controller.
- * Used by the supervisor's event-loop thread only. */
+/* The cgroups of containers: one directory per container and controller hierarchy under
+ * <root>/hoglab/sv-<supervisor PID>, for --cpu-weight (cpu.weight / cpu.shares) and for the
+ * cgroup memory monitor (memory.max / memory.limit_in_bytes), on cgroup v2 or v1, whichever
+ * holds each controller. Used by the supervisor's event-loop thread only. */
 #ifndef HOGLAB_CGROUP_H
 #define HOGLAB_CGROUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
-struct cgroup_cpu {
-	int version;      /* 1 or 2; 0 = no cpu controller found */
-	char root[256];   /* mount point of the hierarchy holding the cpu controller */
-	char parent[512]; /* <root>/hoglab/sv-<pid>, created on first use */
+#define CGROUP_PATH_MAX 700
+
+/* One controller's hierarchy on this host. */
+struct cgroup_tree {
+	int version;               /* 1 or 2; 0 = controller not mounted */
+	char root[256];            /* its mount point */
+	char parent[512];          /* <root>/hoglab/sv-<pid>, created on first use */
 };
 
-/* Finds the hierarchy; -ENOENT when the host has no cpu controller mounted. */
-int cgroup_cpu_detect(struct cgroup_cpu *cg);
-/* Creates <parent>/<id> with the weight set (v1: shares = weight * 1024 / 100) and opens its
- * cgroup.procs for writing (close-on-exec) into *procs_fd. */
-int cgroup_cpu_create(struct cgroup_cpu *cg, const char *id, unsigned weight, char *path,
-		      size_t path_size, int *procs_fd);
-/* Removes an (empty) container cgroup. */
-int cgroup_cpu_remove(const char *path);
-/* Removes the supervisor's parent and hoglab/ when empty. */
-void cgroup_cpu_cleanup(struct cgroup_cpu *cg);
-/* The value written: "cpu.weight 100" or "cpu.shares 1024". */
-void cgroup_cpu_describe(const struct cgroup_cpu *cg, unsigned weight, char *buf, size_t size);
+struct cgroup_host {
+	struct cgroup_tree cpu;
+	struct cgroup_tree mem;
+};
+
+/* What a container needs: a weight (0 = no cpu cgroup), a memory cgroup (with a hard limit in
+ * bytes, 0 = none). */
+struct cgroup_want {
+	unsigned cpu_weight;
+	bool memory;
+	uint64_t hard_bytes;
+};
+
+/* A container's cgroups. On v2 cpu and memory share one directory; then mem_dir == cpu_dir. */
+struct cgroup_box {
+	char cpu_dir[CGROUP_PATH_MAX]; /* "" = none */
+	char mem_dir[CGROUP_PATH_MAX]; /* "" = none */
+	int mem_version;
+	int procs_fd[2];               /* cgroup.procs to join before exec (-1 = unused) */
+	int usage_fd;                  /* memory.current / memory.usage_in_bytes */
+	int peak_fd;                   /* memory.peak / memory.max_usage_in_bytes, -1 if absent */
+	int events_fd;                 /* memory.events / memory.oom_control */
+};
+
+/* Finds the cpu and memory hierarchies (either may be missing). */
+void cgroup_detect(struct cgroup_host *h);
+/* Removes empty hoglab/sv-<pid> directories (and their empty children) of supervisors that are
+ * no longer running, in every hierarchy; returns how many sv-* directories went. */
+int cgroup_reap_stale(const struct cgroup_host *h);
+void cgroup_box_init(struct cgroup_box *b);
+/* Creates the container's directories under each hierarchy's parent and opens the files the
+ * box keeps. -ENOENT when a needed controller is not mounted. On failure nothing is left. */
+int cgroup_create(const struct cgroup_host *h, const char *id, const struct cgroup_want *w,
+		  struct cgroup_box *b);
+/* Closes the box's fds and removes its directories (retrying while exiting tasks leave); the
+ * paths stay in the box, for the record. Safe to call again. */
+int cgroup_remove(struct cgroup_box *b);
+/* Removes each hierarchy's supervisor parent and hoglab/ when empty. */
+void cgroup_cleanup(const struct cgroup_host *h);
+
+/* Memory readings of a box with a memory cgroup: bytes charged now, the peak (-ENOENT where
+ * the kernel keeps none), and the count of OOM kills inside it. */
+int cgroup_mem_usage(const struct cgroup_box *b, uint64_t *bytes);
+int cgroup_mem_peak(const struct cgroup_box *b, uint64_t *bytes);
+int cgroup_mem_oom_kills(const struct cgroup_box *b, uint64_t *count);
+/* The PIDs in the box's cgroup (any of its directories), up to cap; *n is how many. */
+int cgroup_pids(const struct cgroup_box *b, pid_t *pids, size_t cap, size_t *n);
+/* The value written for a weight: "cpu.weight 100" or "cpu.shares 1024". */
+void cgroup_cpu_describe(const struct cgroup_host *h, unsigned weight, char *buf, size_t size);
 
 #endif

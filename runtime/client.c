@@ -308,6 +308,40 @@ int client_ps(struct client *c, struct proto_container **list, size_t *count)
 	return 0;
 }
 
+int client_events(struct client *c, uint64_t after_seq, bool wait, struct proto_event **list,
+		  size_t *count)
+{
+	struct proto_events_req r = {.after_seq = after_seq, .flags = wait ? PROTO_EVENTS_WAIT : 0};
+	void *reply;
+	size_t rlen, n;
+	int rc = client_call(c, PROTO_EVENTS, &r, sizeof(r), &reply, &rlen);
+	if (rc)
+		return rc;
+	if (proto_events_decode(reply, rlen, &n)) {
+		free(reply);
+		return client_fail(c, -EPROTO, "malformed reply from the supervisor");
+	}
+	if (!n) {
+		free(reply);
+		reply = NULL;
+	}
+	*list = reply;
+	*count = n;
+	return 0;
+}
+
+int client_stats(struct client *c, const char *id, struct proto_stats *out)
+{
+	void *reply;
+	size_t rlen;
+	int rc = client_id_call(c, PROTO_STATS, id, 0, 0, &reply, &rlen);
+	if (rc)
+		return rc;
+	rc = proto_stats_decode(reply, rlen, out);
+	free(reply);
+	return rc ? client_fail(c, -EPROTO, "malformed reply from the supervisor") : 0;
+}
+
 void client_reason_format(const struct proto_container *pc, char *buf, size_t size)
 {
 	const char *how = pc->term_signal ? "signal" : "exit";
@@ -318,9 +352,14 @@ void client_reason_format(const struct proto_container *pc, char *buf, size_t si
 		snprintf(buf, size, "%s %d", how, val);
 		break;
 	case PROTO_STATE_STOPPED:
-	case PROTO_STATE_HARD_LIMIT:
-	case PROTO_STATE_OOM:
 		snprintf(buf, size, "%s (%s %d)", proto_state_name(pc->state), how, val);
+		break;
+	case PROTO_STATE_HARD_LIMIT:
+		snprintf(buf, size, "hard-limit (%s %.1f/%u MiB)", proto_monitor_name(pc->monitor),
+			 (double)pc->rss_kill_kib / 1024, pc->hard_mib);
+		break;
+	case PROTO_STATE_OOM:
+		snprintf(buf, size, "oom (%.1f MiB)", (double)pc->rss_kill_kib / 1024);
 		break;
 	default:
 		snprintf(buf, size, "-");

@@ -26,7 +26,7 @@ struct client_start_opts {
 	int nice;             /* -20..19, applied before exec */
 	const char *cpus;     /* CPU list for affinity, e.g. "0" or "0-1,3" */
 	unsigned cpu_weight;  /* 1..10000 (cgroup v2 units; v1 cpu.shares = W * 1024 / 100) */
-	unsigned soft_mib;    /* memory limits, stored (enforcement: the monitor) */
+	unsigned soft_mib;    /* memory limits in MiB, enforced by the supervisor's monitor */
 	unsigned hard_mib;
 	bool rm;              /* forget the record when it ends; the log stays */
 	bool hold;            /* with rm: keep the record until this connection waits or closes */
@@ -58,7 +58,15 @@ int client_ps(struct client *c, struct proto_container **list, size_t *count);
 int client_log(struct client *c, const char *id, struct proto_container *out, char *log_path,
 	       size_t log_path_size);
 
-/* "exit 0", "signal 9", "stopped (signal 9)", "running" ... into buf. */
+/* The supervisor's events with seq > after_seq, oldest first (*list malloc'd, NULL when
+ * *count is 0). With wait, blocks until there is at least one. */
+int client_events(struct client *c, uint64_t after_seq, bool wait, struct proto_event **list,
+		  size_t *count);
+/* Current and peak RSS and CPU time of a container. */
+int client_stats(struct client *c, const char *id, struct proto_stats *out);
+
+/* "exit 0", "signal 9", "stopped (signal 9)", "hard-limit (proc 20.3/20 MiB)", "running" ...
+ * into buf. */
 void client_reason_format(const struct proto_container *pc, char *buf, size_t size);
 /* The shell-style status of an ended container: its exit code, or 128 + signal. */
 int client_exit_status(const struct proto_container *pc);

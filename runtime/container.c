@@ -91,8 +91,9 @@ static int child_main(void *arg)
 	signal(SIGPIPE, SIG_DFL);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
 		child_fail(err_w, errno, "prctl(PR_SET_PDEATHSIG)");
-	if (s->cgroup_procs_fd >= 0 && write(s->cgroup_procs_fd, "0", 1) != 1)
-		child_fail(err_w, errno, "joining the container's cpu cgroup");
+	for (int i = 0; i < 2; i++)
+		if (s->cgroup_procs_fd[i] >= 0 && write(s->cgroup_procs_fd[i], "0", 1) != 1)
+			child_fail(err_w, errno, "joining the container's cgroup");
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		child_fail(err_w, errno, "making mounts private");

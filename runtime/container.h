@@ -18,7 +18,7 @@ struct container_spec {
 	int nice;
 	bool has_cpus;
 	cpu_set_t cpus;
-	int cgroup_procs_fd;  /* cgroup.procs (or -1): the child moves itself there first */
+	int cgroup_procs_fd[2]; /* cgroup.procs files (or -1): the child moves itself there first */
 	int log_fd;           /* becomes the child's stdout and stderr */
 };
 

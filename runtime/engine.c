@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -24,7 +25,7 @@
 static const char *const usage_text =
 	"usage: engine COMMAND [ARGS...]   (engine COMMAND --help for details)\n"
 	"  supervisor [DEFAULT_ROOTFS] [--socket PATH] [--state-dir DIR] [--log-dir DIR]\n"
-	"             [--monitor auto|kmod|cgroup|proc] [--log-buffer-kib N]\n"
+	"             [--monitor auto|kmod|cgroup|proc] [--monitor-period-ms N] [--log-buffer-kib N]\n"
 	"  start ID ROOTFS CMD [ARGS...] [OPTIONS]   start in the background, print the host PID\n"
 	"  run ID ROOTFS CMD [ARGS...] [OPTIONS] [--rm]   run in the foreground, exit with its status\n"
 	"  ps [--json]            list containers\n"
@@ -32,6 +33,8 @@ static const char *const usage_text =
 	"  stop ID [--timeout S]  SIGTERM, then SIGKILL after S seconds (default 5)\n"
 	"  wait ID                wait for the end; exit with its status\n"
 	"  inspect ID             everything the supervisor knows of it, as JSON\n"
+	"  stats ID [--json]      current and peak RSS, CPU time\n"
+	"  events [-f] [--json]   start, soft-limit, hard-limit, oom, stop and exit events\n"
 	"  rm ID [--logs]         forget an ended container (and delete its log with --logs)\n"
 	"Every client command takes --socket PATH (default $HOGLAB_SOCKET or "
 	CLIENT_SOCKET_DEFAULT ").\n";
@@ -45,15 +48,16 @@ static const char *const start_help =
 	"  --nice N          -20..19, applied before exec\n"
 	"  --cpus LIST       CPU affinity, e.g. 0 or 0-1,3\n"
 	"  --cpu-weight W    1..10000: own cpu cgroup (v2 cpu.weight W, v1 cpu.shares W*1024/100)\n"
-	"  --soft-mib N      memory soft limit in MiB (warns)\n"
-	"  --hard-mib N      memory hard limit in MiB (kills), >= soft\n"
+	"  --soft-mib N      memory soft limit in MiB: a soft-limit event per upward crossing\n"
+	"  --hard-mib N      memory hard limit in MiB (at least 1, >= soft): the container is killed\n"
 	"  --rm              forget the container when it ends (its log stays)\n"
 	"  --socket PATH     the supervisor's socket\n"
 	"Options may stand before ID. After CMD, words that are these option names are still the\n"
 	"engine's (engine start hog r /memory_hog --hard-mib 20); every other word goes to CMD\n"
 	"(engine run x r /bin/sh -c 'echo hi'). After --, every word belongs to CMD untouched.\n"
 	"start prints the host PID. run prints the container's output as it comes and exits with\n"
-	"its exit code, or 128+signal. A new container's log replaces the old one of its ID.\n";
+	"its exit code, or 128+signal; SIGINT or SIGTERM to run stops the container (engine stop)\n"
+	"and run still reports how it ended. A new container's log replaces the old one of its ID.\n";
 
 static int die(int code, const char *fmt, ...)
 {
@@ -241,23 +245,58 @@ static void log_copy(int fd)
 	}
 }
 
-/* Prints the log as it grows until the WAIT reply on c arrives, then the rest. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* engine stop ID on a second connection; the WAIT on the first then reports the end. */
+static void stop_forward(const char *id)
+{
+	struct client s = connect_or_die();
+	struct proto_container pc;
+	int rc = client_stop(&s, id, STOP_TIMEOUT_DEFAULT_MS, &pc);
+	if (rc && rc != -ESRCH) /* ESRCH: it ended meanwhile */
+		fprintf(stderr, "engine: stop %s: %s\n", id, client_error(&s));
+	client_close(&s);
+}
+
+/* Prints the log as it grows until the WAIT reply on c arrives, then the rest. With
+ * forward_stop, SIGINT or SIGTERM stops the container; a second one ends this process. */
 static void log_follow(struct client *c, const char *id, const char *path,
-		       struct proto_container *end)
+		       struct proto_container *end, bool forward_stop)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		die(1, "log %s: %s", path, strerror(errno));
 	if (client_wait_begin(c, id))
 		die(1, "wait %s: %s", id, client_error(c));
+	struct sigaction sa = {.sa_handler = on_stop_signal}, old_int, old_term;
+	if (forward_stop) {
+		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGTERM, &sa, &old_term);
+	}
 	for (;;) {
 		log_copy(fd);
+		if (stop_signal && forward_stop) {
+			fprintf(stderr, "engine: %s, stopping %s\n", strsignal(stop_signal), id);
+			sigaction(SIGINT, &old_int, NULL);
+			sigaction(SIGTERM, &old_term, NULL);
+			forward_stop = false;
+			stop_forward(id);
+		}
 		struct pollfd p = {.fd = c->fd, .events = POLLIN};
 		int r = poll(&p, 1, 50);
 		if (r < 0 && errno != EINTR)
 			die(1, "poll: %s", strerror(errno));
 		if (r > 0)
 			break;
+	}
+	if (forward_stop) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
 	}
 	if (client_wait_end(c, end))
 		die(1, "wait %s: %s", id, client_error(c));
@@ -275,8 +314,13 @@ static int cmd_run(int argc, char **argv)
 	char log_path[PROTO_PATH_MAX];
 	if (client_start(&c, &s.o, &pc, log_path, sizeof(log_path)))
 		die(1, "run %s: %s", s.o.id, client_error(&c));
-	log_follow(&c, s.o.id, log_path, &pc);
+	log_follow(&c, s.o.id, log_path, &pc, true);
 	client_close(&c);
+	if (pc.state != PROTO_STATE_EXITED) {
+		char reason[64];
+		client_reason_format(&pc, reason, sizeof(reason));
+		fprintf(stderr, "engine: %s %s\n", s.o.id, reason);
+	}
 	return client_exit_status(&pc);
 }
 
@@ -361,7 +405,7 @@ static int cmd_ps(int argc, char **argv)
 	if (a.json)
 		printf("{\"containers\":[");
 	else
-		printf("%-20s %8s %-10s %-22s %5s %-8s %6s %6s %6s %-8s %s\n", "ID", "PID", "STATE",
+		printf("%-20s %8s %-10s %-30s %5s %-8s %6s %6s %6s %-8s %s\n", "ID", "PID", "STATE",
 		       "REASON", "NICE", "CPUS", "WEIGHT", "SOFT", "HARD", "STARTED", "RUNTIME");
 	for (size_t i = 0; i < n; i++) {
 		const struct proto_container *p = &list[i];
@@ -395,7 +439,7 @@ static int cmd_ps(int argc, char **argv)
 		snprintf(weight, sizeof(weight), "%u", p->cpu_weight);
 		snprintf(soft, sizeof(soft), "%u", p->soft_mib);
 		snprintf(hard, sizeof(hard), "%u", p->hard_mib);
-		printf("%-20s %8d %-10s %-22s %5s %-8s %6s %6s %6s %-8s %s\n", p->id, p->pid,
+		printf("%-20s %8d %-10s %-30s %5s %-8s %6s %6s %6s %-8s %s\n", p->id, p->pid,
 		       proto_state_name(p->state), reason,
 		       (p->flags & PROTO_START_NICE) ? nice : "-", p->cpus[0] ? p->cpus : "all",
 		       p->cpu_weight ? weight : "-", p->soft_mib ? soft : "-", p->hard_mib ? hard : "-",
@@ -422,7 +466,7 @@ static int cmd_logs(int argc, char **argv)
 		die(1, "logs %s: %s", a.id, client_error(&c));
 	bool live = pc.state == PROTO_STATE_STARTING || pc.state == PROTO_STATE_RUNNING;
 	if (a.follow && live) {
-		log_follow(&c, a.id, path, &pc);
+		log_follow(&c, a.id, path, &pc, false);
 	} else {
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
@@ -503,6 +547,65 @@ static int cmd_rm(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_stats(int argc, char **argv)
+{
+	struct id_cli a = {0};
+	id_parse(argc, argv, &a,
+		 "usage: engine stats ID [--json] [--socket PATH]\n"
+		 "  Current RSS (0 once ended), peak RSS as the memory monitor saw it, and CPU time\n"
+		 "  (user + system) of all the container's processes.\n",
+		 true);
+	struct client c = connect_or_die();
+	struct proto_stats st;
+	if (client_stats(&c, a.id, &st))
+		die(1, "stats %s: %s", a.id, client_error(&c));
+	if (a.json)
+		printf("{\"id\":\"%s\",\"state\":\"%s\",\"monitor\":\"%s\",\"rss_kib\":%llu,"
+		       "\"rss_peak_kib\":%llu,\"cpu_ms\":%llu,\"run_ms\":%llu}\n",
+		       a.id, proto_state_name(st.state), proto_monitor_name(st.monitor),
+		       (unsigned long long)st.rss_kib, (unsigned long long)st.rss_peak_kib,
+		       (unsigned long long)(st.cpu_ns / 1000000), (unsigned long long)(st.run_ns / 1000000));
+	else
+		printf("%-20s %-10s %-7s %10s %10s %10s %10s\n%-20s %-10s %-7s %10.1f %10.1f %10.1f %10.1f\n",
+		       "ID", "STATE", "MONITOR", "RSS_MiB", "PEAK_MiB", "CPU_s", "RUN_s", a.id,
+		       proto_state_name(st.state), proto_monitor_name(st.monitor),
+		       (double)st.rss_kib / 1024, (double)st.rss_peak_kib / 1024, (double)st.cpu_ns / 1e9,
+		       (double)st.run_ns / 1e9);
+	client_close(&c);
+	return 0;
+}
+
+static int cmd_events(int argc, char **argv)
+{
+	struct id_cli a = {0};
+	id_parse(argc, argv, &a,
+		 "usage: engine events [-f] [--json] [--socket PATH]\n"
+		 "  The supervisor's events (the newest 1024): start, soft-limit, hard-limit, oom, stop,\n"
+		 "  exit, each with time, container, PID, RSS and limit. -f keeps following them.\n"
+		 "  --json prints one JSON object per line, as <state-dir>/events.jsonl holds them.\n",
+		 false);
+	struct client c = connect_or_die();
+	uint64_t after = 0;
+	bool wait = false;
+	do {
+		struct proto_event *list;
+		size_t n;
+		if (client_events(&c, after, wait, &list, &n))
+			die(1, "events: %s", client_error(&c));
+		for (size_t i = 0; i < n; i++) {
+			char line[512];
+			if (proto_event_format(&list[i], a.json, line, sizeof(line)) > 0)
+				puts(line);
+			after = list[i].seq;
+		}
+		free(list);
+		fflush(stdout);
+		wait = true;
+	} while (a.follow);
+	client_close(&c);
+	return 0;
+}
+
 /* ---- supervisor ---- */
 
 static const char *abs_path(const char *p, char *buf, size_t size)
@@ -517,24 +620,40 @@ static const char *abs_path(const char *p, char *buf, size_t size)
 	return buf;
 }
 
+static const char *supervisor_socket;
+
+static void supervisor_ready(const char *monitor, int stale_cgroups)
+{
+	printf("engine: supervisor %d on %s, memory monitor: %s\n", (int)getpid(), supervisor_socket,
+	       monitor);
+	if (stale_cgroups)
+		printf("engine: removed %d empty cgroup director%s of dead supervisors\n",
+		       stale_cgroups, stale_cgroups == 1 ? "y" : "ies");
+	fflush(stdout);
+}
+
 static int cmd_supervisor(int argc, char **argv)
 {
 	static const char *const help =
 		"usage: engine supervisor [DEFAULT_ROOTFS] [--socket PATH] [--state-dir DIR]\n"
 		"                         [--log-dir DIR] [--monitor auto|kmod|cgroup|proc]\n"
-		"                         [--log-buffer-kib N]\n"
+		"                         [--monitor-period-ms N] [--log-buffer-kib N]\n"
 		"  Runs in the foreground until SIGINT or SIGTERM, which stop every container\n"
 		"  (SIGTERM, SIGKILL 3 s later), flush the logs and remove the socket.\n"
 		"  --socket      default $HOGLAB_SOCKET or " CLIENT_SOCKET_DEFAULT "\n"
 		"  --state-dir   one JSON file per container (default " SUPERVISOR_STATE_DIR ")\n"
 		"  --log-dir     <ID>.log per container (default " SUPERVISOR_LOG_DIR ")\n"
-		"  --monitor     memory monitor backend; limits are stored, enforcement is issue 4\n"
+		"  --monitor     memory monitor backend (default auto: kmod if " "/dev/container_monitor\n"
+		"                exists, else the memory cgroup controller, else proc)\n"
+		"  --monitor-period-ms  sampling period of the cgroup and proc backends (default 100)\n"
 		"  --log-buffer-kib  bounded log buffer size (default 1024, at least 64)\n";
 	static char rootfs[PATH_MAX], state[PATH_MAX], logs[PATH_MAX], sock[PATH_MAX];
 	struct supervisor_opts o = {
 		.state_dir = SUPERVISOR_STATE_DIR,
 		.log_dir = SUPERVISOR_LOG_DIR,
 		.monitor = MONITOR_AUTO,
+		.monitor_period_ms = MONITOR_PERIOD_DEFAULT_MS,
+		.ready = supervisor_ready,
 		.log_buffer_bytes = LOG_BUFFER_DEFAULT_KIB * 1024,
 	};
 	const char *v;
@@ -552,6 +671,8 @@ static int cmd_supervisor(int argc, char **argv)
 		} else if (opt_value(argc, argv, &i, "--monitor", &v)) {
 			if (monitor_kind_parse(v, &o.monitor))
 				die(2, "--monitor: '%s' is not auto, kmod, cgroup or proc", v);
+		} else if (opt_value(argc, argv, &i, "--monitor-period-ms", &v)) {
+			o.monitor_period_ms = (unsigned)parse_long("--monitor-period-ms", v, 1, 60000);
 		} else if (opt_value(argc, argv, &i, "--log-buffer-kib", &v)) {
 			o.log_buffer_bytes =
 				(size_t)parse_long("--log-buffer-kib", v, LOG_BUFFER_MIN_KIB, 1 << 20) *
@@ -567,6 +688,7 @@ static int cmd_supervisor(int argc, char **argv)
 		}
 	}
 	o.socket_path = abs_path(socket_path ? socket_path : client_socket_path(), sock, sizeof(sock));
+	supervisor_socket = o.socket_path;
 	char err[512];
 	int rc = supervisor_run(&o, err, sizeof(err));
 	if (rc)
@@ -583,6 +705,7 @@ int main(int argc, char **argv)
 		{"supervisor", cmd_supervisor}, {"start", cmd_start}, {"run", cmd_run},
 		{"ps", cmd_ps},                 {"logs", cmd_logs},   {"stop", cmd_stop},
 		{"wait", cmd_wait},             {"inspect", cmd_inspect}, {"rm", cmd_rm},
+		{"stats", cmd_stats},           {"events", cmd_events},
 	};
 	if (argc < 2 || is_help(argv[1])) {
 		fputs(usage_text, argc < 2 ? stderr : stdout);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "logbuf.h"
 
@@ -31,6 +32,8 @@ struct logbuf {
 	uint64_t pushed;   /* chunks queued so far */
 	uint64_t done;     /* chunks the sink has returned from */
 	bool closing;
+	int wake_fd;       /* eventfd for try_push callers, -1 = none */
+	bool wake_wanted;  /* a try_push found no room since the last wake-up */
 	struct logbuf_stats st;
 };
 
@@ -60,6 +63,11 @@ static void *logbuf_writer(void *arg)
 		b->used -= c->len;
 		b->done++;
 		free(c);
+		if (b->wake_wanted && b->wake_fd >= 0) {
+			uint64_t one = 1;
+			b->wake_wanted = write(b->wake_fd, &one, sizeof(one)) != sizeof(one) &&
+					 errno != EAGAIN;
+		}
 		pthread_cond_broadcast(&b->not_full);
 		pthread_cond_broadcast(&b->drained);
 	}
@@ -77,6 +85,7 @@ int logbuf_create(struct logbuf **out, size_t capacity_bytes, logbuf_sink_fn sin
 	b->sink = sink;
 	b->sink_arg = sink_arg;
 	b->capacity = capacity_bytes;
+	b->wake_fd = -1;
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_cond_init(&b->not_full, NULL);
 	pthread_cond_init(&b->not_empty, NULL);
@@ -94,19 +103,40 @@ int logbuf_create(struct logbuf **out, size_t capacity_bytes, logbuf_sink_fn sin
 	return 0;
 }
 
+static struct chunk *chunk_new(void *tag, const void *data, size_t len)
+{
+	struct chunk *c = malloc(sizeof(*c) + len);
+	if (!c)
+		return NULL;
+	c->next = NULL;
+	c->tag = tag;
+	c->len = len;
+	memcpy(c->data, data, len);
+	return c;
+}
+
+/* Queues c; the lock is held and there is room. */
+static void chunk_queue(struct logbuf *b, struct chunk *c)
+{
+	if (b->tail)
+		b->tail->next = c;
+	else
+		b->head = c;
+	b->tail = c;
+	b->used += c->len;
+	b->pushed++;
+	pthread_cond_signal(&b->not_empty);
+}
+
 int logbuf_push(struct logbuf *b, void *tag, const void *data, size_t len)
 {
 	if (len == 0)
 		return 0;
 	if (len > b->capacity)
 		return -EMSGSIZE;
-	struct chunk *c = malloc(sizeof(*c) + len);
+	struct chunk *c = chunk_new(tag, data, len);
 	if (!c)
 		return -ENOMEM;
-	c->next = NULL;
-	c->tag = tag;
-	c->len = len;
-	memcpy(c->data, data, len);
 
 	pthread_mutex_lock(&b->lock);
 	if (!b->closing && b->used + len > b->capacity) {
@@ -119,16 +149,42 @@ int logbuf_push(struct logbuf *b, void *tag, const void *data, size_t len)
 		free(c);
 		return -EPIPE;
 	}
-	if (b->tail)
-		b->tail->next = c;
-	else
-		b->head = c;
-	b->tail = c;
-	b->used += len;
-	b->pushed++;
-	pthread_cond_signal(&b->not_empty);
+	chunk_queue(b, c);
 	pthread_mutex_unlock(&b->lock);
 	return 0;
+}
+
+int logbuf_try_push(struct logbuf *b, void *tag, const void *data, size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (len > b->capacity)
+		return -EMSGSIZE;
+	struct chunk *c = chunk_new(tag, data, len);
+	if (!c)
+		return -ENOMEM;
+	int rc = 0;
+	pthread_mutex_lock(&b->lock);
+	if (b->closing) {
+		rc = -EPIPE;
+	} else if (b->used + len > b->capacity) {
+		b->st.producer_waits++;
+		b->wake_wanted = true;
+		rc = -EAGAIN;
+	} else {
+		chunk_queue(b, c);
+		c = NULL;
+	}
+	pthread_mutex_unlock(&b->lock);
+	free(c);
+	return rc;
+}
+
+void logbuf_wake_fd_set(struct logbuf *b, int fd)
+{
+	pthread_mutex_lock(&b->lock);
+	b->wake_fd = fd;
+	pthread_mutex_unlock(&b->lock);
 }
 
 int logbuf_flush(struct logbuf *b)

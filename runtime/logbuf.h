@@ -1,6 +1,7 @@
 /* Bounded, lossless byte buffer between any number of producer threads and one writer thread
  * that hands each chunk to a sink (the engine's container logs, the lab's CSV writer).
- * One mutex guards the queue; producers wait on not_full, the writer on not_empty. */
+ * One mutex guards the queue; producers wait on not_full, the writer on not_empty. A producer
+ * that must never block (an event loop) uses logbuf_try_push and polls a wake-up eventfd. */
 #ifndef HOGLAB_LOGBUF_H
 #define HOGLAB_LOGBUF_H
 
@@ -26,6 +27,11 @@ int logbuf_create(struct logbuf **out, size_t capacity_bytes, logbuf_sink_fn sin
 /* Copies data; blocks while full. -EMSGSIZE if len > capacity, -EPIPE after destroy began.
  * len 0 is a no-op. tag must stay valid until a later logbuf_flush() has returned. */
 int logbuf_push(struct logbuf *b, void *tag, const void *data, size_t len);
+/* logbuf_push that never waits: -EAGAIN when there is no room now. After an -EAGAIN the
+ * writer adds 1 to the wake-up eventfd (if one is set) as soon as it has freed room. */
+int logbuf_try_push(struct logbuf *b, void *tag, const void *data, size_t len);
+/* The eventfd (owned by the caller, non-blocking) that logbuf_try_push's callers poll. */
+void logbuf_wake_fd_set(struct logbuf *b, int fd);
 /* Returns once everything pushed before the call has been passed to the sink. */
 int logbuf_flush(struct logbuf *b);
 void logbuf_stats(struct logbuf *b, struct logbuf_stats *st);

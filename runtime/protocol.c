@@ -1,7 +1,9 @@
 /* Encoders and validating decoders of the control protocol (protocol.h), plus the ID and
  * CPU-list validators both ends share. Pure functions: no state, no locking, no I/O. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "protocol.h"
 
@@ -17,9 +19,30 @@ const char *proto_state_name(uint32_t state)
 	return state < PROTO_STATE_COUNT ? state_names[state] : "invalid";
 }
 
+static const char *const monitor_names[PROTO_MONITOR_COUNT] = {
+	[PROTO_MONITOR_NONE] = "none", [PROTO_MONITOR_KMOD] = "kmod",
+	[PROTO_MONITOR_CGROUP] = "cgroup", [PROTO_MONITOR_PROC] = "proc",
+};
+
+const char *proto_monitor_name(uint32_t monitor)
+{
+	return monitor < PROTO_MONITOR_COUNT ? monitor_names[monitor] : "invalid";
+}
+
+static const char *const event_names[PROTO_EVENT_COUNT] = {
+	[0] = "invalid", [PROTO_EVENT_START] = "start", [PROTO_EVENT_SOFT] = "soft-limit",
+	[PROTO_EVENT_HARD] = "hard-limit", [PROTO_EVENT_OOM] = "oom", [PROTO_EVENT_STOP] = "stop",
+	[PROTO_EVENT_EXIT] = "exit",
+};
+
+const char *proto_event_name(uint32_t type)
+{
+	return type < PROTO_EVENT_COUNT ? event_names[type] : "invalid";
+}
+
 bool proto_type_is_request(uint16_t type)
 {
-	return type >= PROTO_START && type <= PROTO_LOG;
+	return type >= PROTO_START && type <= PROTO_STATS;
 }
 
 void proto_hdr_init(struct proto_hdr *h, uint16_t type, int32_t status, uint32_t length)
@@ -232,7 +255,7 @@ int proto_id_decode(const void *buf, size_t len, uint16_t type, struct proto_id_
 int proto_container_check(const struct proto_container *c)
 {
 	if (!id_field_is_valid(c->id) || c->state >= PROTO_STATE_COUNT || c->pid < 0 ||
-	    c->flags & ~(uint32_t)PROTO_START_ALL || c->pad ||
+	    c->flags & ~(uint32_t)PROTO_START_ALL || c->monitor >= PROTO_MONITOR_COUNT ||
 	    strnlen(c->cpus, PROTO_CPUS_SIZE) == PROTO_CPUS_SIZE)
 		return -EBADMSG;
 	return 0;
@@ -284,4 +307,71 @@ int proto_list_decode(const void *buf, size_t len, size_t *count)
 	}
 	*count = n;
 	return 0;
+}
+
+int proto_events_req_decode(const void *buf, size_t len, struct proto_events_req *out)
+{
+	if (len != sizeof(*out))
+		return -EBADMSG;
+	memcpy(out, buf, sizeof(*out));
+	if (out->flags & ~(uint32_t)PROTO_EVENTS_ALL || out->pad)
+		return -EINVAL;
+	return 0;
+}
+
+int proto_events_decode(const void *buf, size_t len, size_t *count)
+{
+	if (len % sizeof(struct proto_event))
+		return -EBADMSG;
+	size_t n = len / sizeof(struct proto_event);
+	for (size_t i = 0; i < n; i++) {
+		struct proto_event e;
+		memcpy(&e, (const char *)buf + i * sizeof(e), sizeof(e));
+		if (!e.seq || !e.type || e.type >= PROTO_EVENT_COUNT || !id_field_is_valid(e.id) ||
+		    e.pid < 0 || e.state >= PROTO_STATE_COUNT || e.monitor >= PROTO_MONITOR_COUNT)
+			return -EBADMSG;
+	}
+	*count = n;
+	return 0;
+}
+
+int proto_stats_decode(const void *buf, size_t len, struct proto_stats *out)
+{
+	if (len != sizeof(*out))
+		return -EBADMSG;
+	memcpy(out, buf, sizeof(*out));
+	if (!id_field_is_valid(out->id) || out->state >= PROTO_STATE_COUNT ||
+	    out->monitor >= PROTO_MONITOR_COUNT)
+		return -EBADMSG;
+	return 0;
+}
+
+int proto_event_format(const struct proto_event *e, bool json, char *buf, size_t size)
+{
+	time_t t = (time_t)(e->real_ns / 1000000000ull);
+	struct tm tm;
+	char when[40];
+	gmtime_r(&t, &tm);
+	size_t w = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when + w, sizeof(when) - w, ".%03uZ", (unsigned)(e->real_ns / 1000000 % 1000));
+	char id[PROTO_ID_SIZE];
+	snprintf(id, sizeof(id), "%.*s", PROTO_ID_MAX, e->id);
+	int n;
+	if (json)
+		n = snprintf(buf, size,
+			     "{\"seq\":%llu,\"time\":\"%s\",\"unix_ns\":%llu,\"event\":\"%s\","
+			     "\"container\":\"%s\",\"pid\":%d,\"rss_kib\":%llu,\"limit_kib\":%llu,"
+			     "\"state\":\"%s\",\"exit_code\":%d,\"signal\":%d,\"monitor\":\"%s\"}",
+			     (unsigned long long)e->seq, when, (unsigned long long)e->real_ns,
+			     proto_event_name(e->type), id, e->pid, (unsigned long long)e->rss_kib,
+			     (unsigned long long)e->limit_kib, proto_state_name(e->state), e->exit_code,
+			     e->term_signal, proto_monitor_name(e->monitor));
+	else
+		n = snprintf(buf, size, "%s %-10s %-20s pid=%d rss=%lluKiB limit=%lluKiB state=%s "
+			     "exit_code=%d signal=%d monitor=%s",
+			     when, proto_event_name(e->type), id, e->pid,
+			     (unsigned long long)e->rss_kib, (unsigned long long)e->limit_kib,
+			     proto_state_name(e->state), e->exit_code, e->term_signal,
+			     proto_monitor_name(e->monitor));
+	return n < 0 || (size_t)n >= size ? -ENOSPC : n;
 }

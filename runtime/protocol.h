@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define PROTO_MAGIC       0x484f474cu /* "HOGL" */
-#define PROTO_VERSION     1
+#define PROTO_VERSION     2
 #define PROTO_PAYLOAD_MAX (256u * 1024) /* any message, either direction */
 #define PROTO_ID_MAX      32            /* characters of a container ID, without the NUL */
 #define PROTO_ID_SIZE     40            /* its field: NUL-terminated and NUL-padded */
@@ -28,6 +28,8 @@ enum proto_type {
 	PROTO_PS      = 0x0105, /* empty -> proto_container[N] */
 	PROTO_INSPECT = 0x0106, /* proto_id_req -> JSON text with its NUL */
 	PROTO_LOG     = 0x0107, /* proto_id_req -> proto_container (state UNKNOWN if forgotten) + log path */
+	PROTO_EVENTS  = 0x0108, /* proto_events_req -> proto_event[N], oldest first */
+	PROTO_STATS   = 0x0109, /* proto_id_req -> proto_stats */
 	PROTO_REPLY   = 0x8000,
 };
 
@@ -87,6 +89,15 @@ enum proto_state {
 	PROTO_STATE_COUNT,
 };
 
+/* The memory monitor backend that watched a container (supervisor --monitor). */
+enum proto_monitor {
+	PROTO_MONITOR_NONE   = 0,
+	PROTO_MONITOR_KMOD   = 1, /* /dev/container_monitor */
+	PROTO_MONITOR_CGROUP = 2, /* memory cgroup, v1 or v2 */
+	PROTO_MONITOR_PROC   = 3, /* /proc/<pid>/statm poller */
+	PROTO_MONITOR_COUNT,
+};
+
 /* What the supervisor knows of one container. Times are the supervisor's clocks: monotonic
  * from just before clone to the reap (end 0 while running), and the wall clock at start. */
 struct proto_container {
@@ -102,12 +113,63 @@ struct proto_container {
 	uint64_t start_mono_ns;
 	uint64_t end_mono_ns;
 	uint64_t start_real_ns;
-	uint64_t rss_peak_kib; /* 0 until a memory monitor reports one */
+	uint64_t rss_peak_kib; /* highest RSS the memory monitor has seen, 0 before its first look */
+	uint64_t rss_kill_kib; /* hard-limit / oom: RSS the monitor saw at the kill */
 	uint32_t flags;        /* proto_start_flags it was started with */
-	uint32_t pad;
+	uint32_t monitor;      /* enum proto_monitor */
 	char cpus[PROTO_CPUS_SIZE];
 };
-_Static_assert(sizeof(struct proto_container) == 176, "proto_container is wire format");
+_Static_assert(sizeof(struct proto_container) == 184, "proto_container is wire format");
+
+enum proto_events_flags {
+	PROTO_EVENTS_WAIT = 1u << 0, /* hold the reply until an event newer than after_seq exists */
+	PROTO_EVENTS_ALL  = 0x1,
+};
+
+/* The reply holds the kept events with seq > after_seq (all of them for 0). */
+struct proto_events_req {
+	uint64_t after_seq;
+	uint32_t flags;
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct proto_events_req) == 16, "proto_events_req is wire format");
+
+enum proto_event_type {
+	PROTO_EVENT_START = 1, /* running: the command was exec'd */
+	PROTO_EVENT_SOFT  = 2, /* RSS crossed the soft limit upwards; limit_kib = soft */
+	PROTO_EVENT_HARD  = 3, /* the monitor killed it at the hard limit; limit_kib = hard */
+	PROTO_EVENT_OOM   = 4, /* the kernel's memory cgroup killed a process of it, no hard limit */
+	PROTO_EVENT_STOP  = 5, /* engine stop (or supervisor shutdown) asked it to end */
+	PROTO_EVENT_EXIT  = 6, /* it ended: state, exit_code, term_signal say how */
+	PROTO_EVENT_COUNT,
+};
+
+struct proto_event {
+	uint64_t seq;     /* 1, 2, ... per supervisor */
+	uint64_t real_ns; /* wall clock */
+	uint32_t type;    /* enum proto_event_type */
+	int32_t pid;      /* host PID of the container's init */
+	char id[PROTO_ID_SIZE];
+	uint64_t rss_kib;   /* as the monitor last saw it (0 = not known) */
+	uint64_t limit_kib; /* the limit crossed, else 0 */
+	int32_t exit_code;  /* EXIT: as in proto_container */
+	int32_t term_signal;
+	uint32_t state;     /* the container's state after the event */
+	uint32_t monitor;   /* enum proto_monitor */
+};
+_Static_assert(sizeof(struct proto_event) == 96, "proto_event is wire format");
+
+/* Resource use of one container: now while it runs, final once ended. */
+struct proto_stats {
+	char id[PROTO_ID_SIZE];
+	uint32_t state;
+	uint32_t monitor;
+	uint64_t rss_kib;      /* current (0 once ended) */
+	uint64_t rss_peak_kib;
+	uint64_t cpu_ns;       /* user + system time of all its processes */
+	uint64_t run_ns;
+};
+_Static_assert(sizeof(struct proto_stats) == 80, "proto_stats is wire format");
 
 /* A start request once decoded: pointers into the received payload. */
 struct proto_start_view {
@@ -135,6 +197,13 @@ int proto_container_decode(const void *buf, size_t len, struct proto_container *
 /* A ps reply: a whole number of structs, each validated. */
 int proto_list_decode(const void *buf, size_t len, size_t *count);
 int proto_container_check(const struct proto_container *c);
+int proto_events_req_decode(const void *buf, size_t len, struct proto_events_req *out);
+/* An events reply: a whole number of records, each validated. */
+int proto_events_decode(const void *buf, size_t len, size_t *count);
+int proto_stats_decode(const void *buf, size_t len, struct proto_stats *out);
+/* One event as a line without its newline: JSON, or text for people. Returns the length or
+ * -ENOSPC. */
+int proto_event_format(const struct proto_event *e, bool json, char *buf, size_t size);
 /* Text payloads (errors, JSON): exactly one NUL, at the end; len 0 is the empty string. */
 int proto_text_check(const void *buf, size_t len);
 
@@ -143,5 +212,7 @@ bool id_is_valid(const char *id);
 /* "0-1,3" -> bit i of mask[i / 64]; -EINVAL on syntax, -ERANGE past max_cpu. */
 int cpulist_parse(const char *s, uint64_t *mask, unsigned max_cpu);
 const char *proto_state_name(uint32_t state);
+const char *proto_monitor_name(uint32_t monitor);
+const char *proto_event_name(uint32_t type);
 
 #endif

@@ -1,16 +1,20 @@
 /* The supervisor (supervisor.h): a poll loop over the listening socket, client connections,
- * a signalfd (SIGCHLD, SIGTERM, SIGINT), and each container's start-report and log pipes.
- * All records below belong to that one thread; the logbuf writer only sees log_fd via tags,
- * and a container's log is flushed before its record or log_fd goes away. */
+ * a signalfd (SIGCHLD, SIGTERM, SIGINT), the memory monitor's fd (device or timer), the log
+ * buffer's wake-up eventfd, and each container's start-report and log pipes. All records
+ * below belong to that one thread; the logbuf writer only sees file_fd via tags, and a
+ * container's log is flushed before its record or file_fd goes away. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -27,6 +31,7 @@
 
 #define CONTAINERS_MAX 1024 /* a ps reply of this many fits PROTO_PAYLOAD_MAX */
 #define LOG_READ_MAX   (64 * 1024)
+#define EVENTS_KEPT    1024 /* the newest events, for engine events */
 _Static_assert(CONTAINERS_MAX * sizeof(struct proto_container) <= PROTO_PAYLOAD_MAX, "ps fits");
 
 struct conn;
@@ -37,10 +42,14 @@ struct container {
 	char *rootfs;
 	char **argv;
 	char log_path[PROTO_PATH_MAX];
-	char cgroup[700]; /* "" when it has no cgroup of its own */
+	struct cgroup_box box;      /* its cgroups (cpu for --cpu-weight, memory for the monitor) */
+	struct monitor_watch watch; /* pid 0 until running */
+	uint64_t cpu_ns;            /* final CPU time, from the reap */
 	int err_fd;       /* start report pipe, -1 once read */
 	int log_fd;       /* read end of stdout/stderr pipe, -1 at EOF */
 	int file_fd;      /* the log file, written by the logbuf writer thread */
+	char *pending;    /* a chunk the full log buffer refused: log_fd is not polled meanwhile */
+	size_t pending_len;
 	bool failed;      /* setup failed: hidden, freed at the reap */
 	bool stop_requested;
 	uint64_t kill_at_ns; /* SIGKILL deadline of a stop, 0 = none */
@@ -59,6 +68,8 @@ struct conn {
 	struct container *waiting; /* a WAIT or STOP reply is due when this one ends */
 	uint16_t waiting_type;
 	bool starting;   /* a START reply is due */
+	bool events_wait; /* an EVENTS reply is due once an event after events_after exists */
+	uint64_t events_after;
 	bool dead;
 };
 
@@ -67,7 +78,12 @@ struct sv {
 	int listen_fd;
 	int sig_fd;
 	struct logbuf *log;
-	struct cgroup_cpu cg;
+	int wake_fd;          /* eventfd the log writer signals when it frees room */
+	struct cgroup_host cg;
+	struct monitor mon;
+	int events_file;      /* <state-dir>/events.jsonl, append only; -1 if it cannot be opened */
+	struct proto_event events[EVENTS_KEPT]; /* ring of the newest events */
+	uint64_t event_seq;   /* seq of the newest event */
 	char nice_scope[256];
 	struct container *containers;
 	struct conn *conns;
@@ -195,12 +211,12 @@ static void container_json(struct sv *sv, const struct container *c, struct sbuf
 	else
 		sb_add(b, "\"nice\":null,");
 	sb_add(b, "\"nice_scope\":");
-	if (c->cgroup[0]) {
+	if (c->box.cpu_dir[0]) {
 		char scope[900];
 		snprintf(scope, sizeof(scope),
 			 "setpriority before exec; ranks only among this container's own tasks, "
 			 "as it has its own cpu cgroup %s",
-			 c->cgroup);
+			 c->box.cpu_dir);
 		sb_json_str(b, scope);
 	} else {
 		sb_json_str(b, sv->nice_scope);
@@ -210,15 +226,43 @@ static void container_json(struct sv *sv, const struct container *c, struct sbuf
 		char desc[64];
 		cgroup_cpu_describe(&sv->cg, i->cpu_weight, desc, sizeof(desc));
 		sb_add(b, "\"cpu_weight\":%u,\"cpu_cgroup\":", i->cpu_weight);
-		sb_json_str(b, c->cgroup);
+		sb_json_str(b, c->box.cpu_dir);
 		sb_add(b, ",\"cpu_cgroup_setting\":\"%s\",", desc);
 	} else {
 		sb_add(b, "\"cpu_weight\":null,\"cpu_cgroup\":null,");
 	}
 	sb_add(b, "\"soft_mib\":%u,\"hard_mib\":%u,\"memory_monitor\":\"%s\",", i->soft_mib,
-	       i->hard_mib, monitor_kind_name(sv->o->monitor));
-	sb_add(b, "\"memory_enforcement\":\"none: limits are stored, not enforced (issue 4)\",");
-	sb_add(b, "\"rss_peak_kib\":%llu,\"log_path\":", (unsigned long long)i->rss_peak_kib);
+	       i->hard_mib, proto_monitor_name(i->monitor));
+	char how[300];
+	if (i->monitor == PROTO_MONITOR_KMOD)
+		snprintf(how, sizeof(how), "monitor.ko scans the init's RSS; soft: one event per "
+			 "upward crossing; hard: the module sends SIGKILL");
+	else if (i->monitor == PROTO_MONITOR_CGROUP)
+		snprintf(how, sizeof(how), "memory cgroup: the kernel enforces the hard limit (%s); "
+			 "usage sampled every %u ms for the soft limit; kills seen in oom_kill",
+			 c->box.mem_version == 2 ? "memory.max" : "memory.limit_in_bytes",
+			 sv->mon.period_ms);
+	else
+		snprintf(how, sizeof(how), "statm of every process of the container every %u ms; "
+			 "soft: one event per upward crossing; hard: SIGKILL to its init",
+			 sv->mon.period_ms);
+	sb_add(b, "\"memory_enforcement\":");
+	sb_json_str(b, how);
+	sb_add(b, ",\"memory_cgroup\":");
+	if (c->box.mem_dir[0])
+		sb_json_str(b, c->box.mem_dir);
+	else
+		sb_add(b, "null");
+	sb_add(b, ",\"rss_kib\":%llu,\"rss_peak_kib\":%llu,",
+	       (unsigned long long)(c->watch.rss_bytes >> 10), (unsigned long long)i->rss_peak_kib);
+	if (i->state == PROTO_STATE_HARD_LIMIT || i->state == PROTO_STATE_OOM)
+		sb_add(b, "\"killed_by\":{\"monitor\":\"%s\",\"rss_kib_at_kill\":%llu,"
+		       "\"limit_kib\":%llu},",
+		       i->state == PROTO_STATE_OOM ? "kernel oom killer" : proto_monitor_name(i->monitor),
+		       (unsigned long long)i->rss_kill_kib, (unsigned long long)i->hard_mib << 10);
+	if (container_ended(c))
+		sb_add(b, "\"cpu_ms\":%llu,", (unsigned long long)(c->cpu_ns / 1000000));
+	sb_add(b, "\"log_path\":");
 	sb_json_str(b, c->log_path);
 	sb_add(b, ",\"start_mono_ns\":%llu,\"end_mono_ns\":%llu,\"start_unix_ns\":%llu,",
 	       (unsigned long long)i->start_mono_ns, (unsigned long long)i->end_mono_ns,
@@ -264,6 +308,7 @@ static void container_free(struct sv *sv, struct container *c)
 			k->waiting = NULL;
 	if (c->err_fd >= 0)
 		close(c->err_fd);
+	free(c->pending);
 	if (c->log_fd >= 0)
 		close(c->log_fd);
 	if (c->file_fd >= 0)
@@ -274,6 +319,13 @@ static void container_free(struct sv *sv, struct container *c)
 	free(c->argv);
 	free(c->rootfs);
 	free(c);
+}
+
+/* The peak the monitor has seen, into the record clients get. */
+static void container_peak_update(struct container *c)
+{
+	if (c->watch.peak_bytes >> 10 > c->info.rss_peak_kib)
+		c->info.rss_peak_kib = c->watch.peak_bytes >> 10;
 }
 
 /* Forgets an ended container: its record and state file go, its log stays. */
@@ -324,6 +376,55 @@ static void conn_reply_container(struct conn *k, uint16_t type, const struct con
 		conn_error(k, type, len, "log path too long");
 	else
 		conn_queue(k, type, 0, buf, (size_t)len);
+}
+
+/* ---- events ---- */
+
+/* The kept events after seq `after`, oldest first. */
+static void reply_events(struct sv *sv, struct conn *k, uint64_t after)
+{
+	uint64_t first = sv->event_seq > EVENTS_KEPT ? sv->event_seq - EVENTS_KEPT + 1 : 1;
+	if (after + 1 > first)
+		first = after + 1;
+	size_t n = first <= sv->event_seq ? (size_t)(sv->event_seq - first + 1) : 0;
+	struct proto_event *list = malloc(n ? n * sizeof(*list) : 1);
+	if (!list) {
+		conn_error(k, PROTO_EVENTS, -ENOMEM, "out of memory");
+		return;
+	}
+	for (size_t j = 0; j < n; j++)
+		list[j] = sv->events[(first + j) % EVENTS_KEPT];
+	conn_queue(k, PROTO_EVENTS, 0, list, n * sizeof(*list));
+	free(list);
+}
+
+/* Records an event: the ring, events.jsonl, and every client waiting for one. */
+static void event_emit(struct sv *sv, const struct container *c, uint32_t type, uint64_t rss,
+		       uint64_t limit)
+{
+	const struct proto_container *i = &c->info;
+	uint64_t seq = ++sv->event_seq;
+	struct proto_event *e = &sv->events[seq % EVENTS_KEPT];
+	*e = (struct proto_event){.seq = seq, .real_ns = now_ns(CLOCK_REALTIME), .type = type,
+				  .pid = i->pid, .rss_kib = rss >> 10, .limit_kib = limit >> 10,
+				  .exit_code = i->exit_code, .term_signal = i->term_signal,
+				  .state = i->state, .monitor = i->monitor};
+	memcpy(e->id, i->id, PROTO_ID_SIZE);
+	if (sv->events_file >= 0) {
+		char line[512];
+		int n = proto_event_format(e, true, line, sizeof(line) - 1);
+		if (n > 0) {
+			line[n++] = '\n';
+			ssize_t w = write(sv->events_file, line, (size_t)n); /* best effort */
+			(void)w;
+		}
+	}
+	for (struct conn *k = sv->conns; k; k = k->next) {
+		if (k->events_wait && k->events_after < seq) {
+			k->events_wait = false;
+			reply_events(sv, k, k->events_after);
+		}
+	}
 }
 
 static void conn_flush(struct conn *k)
@@ -439,7 +540,7 @@ static void handle_start(struct sv *sv, struct conn *k, const void *p, size_t le
 	}
 	struct container_spec spec = {.id = r->id, .rootfs = v.rootfs, .argv = (char *const *)v.argv,
 				      .has_nice = r->flags & PROTO_START_NICE, .nice = r->nice,
-				      .cgroup_procs_fd = -1};
+				      .cgroup_procs_fd = {-1, -1}};
 	if (v.cpus[0]) {
 		uint64_t mask[CPU_SETSIZE / 64];
 		if (cpulist_parse(v.cpus, mask, CPU_SETSIZE - 1)) {
@@ -459,6 +560,10 @@ static void handle_start(struct sv *sv, struct conn *k, const void *p, size_t le
 		return;
 	}
 	c->err_fd = c->log_fd = c->file_fd = -1;
+	cgroup_box_init(&c->box);
+	c->watch.box = &c->box;
+	c->watch.soft_bytes = (uint64_t)r->soft_mib << 20;
+	c->watch.hard_bytes = (uint64_t)r->hard_mib << 20;
 	struct proto_container *i = &c->info;
 	memcpy(i->id, r->id, PROTO_ID_SIZE);
 	i->state = PROTO_STATE_STARTING;
@@ -468,6 +573,7 @@ static void handle_start(struct sv *sv, struct conn *k, const void *p, size_t le
 	i->soft_mib = r->soft_mib;
 	i->hard_mib = r->hard_mib;
 	i->flags = r->flags;
+	i->monitor = sv->mon.kind;
 	snprintf(i->cpus, sizeof(i->cpus), "%s", v.cpus);
 	snprintf(c->log_path, sizeof(c->log_path), "%s/%s.log", sv->o->log_dir, r->id);
 	int log_pipe[2] = {-1, -1}, rc;
@@ -482,15 +588,20 @@ static void handle_start(struct sv *sv, struct conn *k, const void *p, size_t le
 		conn_error(k, PROTO_START, rc, "log file %s: %s", c->log_path, strerror(errno));
 		goto out_free;
 	}
-	if (r->cpu_weight) {
-		rc = cgroup_cpu_create(&sv->cg, r->id, r->cpu_weight, c->cgroup, sizeof(c->cgroup),
-				       &spec.cgroup_procs_fd);
+	struct cgroup_want want = {.cpu_weight = r->cpu_weight,
+				   .memory = monitor_wants_memcg(&sv->mon),
+				   .hard_bytes = c->watch.hard_bytes};
+	if (want.cpu_weight || want.memory) {
+		rc = cgroup_create(&sv->cg, r->id, &want, &c->box);
 		if (rc) {
-			conn_error(k, PROTO_START, rc, "cpu cgroup for --cpu-weight: %s%s",
-				   strerror(-rc), sv->cg.version ? "" : " (no cpu controller mounted)");
-			c->cgroup[0] = '\0';
+			bool no_cpu = want.cpu_weight && !sv->cg.cpu.version;
+			conn_error(k, PROTO_START, rc, "%s cgroup: %s%s",
+				   want.memory ? "memory" : "cpu (--cpu-weight)", strerror(-rc),
+				   no_cpu ? " (no cpu controller mounted)" : "");
 			goto out_unlink;
 		}
+		spec.cgroup_procs_fd[0] = c->box.procs_fd[0];
+		spec.cgroup_procs_fd[1] = c->box.procs_fd[1];
 	}
 	if (pipe2(log_pipe, O_CLOEXEC)) {
 		rc = -errno;
@@ -504,8 +615,11 @@ static void handle_start(struct sv *sv, struct conn *k, const void *p, size_t le
 	pid_t pid;
 	rc = container_spawn(&spec, &pid, &c->err_fd);
 	close(log_pipe[1]);
-	if (spec.cgroup_procs_fd >= 0)
-		close(spec.cgroup_procs_fd);
+	for (int f = 0; f < 2; f++) {
+		if (c->box.procs_fd[f] >= 0)
+			close(c->box.procs_fd[f]);
+		c->box.procs_fd[f] = -1;
+	}
 	if (rc) {
 		close(log_pipe[0]);
 		conn_error(k, PROTO_START, rc, "clone: %s", strerror(-rc));
@@ -522,8 +636,7 @@ static void handle_start(struct sv *sv, struct conn *k, const void *p, size_t le
 	return;
 
 out_cgroup:
-	if (c->cgroup[0])
-		cgroup_cpu_remove(c->cgroup);
+	cgroup_remove(&c->box);
 out_unlink:
 	unlink(c->log_path);
 out_free:
@@ -547,6 +660,44 @@ static void reply_ps(struct sv *sv, struct conn *k)
 			list[--j] = c->info;
 	conn_queue(k, PROTO_PS, 0, list, n * sizeof(*list));
 	free(list);
+}
+
+static void reply_stats(struct sv *sv, struct conn *k, struct container *c)
+{
+	struct proto_stats st = {.state = c->info.state, .monitor = c->info.monitor};
+	memcpy(st.id, c->info.id, PROTO_ID_SIZE);
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	if (c->info.start_mono_ns)
+		st.run_ns = (container_ended(c) ? c->info.end_mono_ns : now) - c->info.start_mono_ns;
+	if (container_ended(c)) {
+		st.cpu_ns = c->cpu_ns;
+	} else if (c->watch.pid) {
+		static pid_t pids[PROCTREE_MAX];
+		size_t n;
+		uint64_t rss;
+		if (!monitor_rss_now(&sv->mon, &c->watch, &rss))
+			st.rss_kib = rss >> 10;
+		if (!monitor_pids(&c->watch, pids, PROCTREE_MAX, &n))
+			proctree_cpu_ns(pids, n, &st.cpu_ns);
+	}
+	container_peak_update(c);
+	st.rss_peak_kib = c->info.rss_peak_kib;
+	conn_queue(k, PROTO_STATS, 0, &st, sizeof(st));
+}
+
+static void handle_events(struct sv *sv, struct conn *k, const void *p, size_t len)
+{
+	struct proto_events_req r;
+	if (proto_events_req_decode(p, len, &r)) {
+		conn_error(k, PROTO_EVENTS, -EINVAL, "invalid events request");
+		return;
+	}
+	if ((r.flags & PROTO_EVENTS_WAIT) && r.after_seq >= sv->event_seq) {
+		k->events_wait = true;
+		k->events_after = r.after_seq;
+		return;
+	}
+	reply_events(sv, k, r.after_seq);
 }
 
 static void handle_id(struct sv *sv, struct conn *k, uint16_t type, const void *p, size_t len)
@@ -609,9 +760,13 @@ static void handle_id(struct sv *sv, struct conn *k, uint16_t type, const void *
 			uint64_t now = now_ns(CLOCK_MONOTONIC);
 			c->kill_at_ns = now + (uint64_t)r.timeout_ms * 1000000ull;
 			kill(c->info.pid, r.timeout_ms ? SIGTERM : SIGKILL);
+			event_emit(sv, c, PROTO_EVENT_STOP, c->watch.rss_bytes, 0);
 		}
 		k->waiting = c;
 		k->waiting_type = type;
+		break;
+	case PROTO_STATS:
+		reply_stats(sv, k, c);
 		break;
 	case PROTO_WAIT:
 		if (container_ended(c)) {
@@ -642,6 +797,9 @@ static void conn_dispatch(struct sv *sv, struct conn *k)
 		else
 			reply_ps(sv, k);
 		break;
+	case PROTO_EVENTS:
+		handle_events(sv, k, p, len);
+		break;
 	default:
 		handle_id(sv, k, k->hdr.type, p, len);
 		break;
@@ -650,7 +808,7 @@ static void conn_dispatch(struct sv *sv, struct conn *k)
 
 static bool conn_busy(const struct conn *k)
 {
-	return k->waiting || k->starting;
+	return k->waiting || k->starting || k->events_wait;
 }
 
 /* Reads what is there; a malformed, truncated or oversized message kills this connection. */
@@ -720,24 +878,99 @@ static void conn_accept(struct sv *sv)
 
 /* ---- container events ---- */
 
-static void container_read_log(struct sv *sv, struct container *c, bool to_eof)
+/* Queues a chunk without blocking. When the buffer is full the chunk waits in c->pending and
+ * log_fd is not polled, so the pipe pushes back on the container, until the writer thread
+ * frees room and signals wake_fd. */
+static void container_log_push(struct sv *sv, struct container *c, const char *p, size_t n)
+{
+	if (logbuf_try_push(sv->log, c, p, n) != -EAGAIN)
+		return;
+	c->pending = malloc(n);
+	if (!c->pending) {
+		logbuf_push(sv->log, c, p, n); /* out of memory: waiting beats losing the log */
+		return;
+	}
+	memcpy(c->pending, p, n);
+	c->pending_len = n;
+}
+
+static void container_read_log(struct sv *sv, struct container *c)
 {
 	char buf[LOG_READ_MAX];
-	while (c->log_fd >= 0) {
+	while (c->log_fd >= 0 && !c->pending) {
 		ssize_t n = read(c->log_fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && errno == EAGAIN && !to_eof)
+		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
 			close(c->log_fd);
 			c->log_fd = -1;
 			return;
 		}
-		logbuf_push(sv->log, c, buf, (size_t)n);
-		if (!to_eof)
-			return; /* one chunk per turn keeps the loop fair */
+		container_log_push(sv, c, buf, (size_t)n);
+		return; /* one chunk per turn keeps the loop fair */
 	}
+}
+
+/* The writer freed room: retry the waiting chunks, oldest container first. */
+static void logs_resume(struct sv *sv)
+{
+	uint64_t v;
+	while (read(sv->wake_fd, &v, sizeof(v)) < 0 && errno == EINTR)
+		;
+	for (struct container *c = sv->containers; c; c = c->next) {
+		if (!c->pending)
+			continue;
+		if (logbuf_try_push(sv->log, c, c->pending, c->pending_len) == -EAGAIN)
+			return;
+		free(c->pending);
+		c->pending = NULL;
+	}
+}
+
+/* After the reap every writer of the pipe is gone with the PID namespace: what is left is
+ * bounded by the pipe's size, so waiting for room here is short. */
+static void container_drain_log(struct sv *sv, struct container *c)
+{
+	char buf[LOG_READ_MAX];
+	if (c->pending) {
+		logbuf_push(sv->log, c, c->pending, c->pending_len);
+		free(c->pending);
+		c->pending = NULL;
+	}
+	while (c->log_fd >= 0) {
+		ssize_t n = read(c->log_fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(c->log_fd);
+			c->log_fd = -1;
+			return;
+		}
+		logbuf_push(sv->log, c, buf, (size_t)n);
+	}
+}
+
+static void on_report(void *arg, struct monitor_watch *w, const struct monitor_report *r)
+{
+	struct sv *sv = arg;
+	struct container *c = (struct container *)((char *)w - offsetof(struct container, watch));
+	uint32_t type = r->type == MONITOR_REPORT_SOFT ? PROTO_EVENT_SOFT :
+			r->type == MONITOR_REPORT_HARD ? PROTO_EVENT_HARD : PROTO_EVENT_OOM;
+	if (type != PROTO_EVENT_SOFT)
+		c->info.rss_kill_kib = r->rss_bytes >> 10;
+	container_peak_update(c);
+	event_emit(sv, c, type, r->rss_bytes, r->limit_bytes);
+}
+
+static struct monitor_watch *watch_find(void *arg, pid_t pid)
+{
+	struct sv *sv = arg;
+	for (struct container *c = sv->containers; c; c = c->next)
+		if (c->watch.pid == pid && !container_ended(c))
+			return &c->watch;
+	return NULL;
 }
 
 /* The start report: exec'd (running) or failed (reply the error, hide the record). */
@@ -754,13 +987,22 @@ static void container_started(struct sv *sv, struct container *c)
 	if (k)
 		k->starting = false;
 	if (rc == 1) {
-		c->info.state = PROTO_STATE_RUNNING;
-		if (k)
-			conn_reply_container(k, PROTO_START, c);
-		state_write(sv, c);
-		return;
-	}
-	if (rc < 0) {
+		c->watch.pid = c->info.pid;
+		int mrc = monitor_watch_start(&sv->mon, &c->watch, c->info.id);
+		/* ESRCH: it has already ended, with nothing left to watch. */
+		if (!mrc || mrc == -ESRCH) {
+			c->info.state = PROTO_STATE_RUNNING;
+			if (k)
+				conn_reply_container(k, PROTO_START, c);
+			state_write(sv, c);
+			event_emit(sv, c, PROTO_EVENT_START, 0, 0);
+			return;
+		}
+		c->watch.pid = 0;
+		e.err = -mrc;
+		snprintf(e.msg, sizeof(e.msg), "registering with the %s memory monitor: %s",
+			 monitor_kind_name(sv->mon.kind), strerror(-mrc));
+	} else if (rc < 0) {
 		e.err = -rc;
 		snprintf(e.msg, sizeof(e.msg), "reading the start report: %s", strerror(-rc));
 	}
@@ -771,26 +1013,28 @@ static void container_started(struct sv *sv, struct container *c)
 		conn_error(k, PROTO_START, -e.err, "%s", e.msg);
 }
 
-static void container_reaped(struct sv *sv, struct container *c, int status)
+static void container_reaped(struct sv *sv, struct container *c, int status,
+			     const struct rusage *ru)
 {
 	c->info.end_mono_ns = now_ns(CLOCK_MONOTONIC);
 	if (c->err_fd >= 0)
 		container_started(sv, c);
 	if (c->failed) {
-		if (c->cgroup[0])
-			cgroup_cpu_remove(c->cgroup);
+		cgroup_remove(&c->box);
 		unlink(c->log_path);
 		container_free(sv, c);
 		return;
 	}
-	/* Every writer of the pipe is gone with the PID namespace: read it to EOF, then make
-	 * the file complete before anyone hears of the end. */
-	container_read_log(sv, c, true);
+	monitor_watch_end(&sv->mon, &c->watch, on_report, sv);
+	container_peak_update(c);
+	c->cpu_ns = (uint64_t)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000000ull +
+		    (uint64_t)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) * 1000ull;
+	/* Make the log file complete before anyone hears of the end. */
+	container_drain_log(sv, c);
 	logbuf_flush(sv->log);
 	close(c->file_fd);
 	c->file_fd = -1;
-	if (c->cgroup[0])
-		cgroup_cpu_remove(c->cgroup);
+	cgroup_remove(&c->box);
 
 	struct proto_container *i = &c->info;
 	if (WIFEXITED(status)) {
@@ -800,10 +1044,14 @@ static void container_reaped(struct sv *sv, struct container *c, int status)
 		i->term_signal = WTERMSIG(status);
 		i->state = PROTO_STATE_KILLED;
 	}
-	if (c->stop_requested)
+	if (c->watch.killed && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		i->state = c->watch.oom ? PROTO_STATE_OOM : PROTO_STATE_HARD_LIMIT;
+	else if (c->stop_requested)
 		i->state = PROTO_STATE_STOPPED;
 	c->kill_at_ns = 0;
 	state_write(sv, c);
+	event_emit(sv, c, PROTO_EVENT_EXIT, c->watch.peak_bytes,
+		   i->state == PROTO_STATE_HARD_LIMIT ? c->watch.hard_bytes : 0);
 
 	for (struct conn *k = sv->conns; k; k = k->next) {
 		if (k->waiting != c)
@@ -818,17 +1066,38 @@ static void container_reaped(struct sv *sv, struct container *c, int status)
 
 static void reap_all(struct sv *sv)
 {
+	/* The module's records first: a HARD record explains the SIGKILL about to be reaped. */
+	if (sv->mon.kind == MONITOR_KMOD)
+		monitor_kmod_read(&sv->mon, watch_find, on_report, sv);
 	for (;;) {
 		int status;
-		pid_t pid = waitpid(-1, &status, WNOHANG);
+		struct rusage ru;
+		pid_t pid = wait4(-1, &status, WNOHANG, &ru);
 		if (pid <= 0)
 			return;
 		for (struct container *c = sv->containers; c; c = c->next) {
 			if (c->info.pid == pid && !container_ended(c)) {
-				container_reaped(sv, c, status);
+				container_reaped(sv, c, status, &ru);
 				break;
 			}
 		}
+	}
+}
+
+/* The monitor's fd is readable: kmod records, or a sampling period has passed. */
+static void monitor_run(struct sv *sv)
+{
+	if (sv->mon.kind == MONITOR_KMOD) {
+		monitor_kmod_read(&sv->mon, watch_find, on_report, sv);
+		return;
+	}
+	if (!monitor_timer_ack(&sv->mon))
+		return;
+	for (struct container *c = sv->containers; c; c = c->next) {
+		if (container_ended(c) || !c->watch.pid)
+			continue;
+		monitor_sample(&sv->mon, &c->watch, on_report, sv);
+		container_peak_update(c);
 	}
 }
 
@@ -849,6 +1118,8 @@ static void shutdown_begin(struct sv *sv)
 			continue;
 		c->stop_requested = !c->failed;
 		kill(c->info.pid, SIGTERM);
+		if (!c->failed)
+			event_emit(sv, c, PROTO_EVENT_STOP, c->watch.rss_bytes, 0);
 	}
 }
 
@@ -894,6 +1165,14 @@ static int poll_timeout_ms(struct sv *sv, uint64_t now)
 	return next <= now ? 0 : (int)((next - now) / 1000000 + 1);
 }
 
+static bool any_watched(struct sv *sv)
+{
+	for (struct container *c = sv->containers; c; c = c->next)
+		if (!container_ended(c) && c->watch.pid)
+			return true;
+	return false;
+}
+
 static bool any_running(struct sv *sv)
 {
 	for (struct container *c = sv->containers; c; c = c->next)
@@ -902,7 +1181,7 @@ static bool any_running(struct sv *sv)
 	return false;
 }
 
-enum slot_kind { SLOT_LISTEN, SLOT_SIGNAL, SLOT_CONN, SLOT_START, SLOT_LOG };
+enum slot_kind { SLOT_LISTEN, SLOT_SIGNAL, SLOT_MONITOR, SLOT_WAKE, SLOT_CONN, SLOT_START, SLOT_LOG };
 
 static int loop_run(struct sv *sv)
 {
@@ -915,7 +1194,7 @@ static int loop_run(struct sv *sv)
 	int rc = 0;
 
 	while (!sv->shutting_down || any_running(sv)) {
-		size_t need = 2;
+		size_t need = 4;
 		for (struct conn *k = sv->conns; k; k = k->next)
 			need++;
 		for (struct container *c = sv->containers; c; c = c->next)
@@ -941,13 +1220,17 @@ static int loop_run(struct sv *sv)
 		SLOT(sv->sig_fd, POLLIN, SLOT_SIGNAL, NULL);
 		if (sv->listen_fd >= 0)
 			SLOT(sv->listen_fd, POLLIN, SLOT_LISTEN, NULL);
+		monitor_timer_set(&sv->mon, any_watched(sv));
+		if (monitor_fd(&sv->mon) >= 0)
+			SLOT(monitor_fd(&sv->mon), POLLIN, SLOT_MONITOR, NULL);
+		SLOT(sv->wake_fd, POLLIN, SLOT_WAKE, NULL);
 		for (struct conn *k = sv->conns; k; k = k->next)
 			SLOT(k->fd, (conn_busy(k) ? 0 : POLLIN) | (k->out_len ? POLLOUT : 0),
 			     SLOT_CONN, k);
 		for (struct container *c = sv->containers; c; c = c->next) {
 			if (c->err_fd >= 0)
 				SLOT(c->err_fd, POLLIN, SLOT_START, c);
-			else if (c->log_fd >= 0)
+			else if (c->log_fd >= 0 && !c->pending)
 				SLOT(c->log_fd, POLLIN, SLOT_LOG, c);
 		}
 #undef SLOT
@@ -987,9 +1270,15 @@ static int loop_run(struct sv *sv)
 				if (slot[s].kind == SLOT_START && c->err_fd == pfd[s].fd)
 					container_started(sv, c);
 				else if (slot[s].kind == SLOT_LOG && c->log_fd == pfd[s].fd)
-					container_read_log(sv, c, false);
+					container_read_log(sv, c);
 				break;
 			}
+			case SLOT_MONITOR:
+				monitor_run(sv);
+				break;
+			case SLOT_WAKE:
+				logs_resume(sv);
+				break;
 			case SLOT_SIGNAL:
 				break;
 			}
@@ -1070,7 +1359,7 @@ static void nice_scope_probe(struct sv *sv)
 		bool v1cpu = false;
 		for (char *save, *t = strtok_r(ctl + 1, ",", &save); t; t = strtok_r(NULL, ",", &save))
 			v1cpu |= !strcmp(t, "cpu");
-		if (v1cpu || (sv->cg.version == 2 && ctl[1] == '\0'))
+		if (v1cpu || (sv->cg.cpu.version == 2 && ctl[1] == '\0'))
 			snprintf(cpu_path, sizeof(cpu_path), "%s", path);
 	}
 	if (f)
@@ -1100,7 +1389,7 @@ static void nice_scope_probe(struct sv *sv)
 
 int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size)
 {
-	struct sv sv = {.o = o, .listen_fd = -1, .sig_fd = -1};
+	struct sv sv = {.o = o, .listen_fd = -1, .sig_fd = -1, .wake_fd = -1, .events_file = -1};
 	const char *dirs[] = {o->state_dir, o->log_dir};
 	for (int i = 0; i < 2; i++) {
 		char tmp[PROTO_PATH_MAX];
@@ -1115,8 +1404,12 @@ int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size)
 		if (mkdir(tmp, 0700) && errno != EEXIST)
 			return fail(err, err_size, -errno, "creating %s: %s", tmp, strerror(errno));
 	}
-	cgroup_cpu_detect(&sv.cg);
+	cgroup_detect(&sv.cg);
+	int stale = cgroup_reap_stale(&sv.cg);
 	nice_scope_probe(&sv);
+	int rc = monitor_open(&sv.mon, o->monitor, o->monitor_period_ms, &sv.cg, err, err_size);
+	if (rc)
+		return rc;
 
 	sigset_t set;
 	sigemptyset(&set);
@@ -1126,20 +1419,33 @@ int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sv.sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sv.sig_fd < 0)
-		return fail(err, err_size, -errno, "signalfd: %s", strerror(errno));
-	int rc = socket_open(&sv, err, err_size);
-	if (rc) {
-		close(sv.sig_fd);
-		return rc;
+	if (sv.sig_fd < 0) {
+		rc = fail(err, err_size, -errno, "signalfd: %s", strerror(errno));
+		goto out_monitor;
 	}
+	sv.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (sv.wake_fd < 0) {
+		rc = fail(err, err_size, -errno, "eventfd: %s", strerror(errno));
+		goto out_signals;
+	}
+	char path[PROTO_PATH_MAX];
+	snprintf(path, sizeof(path), "%s/events.jsonl", o->state_dir);
+	sv.events_file = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (sv.events_file < 0) {
+		rc = fail(err, err_size, -errno, "events file %s: %s", path, strerror(errno));
+		goto out_wake;
+	}
+	rc = socket_open(&sv, err, err_size);
+	if (rc)
+		goto out_events;
 	rc = logbuf_create(&sv.log, o->log_buffer_bytes, log_sink, NULL);
 	if (rc) {
-		close(sv.listen_fd);
-		unlink(o->socket_path);
-		close(sv.sig_fd);
-		return fail(err, err_size, rc, "starting the log writer: %s", strerror(-rc));
+		fail(err, err_size, rc, "starting the log writer: %s", strerror(-rc));
+		goto out_socket;
 	}
+	logbuf_wake_fd_set(sv.log, sv.wake_fd);
+	if (o->ready)
+		o->ready(sv.mon.how, stale);
 
 	rc = loop_run(&sv);
 	if (rc) {
@@ -1152,8 +1458,9 @@ int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size)
 				continue;
 			kill(c->info.pid, SIGKILL);
 			int st;
-			if (waitpid(c->info.pid, &st, 0) == c->info.pid)
-				container_reaped(&sv, c, st);
+			struct rusage ru;
+			if (wait4(c->info.pid, &st, 0, &ru) == c->info.pid)
+				container_reaped(&sv, c, st, &ru);
 		}
 	}
 	while (sv.conns) {
@@ -1163,11 +1470,19 @@ int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size)
 	logbuf_destroy(sv.log);
 	while (sv.containers)
 		container_forget(&sv, sv.containers);
-	cgroup_cpu_cleanup(&sv.cg);
+	cgroup_cleanup(&sv.cg);
+out_socket:
 	if (sv.listen_fd >= 0) {
 		close(sv.listen_fd);
 		unlink(o->socket_path);
 	}
+out_events:
+	close(sv.events_file);
+out_wake:
+	close(sv.wake_fd);
+out_signals:
 	close(sv.sig_fd);
+out_monitor:
+	monitor_close(&sv.mon);
 	return rc;
 }

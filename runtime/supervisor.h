@@ -17,7 +17,11 @@ struct supervisor_opts {
 	const char *log_dir;
 	const char *default_rootfs; /* absolute, or NULL */
 	enum monitor_kind monitor;
+	unsigned monitor_period_ms; /* sampling period of the cgroup and proc backends */
 	size_t log_buffer_bytes;
+	/* Called once the socket listens: the memory monitor chosen (and why), and how many
+	 * empty cgroup directories of dead supervisors were removed. */
+	void (*ready)(const char *monitor, int stale_cgroups);
 };
 
 /* Runs until SIGTERM/SIGINT and a clean shutdown (0), or fails to start (-errno with a

@@ -139,8 +139,8 @@ static void test_container(void)
 	size_t n;
 	CHECK(proto_list_decode(list, sizeof(list), &n) == 0 && n == 3, "ps list of 3 decodes");
 	CHECK(proto_list_decode(list, sizeof(list) - 1, &n) != 0, "ps list with a partial entry rejected");
-	list[1].pad = 1;
-	CHECK(proto_list_decode(list, sizeof(list), &n) != 0, "ps entry with non-zero padding rejected");
+	list[1].monitor = PROTO_MONITOR_COUNT;
+	CHECK(proto_list_decode(list, sizeof(list), &n) != 0, "ps entry with an unknown monitor rejected");
 }
 
 static void test_hdr(void)
