@@ -13,10 +13,11 @@ check "the committed baseline has its provenance (revision, kernel, definition)"
 mkdir "$tmp/self" && cp "$BASE" "$tmp/self/summary.csv"
 check "the committed baseline compared with itself passes" "$RS" --baseline "$BASE" --against "$tmp/self"
 
-# ideal DIR: a run folder whose every mean equals theory (ci95 0.3), built from the baseline's rows.
+# ideal DIR: a run folder whose every mean equals theory (ci95 0.3 for shares), built from the
+# baseline's rows, on an idle machine (no load-corrected ratio theory).
 ideal() {
 	mkdir -p "$1"
-	awk -F, -v OFS=, 'NR > 1 { $12 = $11; $13 = $8 == "share" ? 0.3 : 0.02; $14 = 0 } 1' "$BASE" >"$1/summary.csv"
+	awk -F, -v OFS=, '$8 == "wall_ratio_avail" { next } NR > 1 { $12 = $11; $13 = $8 == "share" ? 0.3 : 0.02; $14 = 0 } 1' "$BASE" >"$1/summary.csv"
 }
 # shift DIR CASE CONTAINER METRIC BY: adds BY to one mean (a pair's other share moves the other way).
 shift_mean() {
