@@ -1,6 +1,7 @@
 /* Client side of the control socket (client.h): one request, one reply, blocking. Each
  * struct client owns its fd and error text; nothing is shared, so no locking. */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -369,5 +370,7 @@ void client_reason_format(const struct proto_container *pc, char *buf, size_t si
 
 int client_exit_status(const struct proto_container *pc)
 {
+	if (pc->state == PROTO_STATE_HARD_LIMIT || pc->state == PROTO_STATE_OOM)
+		return 128 + SIGKILL;
 	return pc->term_signal ? 128 + pc->term_signal : pc->exit_code;
 }

@@ -68,7 +68,8 @@ int client_stats(struct client *c, const char *id, struct proto_stats *out);
 /* "exit 0", "signal 9", "stopped (signal 9)", "hard-limit (proc 20.3/20 MiB)", "running" ...
  * into buf. */
 void client_reason_format(const struct proto_container *pc, char *buf, size_t size);
-/* The shell-style status of an ended container: its exit code, or 128 + signal. */
+/* The shell-style status of an ended container: its exit code, or 128 + signal; 128 + SIGKILL
+ * for hard-limit and oom, even when the kernel killed a child and the init ended by itself. */
 int client_exit_status(const struct proto_container *pc);
 
 #endif

@@ -1044,7 +1044,9 @@ static void container_reaped(struct sv *sv, struct container *c, int status,
 		i->term_signal = WTERMSIG(status);
 		i->state = PROTO_STATE_KILLED;
 	}
-	if (c->watch.killed && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+	/* The monitor killed it, or the kernel's memory cgroup killed one of its processes
+	 * (v1 has no group kill: the init may then end by itself before our SIGKILL). */
+	if (c->watch.killed)
 		i->state = c->watch.oom ? PROTO_STATE_OOM : PROTO_STATE_HARD_LIMIT;
 	else if (c->stop_requested)
 		i->state = PROTO_STATE_STOPPED;

@@ -28,7 +28,7 @@ engine_teardown() {
 
 # supervisor_start [ARGS...]: starts one in the background and waits for its socket.
 supervisor_start() {
-	"$ENGINE" supervisor --state-dir "$T/state" --log-dir "$T/logs" "$@" 2>"$T/supervisor.err" &
+	"$ENGINE" supervisor --state-dir "$T/state" --log-dir "$T/logs" "$@" >"$T/supervisor.out" 2>"$T/supervisor.err" &
 	SV_PID=$!
 	for _ in $(seq 100); do
 		[ -S "$HOGLAB_SOCKET" ] && return 0
@@ -37,6 +37,14 @@ supervisor_start() {
 	done
 	fail "supervisor starts" "$(cat "$T/supervisor.err")"
 	finish
+}
+
+# supervisor_stop: SIGTERM and wait; its exit status in SV_RC.
+supervisor_stop() {
+	kill -TERM "$SV_PID"
+	wait "$SV_PID"
+	SV_RC=$?
+	SV_PID=
 }
 
 # state_of ID: the container's state from ps --json, or "none".

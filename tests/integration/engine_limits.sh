@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Memory limits through the engine on the host's backends (cgroup: v1 here, and proc): a hog
+# killed at the hard limit after exactly one soft event, one that crosses only the soft limit,
+# one under both; events, stats, inspect; no cgroup left behind, stale ones of dead supervisors
+# removed. The kmod and cgroup v2 backends are tested in the QEMU guest (tests/vm).
+. "$(dirname "$0")/engine_lib.sh"
+engine_setup engine-limits
+
+# events_of ID TYPE: how many TYPE events the container has in events --json.
+events_of() { "$ENGINE" events --json | grep -c "\"event\":\"$2\",\"container\":\"$1\""; }
+# seq_of ID TYPE: seq of its first TYPE event.
+seq_of() { "$ENGINE" events --json | grep "\"event\":\"$2\",\"container\":\"$1\"" | head -1 | sed 's/^{"seq":\([0-9]*\),.*/\1/'; }
+json_num() { grep -o "\"$2\":[0-9]*" <<<"$1" | head -1 | cut -d: -f2; }
+
+# --- (c) a stale, empty sv-<pid> dir of a dead supervisor is removed at start ---
+sh -c 'exit 0' &
+dead=$!
+wait "$dead"
+stale=()
+for h in /sys/fs/cgroup/memory /sys/fs/cgroup/cpu; do
+	if [ -d "$h" ] && mkdir -p "$h/hoglab/sv-$dead/old" 2>/dev/null; then stale+=("$h/hoglab/sv-$dead"); fi
+done
+
+for mon in cgroup proc; do
+	if [ "$mon" = cgroup ] && ! grep -q ' cgroup .*memory' /proc/self/mounts; then
+		skip "cgroup backend" "no v1 memory controller mounted"
+		continue
+	fi
+	supervisor_start --monitor "$mon" --monitor-period-ms 50
+	check "$mon: the supervisor says which monitor it uses" grep -q "memory monitor: $mon" "$T/supervisor.out"
+	if [ "$mon" = cgroup ] && [ ${#stale[@]} -gt 0 ]; then
+		check "a dead supervisor's empty cgroup dirs are removed at start" \
+			bash -c 'for d in "$@"; do [ ! -e "$d" ] || exit 1; done' _ "${stale[@]}"
+		check "the start line says so" grep -Eq "removed [0-9]+ empty cgroup" "$T/supervisor.out"
+	fi
+
+	# hard: the hog is a child of sh, so the monitor must see the container's other processes.
+	"$ENGINE" run "hard-$mon" "$ROOTFS" /bin/sh -c '/memory_hog --rate 20 --quiet; exit 3' \
+		--soft-mib 10 --hard-mib 20 >/dev/null 2>"$T/run.err"
+	rc=$?
+	check "$mon: soft 10 / hard 20 ends hard-limit" test "$(state_of "hard-$mon")" = hard-limit
+	check "$mon: run exits 137 and says why ($(cat "$T/run.err"))" \
+		bash -c '[ "$1" -eq 137 ] && grep -q "hard-limit ('"$mon"'" "$2"' _ "$rc" "$T/run.err"
+	check "$mon: exactly one soft-limit event" test "$(events_of "hard-$mon" soft-limit)" -eq 1
+	check "$mon: exactly one hard-limit event" test "$(events_of "hard-$mon" hard-limit)" -eq 1
+	check "$mon: the soft event comes before the hard one" \
+		test "$(seq_of "hard-$mon" soft-limit)" -lt "$(seq_of "hard-$mon" hard-limit)"
+	ins=$("$ENGINE" inspect "hard-$mon")
+	kill_kib=$(json_num "$ins" rss_kib_at_kill)
+	echo "# $mon: RSS at kill ${kill_kib} KiB for a 20480 KiB limit (overshoot $((kill_kib - 20480)) KiB)"
+	check "$mon: inspect gives the backend, RSS at kill >= limit and the limit" \
+		bash -c '[ "$2" -ge 20480 ] && grep -q "\"memory_monitor\":\"'"$mon"'\"" <<<"$1" && grep -q "\"killed_by\":{\"monitor\":\"'"$mon"'\",.*\"limit_kib\":20480" <<<"$1"' _ "$ins" "$kill_kib"
+	check "$mon: ps shows hard-limit with the backend" \
+		bash -c '"$1" ps | grep -Eq "^hard-'"$mon"' .*hard-limit +hard-limit \('"$mon"' "' _ "$ENGINE"
+
+	# soft only: crosses 10, stays under 200, exits 0.
+	"$ENGINE" run "soft-$mon" "$ROOTFS" /memory_hog --rate 40 --max 30 --quiet \
+		--soft-mib 10 --hard-mib 200 >/dev/null
+	rc=$?
+	check "$mon: soft 10 / hard 200 / --max 30 ends exited 0" \
+		test "$(state_of "soft-$mon")" = exited -a "$rc" -eq 0
+	check "$mon: with exactly one soft-limit event" test "$(events_of "soft-$mon" soft-limit)" -eq 1
+	check "$mon: and no hard-limit event" test "$(events_of "soft-$mon" hard-limit)" -eq 0
+	st=$("$ENGINE" stats "soft-$mon" --json)
+	check "$mon: stats gives its peak RSS above 30 MiB and its CPU time ($st)" \
+		bash -c '[ "$(grep -o "\"rss_peak_kib\":[0-9]*" <<<"$1" | cut -d: -f2)" -ge 30720 ] && grep -q "\"cpu_ms\":[0-9]" <<<"$1"' _ "$st"
+
+	# under both: no memory event at all.
+	"$ENGINE" start "under-$mon" "$ROOTFS" /memory_hog --max 4 --hold-s 1 --quiet \
+		--soft-mib 10 --hard-mib 20 >/dev/null
+	sleep 0.5
+	st=$("$ENGINE" stats "under-$mon" --json)
+	check "$mon: stats of a running container gives its current RSS ($st)" \
+		test "$(json_num "$st" rss_kib)" -ge 4096
+	"$ENGINE" wait "under-$mon" >/dev/null
+	check "$mon: a container under its limits ends exited 0" test "$(state_of "under-$mon")" = exited
+	check "$mon: with no soft-limit, hard-limit or oom event" \
+		test "$(("$(events_of "under-$mon" soft-limit)" + "$(events_of "under-$mon" hard-limit)" + "$(events_of "under-$mon" oom)"))" -eq 0
+	check "$mon: start and exit events for every container" \
+		test "$("$ENGINE" events --json | grep -c '"event":"start"')" -eq 3 -a "$("$ENGINE" events --json | grep -c '"event":"exit"')" -eq 3
+	check "$mon: events.jsonl holds the same events" \
+		cmp -s "$T/state/events.jsonl" <("$ENGINE" events --json)
+	sv=$SV_PID
+	check "$mon: no container cgroup left once they ended" \
+		bash -c '! ls -d /sys/fs/cgroup/*/hoglab/sv-"$1"/*-'"$mon"' 2>/dev/null | grep -q .' _ "$sv"
+	supervisor_stop
+	check "$mon: no cgroup of the supervisor left after it exits" \
+		bash -c '! ls -d /sys/fs/cgroup/*/hoglab/sv-"$1" 2>/dev/null | grep -q .' _ "$sv"
+	rm -f "$T/state/events.jsonl"
+done
+
+# --- events -f follows, and bad limits are refused with one line ---
+supervisor_start --monitor proc
+"$ENGINE" events -f --json >"$T/follow" &
+fpid=$!
+"$ENGINE" run f1 "$ROOTFS" /bin/true
+for _ in $(seq 100); do grep -q '"event":"exit","container":"f1"' "$T/follow" && break; sleep 0.05; done
+kill "$fpid"; wait "$fpid" 2>/dev/null
+check "events -f prints events as they happen" grep -q '"event":"exit","container":"f1"' "$T/follow"
+for bad in "--soft-mib x" "--hard-mib -1" "--hard-mib 0" "--hard-mib 0.5" "--soft-mib 30 --hard-mib 20"; do
+	# shellcheck disable=SC2086
+	err=$("$ENGINE" start bad "$ROOTFS" /bin/true $bad 2>&1 >/dev/null)
+	check "'$bad' refused with one line ($err)" test $? -ne 0 -a "$(grep -c . <<<"$err")" -eq 1
+done
+finish
