@@ -6,7 +6,8 @@ set xlabel "nice of the second container"
 set ylabel "share of the niced container (%)"
 set yrange [0:60]
 set xrange [-1:20]
-set key top right
+set key right center
+set samples 20
 plot sum using (is("autogroup","share",1) && strstrt(strcol(2), "engine") == 1 ? $3 - 0.3 : NaN):12:13 with yerrorbars ls 1 title "through the engine (95% CI)", \
      sum using (is("autogroup","share",1) && strstrt(strcol(2), "sessions") == 1 ? $3 + 0.3 : NaN):12:13 with yerrorbars ls 2 title "own session each, naive runtime (95% CI)", \
      [0:19:1] 100.0*weight(x)/(1024+weight(x)) with lines ls 4 title "nice theory w(N)/(1024+w(N))", \

@@ -5,7 +5,8 @@ set title "Completion times of the pairs (equal CPU work each)"
 set xlabel "nice of the second container"
 set ylabel "completion time / completion time of the first to end (ratio)"
 set xrange [-1:20]
-set yrange [0.8:2.4]
+set yrange [0.8:2.6]
+set samples 20
 set key left top
 plot sum using (is("pairs","wall_ratio",1) ? $3 : NaN):12:13 with yerrorbars ls 2 title "nice N container, measured (95% CI)", \
      sum using (is("pairs","wall_ratio_avail",1) ? $3 + 0.3 : NaN):11 with points ls 1 pt 6 ps 1.6 title "theory on the CPU the machine left (per-run A1, A2)", \

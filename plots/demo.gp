@@ -3,11 +3,18 @@
 load "plots/style.gp"
 set title "The original demo: cn-normal (nice 0) and cn-nice, fixed CPU work each"
 set ylabel "completion time (s)"
-set style data histogram
-set style histogram clustered gap 1
+set xrange [-0.6:1.6]
+set yrange [0:135]
+set xtics ("cn-normal (nice 0)" 0, "cn-nice" 1)
+set boxwidth 0.25
 set style fill solid 0.8 border -1
 set key top left
-set yrange [0:*]
-plot sum using (is("demo","wall",int(column(4))) ? $11 : NaN):xtic(5) ls 4 lc rgb "#aaaaaa" title "predicted from the weight table", \
-     sum using (is("demo","wall",int(column(4))) ? $12 : NaN) ls 1 title "measured", \
-     sum using (is("demo","wall",int(column(4))) ? (int(column(4)) == 0 ? 10 : 120) : NaN) ls 2 title "original write-up (cn-nice: >120 s)"
+demo(s) = is("demo", "wall", s)
+x(s) = int(column(4)) + s
+orig(s) = s == 0 ? 10 : 120
+plot sum using (demo(int(column(4))) ? x(-0.27) : NaN):11 with boxes lc rgb "#aaaaaa" title "predicted for a CPU of their own (weight table)", \
+     sum using (demo(int(column(4))) ? x(0) : NaN):12 with boxes ls 1 title "measured", \
+     sum using (demo(int(column(4))) ? x(0.27) : NaN):(orig(int(column(4)))) with boxes ls 2 title "original write-up (cn-nice: >120 s)", \
+     sum using (demo(int(column(4))) ? x(-0.27) : NaN):11:(sprintf("%.1f s", $11)) with labels offset 0,0.8 notitle, \
+     sum using (demo(int(column(4))) ? x(0) : NaN):12:(sprintf("%.1f s", $12)) with labels offset 0,0.8 notitle, \
+     sum using (demo(int(column(4))) ? x(0.27) : NaN):(orig(int(column(4)))):(int(column(4)) == 0 ? "10 s" : "> 120 s") with labels offset 0,0.8 notitle

@@ -1,9 +1,9 @@
 # CPU-share timeline of one pair (the demo run, `run` passed by the caller): each container's
 # CPU use per sample interval as a percentage of one CPU, from timeline.csv (t_s,pct; block 0 and block 1).
 load "plots/style.gp"
-set title sprintf("CPU use over time of one pair (run %d)", run)
+set title sprintf("CPU use over time of the demo pair (run %d, 200 ms intervals)", run)
 set xlabel "time since the run started (s)"
-set ylabel "CPU used in each sample interval (% of one CPU)"
+set ylabel "CPU used in each 200 ms interval (% of one CPU)"
 set yrange [0:119]
 set key top center horizontal
 tl = dir."/timeline.csv"

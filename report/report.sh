@@ -30,9 +30,11 @@ if has demo; then
 	render demo && charts+=(demo)
 	run=$(awk -F, '$3 == "demo" { print $1; exit }' "$dir/runs.csv")
 	if [ -n "$run" ]; then
-		# CPU used per sample interval, as % of one CPU: t_s,pct, one block per container.
-		awk -F, -v run="$run" '$1 == run { s = $4; if (s in t && $2 > t[s]) out[s] = out[s] sprintf("%.3f,%.2f\n",
-			$2 / 1000, 100 * ($5 - c[s]) / (($2 - t[s]) * 1e6)); t[s] = $2; c[s] = $5 }
+		# CPU used per interval of at least 200 ms (single samples come in scheduler-slice lumps),
+		# as % of one CPU: t_s,pct, one block per container.
+		awk -F, -v run="$run" '$1 == run { s = $4; if (!(s in t)) { t[s] = $2; c[s] = $5 }
+			else if ($2 - t[s] >= 200) { out[s] = out[s] sprintf("%.3f,%.2f\n", $2 / 1000,
+				100 * ($5 - c[s]) / (($2 - t[s]) * 1e6)); t[s] = $2; c[s] = $5 } }
 			END { printf "%s\n\n%s", out[0], out[1] }' "$dir/samples.csv" >"$dir/timeline.csv"
 		render timeline "run=$run" && charts+=(timeline)
 	fi
@@ -105,6 +107,13 @@ wakeup_text() {
 	echo "Delays come from $(meta wakeup_delay_source). The delay_* rows are that source; the"
 	echo "xcheck_* rows, present when perf is the source, are the sleeper's own /proc/self/schedstat"
 	echo "run_delay per wake-up, as a cross-check. Raw delays: wakeup.csv; the sleeper's output: wakeup-RUN.out."
+	echo
+	echo "Other load on the same CPU (outside this run) delays the sleeper too, whatever its nice: the"
+	echo "CPU the hog got in each run shows how much was left to the two (100 % = the CPU was theirs)."
+	echo
+	echo "| case | run | hog's CPU (% of one CPU) |"
+	echo "|---|---|---|"
+	awk -F, '$3 == "wakeup" && $8 == "hog" && $13 > 0 { printf "| %s | %s | %.1f |\n", $4, $1, $14 / ($13 * 10) }' "$dir/runs.csv"
 }
 {
 	echo "# CFS lab report: $(basename "$(cd "$dir" && pwd)")"
