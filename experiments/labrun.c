@@ -33,6 +33,7 @@ struct live {
 	bool direct;      /* our child: we reap it */
 	bool ended;
 	uint64_t start_ns, end_ns;
+	uint64_t seen_end_ns;    /* when the runner saw it exit (its pidfd), 0 until then */
 	struct schedstat last;   /* latest reading */
 	struct point *hist;      /* every reading, oldest first; owned, freed by live_finish's caller */
 	size_t n_hist, cap_hist;
@@ -275,8 +276,9 @@ static int live_sample(struct lab *lab, int run_id, const struct lab_case *c, st
 			for (i = 0; got > 0 && i < n; i++) {
 				if (pf[i].revents) {
 					lv[i].ended = true;
+					lv[i].seen_end_ns = mono_ns();
 					if (lv[i].direct)
-						lv[i].end_ns = mono_ns();
+						lv[i].end_ns = lv[i].seen_end_ns;
 				}
 			}
 			if (mono_ns() >= next)
@@ -490,11 +492,15 @@ static bool run_reduce(struct lab *lab, const struct lab_case *c, struct live *l
 	double cpu[LAB_CT_MAX], sum = 0;
 	int i;
 
+	/* The first end: the earlier of the supervisor's reap and the runner's pidfd wake-up, as
+	 * either can come late on a busy machine. */
 	for (i = 0; i < c->n; i++) {
+		uint64_t end = lv[i].seen_end_ns && lv[i].seen_end_ns < lv[i].end_ns ? lv[i].seen_end_ns : lv[i].end_ns;
+
 		run->r[i].share = NAN;
 		run->r[i].avail_after = NAN;
-		if (lv[i].end_ns < t_e)
-			t_e = lv[i].end_ns;
+		if (end < t_e)
+			t_e = end;
 	}
 	run->overlap_s = NAN;
 	run->avail_overlap = NAN;
