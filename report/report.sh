@@ -130,7 +130,7 @@ wakeup_text() {
 	echo
 	echo "Shares are each container's CPU time (/proc/PID/schedstat) during the overlap divided by the sum"
 	echo "over the case's containers: from the first sample at which all of them were running up to the"
-	echo "moment the first of them ended (its end as the supervisor saw it; each container's CPU time at"
+	echo "moment the first of them ended (the earlier of the supervisor's reap and the runner's pidfd; each container's CPU time at"
 	echo "that moment interpolated between the samples around it). Theory: the kernel's"
 	echo "sched_prio_to_weight table; completion times assume equal CPU work each."
 	echo
