@@ -28,7 +28,7 @@ check "the run folder keeps the lab's log beside its CSVs" test -s "$tmp/res/lat
 cat >"$tmp/small.conf" <<'DEF'
 [pairs]
 nice = 15
-work_ms = 200
+work_ms = 500
 repetitions = 2
 [mix]
 enabled = 0
@@ -43,6 +43,7 @@ enabled = 0
 [wakeup]
 enabled = 0
 DEF
+# Short weight-pair work moves its ratio away from the baseline's (500 ms): --ratio-tolerance 30 below.
 awk -F, -v OFS=, '$1 == "mix" || $2 == "0-vs-5" || $2 == "0-vs-10" { next }
 	$2 == "0-vs-15" && $8 == "share" { $12 += $5 == "b-nice15" ? 5 : -5 } 1' "$BASE" >"$tmp/tampered.csv"
 "$RS" --lab "$BIN/lab" --definition "$tmp/small.conf" --results "$tmp/small" --baseline "$tmp/tampered.csv" \
@@ -50,7 +51,9 @@ awk -F, -v OFS=, '$1 == "mix" || $2 == "0-vs-5" || $2 == "0-vs-10" { next }
 rc=$?
 check "tampered baseline, real runs: exit 1" test "$rc" -eq 1
 check "tampered baseline, real runs: pairs/0-vs-15 named as failed after 3 attempts" \
-	grep -q '^FAIL  pairs/0-vs-15 .*outside the baseline .*(failed 3 attempts)' "$tmp/out2"
+	grep -q '^FAIL  pairs/0-vs-15 .*(failed 3 attempts)' "$tmp/out2"
+check "tampered baseline, real runs: every attempt fails the baseline comparison" \
+	test "$(grep -cE '^  pairs/0-vs-15 +share b-nice15 .*FAIL (theory\+)?baseline$' "$tmp/out2")" -eq 3
 check "tampered baseline, real runs: 3 lab runs, the re-runs hold only the failed case" bash -c '
 	set -- "$1"/2*/runs.csv
 	[ $# -eq 3 ] || exit 1
