@@ -103,6 +103,21 @@ rc=$?
 check "a ratio the load-corrected theory predicts passes, marked as corrected" test "$rc" -eq 0 -a \
 	-n "$(grep -E '^  pairs/0-vs-5 +time b-nice5/a-nice0 +1\.807\* .* pass$' <<<"$out")" -a -n "$(grep '^  \* theory corrected' <<<"$out")"
 
+# A baseline recorded on a loaded day (ratio 1.9, predicted 1.9 for that load) still holds for an
+# idle run (ratio 1.6, predicted 1.6): each is compared relative to its own corrected theory.
+avail_row() { # DIR RATIO: sets the weight pair's measured ratio and its corrected theory to RATIO
+	awk -F, -v OFS=, -v r="$2" '$2 == "400-vs-100" && $8 == "wall_ratio" && $5 == "b-w100" { $12 = r; print; $8 = "wall_ratio_avail"; $11 = r } 1' \
+		"$1/summary.csv" >"$1/s" && mv "$1/s" "$1/summary.csv"
+}
+ideal "$tmp/loaded" && avail_row "$tmp/loaded" 1.9
+ideal "$tmp/idle" && avail_row "$tmp/idle" 1.6
+check "a loaded-day baseline ratio holds for an idle run (both load-corrected)" \
+	"$RS" --baseline "$tmp/loaded/summary.csv" --against "$tmp/idle"
+grep -v wall_ratio_avail "$tmp/loaded/summary.csv" >"$tmp/loaded-raw.csv"
+out=$("$RS" --baseline "$tmp/loaded-raw.csv" --against "$tmp/idle" 2>&1)
+check "without the baseline's correction the raw ratios are compared (and differ)" \
+	grep -q '^FAIL  weights/400-vs-100 .*time b-w100/a-w400 1\.600 outside the baseline 1\.900' <<<"$out"
+
 # --tolerance is honoured: a 1-point shift passes at the default and fails at 0.5.
 ideal "$tmp/one"
 shift_mean "$tmp/one" mix nice3 share 1
