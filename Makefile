@@ -10,6 +10,7 @@ BUILD_DIR := $(if $(filter 1,$(ASAN)),build/asan,build)
 all: $(PARTS)
 
 include experiments/experiment.mk
+include ci/regress.mk
 
 $(PARTS):
 	@if [ -f $@/Makefile ]; then $(MAKE) -C $@; fi
