@@ -14,13 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lab.h"
 #include "labstats.h"
+#include "labsup.h"
 #include "launch.h"
 
 static void usage(FILE *out)
@@ -256,94 +256,32 @@ static int calibrate(struct lab *lab, char *err, size_t errlen)
 
 static pid_t supervisor_start(struct lab *lab, const char *tmp, char *sock, size_t socklen, char *err, size_t errlen)
 {
-	char engine[1024], state[600], logs[1200];
-	char *argv[] = { engine, "supervisor", "--socket", sock, "--state-dir", state, "--log-dir", logs, NULL };
-	struct launch_opts o = { argv, 0, -1, false, NULL, -1 };
-	double until = now_s() + 10;
+	char engine[1024], logs[1200], log_file[1300];
+	struct labsup_opts o = { engine, tmp, logs, log_file, NULL };
 	pid_t pid;
-	int rc;
 
 	snprintf(engine, sizeof(engine), "%s/engine", lab->bin_dir);
-	snprintf(sock, socklen, "%s/engine.sock", tmp);
-	snprintf(state, sizeof(state), "%s/state", tmp);
 	snprintf(logs, sizeof(logs), "%s/engine-logs", lab->run_dir);
-	if (mkdir(logs, 0700) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "creating %s: %s", logs, strerror(errno));
+	snprintf(log_file, sizeof(log_file), "%s/supervisor.log", logs);
+	if (labsup_start(&o, &lab->client, &pid, sock, socklen, err, errlen))
 		return -1;
-	}
-	snprintf(logs, sizeof(logs), "%s/engine-logs/supervisor.log", lab->run_dir);
-	o.out_fd = open(logs, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	snprintf(logs, sizeof(logs), "%s/engine-logs", lab->run_dir);
-	rc = launch_direct(&o, &pid, err, errlen);
-	if (o.out_fd >= 0)
-		close(o.out_fd);
-	if (rc)
-		return -1;
-	while (now_s() < until) {
-		if (client_connect(&lab->client, sock) == 0) {
-			lab->have_client = true;
-			return pid;
-		}
-		if (waitpid(pid, NULL, WNOHANG) == pid) {
-			snprintf(err, errlen, "the private supervisor exited at once (see %s/supervisor.log)", logs);
-			return -1;
-		}
-		usleep(20000);
-	}
-	snprintf(err, errlen, "the private supervisor did not open %s within 10 s", sock);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	return -1;
-}
-
-static void supervisor_stop(pid_t pid)
-{
-	double until = now_s() + 5;
-
-	kill(pid, SIGTERM);
-	while (now_s() < until) {
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			return;
-		usleep(20000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	lab->have_client = true;
+	return pid;
 }
 
 static void meta_write(struct lab *lab, const char *def, uint64_t seed, const char *socket)
 {
-	char path[1200], line[512] = "", model[256] = "unknown", rev[64] = "unknown", date[64];
-	struct utsname u;
-	time_t t = time(NULL);
-	FILE *f, *p;
+	char path[1200];
+	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/meta", lab->run_dir);
 	f = fopen(path, "we");
 	if (!f)
 		return;
-	uname(&u);
-	p = fopen("/proc/cpuinfo", "re");
-	while (p && fgets(line, sizeof(line), p))
-		if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
-			snprintf(model, sizeof(model), "%s", strchr(line, ':') + 2);
-			model[strcspn(model, "\n")] = '\0';
-			break;
-		}
-	if (p)
-		fclose(p);
-	p = popen("git rev-parse --short HEAD 2>/dev/null", "re");
-	if (p) {
-		if (fgets(rev, sizeof(rev), p))
-			rev[strcspn(rev, "\n")] = '\0';
-		pclose(p);
-	}
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S%z", localtime(&t));
-	file_read_line("/proc/sys/kernel/sched_autogroup_enabled", line, sizeof(line));
-	fprintf(f, "date=%s\nkernel=%s %s\ncpu_model=%s\ncpu_count=%ld\nautogroup=%s\n", date, u.sysname, u.release,
-		model, sysconf(_SC_NPROCESSORS_ONLN), line[0] ? line : "absent");
+	labsup_meta_machine(f);
 	fprintf(f, "cgroup_cpu=%s\n", access("/sys/fs/cgroup/cpu/cpu.shares", F_OK) == 0 ? "v1" : "v2");
 	fprintf(f, "monitor=%s\n", access("/dev/container_monitor", F_OK) == 0 ? "kmod" : "none (RSS from /proc/PID/statm)");
-	fprintf(f, "git_revision=%s\ndefinition=%s\nprofile=%s\nseed=%llu\n", rev, def,
+	fprintf(f, "definition=%s\nprofile=%s\nseed=%llu\n", def,
 		lab->profile ? lab->profile : "default", (unsigned long long)seed);
 	fprintf(f, "launcher=%s\nsample_ms=%d\ncpu=%d\nrootfs=%s\ncpu_hog_iterations_per_cpu_ms=%.3f\n",
 		lab->direct ? "direct (no engine)" : socket, lab->conf.sample_ms, lab->conf.cpu, lab->rootfs,
@@ -600,7 +538,7 @@ out:
 	if (lab.have_client)
 		client_close(&lab.client);
 	if (sup > 0)
-		supervisor_stop(sup);
+		labsup_stop(sup);
 	if (tmp_made) {
 		snprintf(path, sizeof(path), "rm -rf '%s'", tmp);
 		if (system(path) != 0)

@@ -16,7 +16,15 @@
 #define LAB_CONF_MAX_BYTES (256 * 1024)
 #define LAB_PROFILE_MAX 32
 
-enum key_type { KEY_INT, KEY_U64, KEY_BOOL, KEY_STR, KEY_NICE_LIST, KEY_WEIGHT_LIST };
+enum key_type { KEY_INT, KEY_U64, KEY_BOOL, KEY_STR, KEY_NICE_LIST, KEY_WEIGHT_LIST, KEY_INT_LIST };
+
+/* A KEY_INT_LIST field is int[LAB_MAX_VALUES] directly followed by its int count. */
+#define LIST_COUNT_FOLLOWS(f, n) \
+	_Static_assert(offsetof(struct lab_section, n) == offsetof(struct lab_section, f) + \
+			       sizeof(int) * LAB_MAX_VALUES, #n " follows " #f)
+LIST_COUNT_FOLLOWS(period_ms, n_period_ms);
+LIST_COUNT_FOLLOWS(rate, n_rate);
+LIST_COUNT_FOLLOWS(count, n_count);
 
 struct key_spec {
 	const char *name;
@@ -63,6 +71,25 @@ static const struct key_spec wakeup_keys[] = {
 	K_END,
 };
 
+#define K_BACKENDS { "backends", KEY_STR, 1, 0, 0, 0, SEC(backends), sizeof(((struct lab_section *)0)->backends) }
+#define K_LIST(name, f, lo, hi, cmin, cmax) { name, KEY_INT_LIST, lo, hi, cmin, cmax, SEC(f), 0 }
+#define K_MIB(name, f) { name, KEY_INT, 1, 4096, 0, 0, SEC(f), 0 }
+static const struct key_spec memdemo_keys[] = {
+	K_ENABLED, K_REPS, K_BACKENDS, K_LIST("period_ms", period_ms, 1, 10000, 1, 1),
+	K_LIST("rate", rate, 1, 4096, 1, 1), K_MIB("soft_mib", soft_mib), K_MIB("hard_mib", hard_mib), K_END,
+};
+static const struct key_spec overshoot_keys[] = {
+	K_ENABLED, K_REPS, K_BACKENDS, K_LIST("period_ms", period_ms, 1, 10000, 1, LAB_MAX_VALUES),
+	K_LIST("rate", rate, 1, 4096, 1, LAB_MAX_VALUES), K_MIB("soft_mib", soft_mib),
+	K_MIB("hard_mib", hard_mib), K_END,
+};
+static const struct key_spec moncost_keys[] = {
+	K_ENABLED, K_REPS, K_BACKENDS, K_LIST("period_ms", period_ms, 1, 10000, 1, 1),
+	K_LIST("count", count, 1, 500, 1, LAB_MAX_VALUES),
+	{ "duration_ms", KEY_INT, 100, 600000, 0, 0, SEC(duration_ms), 0 },
+	K_END,
+};
+
 static const struct {
 	const char *name;
 	const struct key_spec *keys;
@@ -73,6 +100,9 @@ static const struct {
 	[LAB_EXP_AUTOGROUP] = { "autogroup", autogroup_keys },
 	[LAB_EXP_DEMO] = { "demo", demo_keys },
 	[LAB_EXP_WAKEUP] = { "wakeup", wakeup_keys },
+	[LAB_EXP_MEMDEMO] = { "memdemo", memdemo_keys },
+	[LAB_EXP_OVERSHOOT] = { "overshoot", overshoot_keys },
+	[LAB_EXP_MONCOST] = { "moncost", moncost_keys },
 };
 
 const char *lab_exp_name(enum lab_exp e)
@@ -162,6 +192,25 @@ static int value_parse(struct parse_ctx *c, const char *key, const struct key_sp
 			return parse_fail(c, "key '%s': expected a value of 1 to %zu characters", key, k->size - 1);
 		memcpy(field, val, strlen(val) + 1);
 		return 0;
+	case KEY_INT_LIST: {
+		int n = 0, *vals = (int *)field;
+		char *save = NULL, *tok;
+
+		for (tok = strtok_r(val, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+			if (n == k->max_count)
+				return parse_fail(c, "key '%s': at most %d value%s", key, k->max_count,
+						  k->max_count == 1 ? "" : "s");
+			if (!long_parse(tok, k->min, k->max, &v))
+				return parse_fail(c, "key '%s': expected integers from %ld to %ld, got '%s'", key,
+						  k->min, k->max, tok);
+			vals[n++] = (int)v;
+		}
+		if (n < k->min_count)
+			return parse_fail(c, "key '%s': needs at least %d value%s", key, k->min_count,
+					  k->min_count == 1 ? "" : "s");
+		*(int *)(field + sizeof(int) * LAB_MAX_VALUES) = n;
+		return 0;
+	}
 	case KEY_NICE_LIST:
 	case KEY_WEIGHT_LIST: {
 		bool pairs = k->type == KEY_WEIGHT_LIST;
@@ -241,6 +290,22 @@ static void conf_defaults(struct lab_conf *conf)
 	conf->exp[LAB_EXP_WAKEUP].busy_us = 100;
 	conf->exp[LAB_EXP_WAKEUP].duration_ms = 3000;
 	conf->exp[LAB_EXP_WAKEUP].repetitions = 1;
+	for (e = LAB_EXP_MEMDEMO; e <= LAB_EXP_MONCOST; e++) {
+		struct lab_section *s = &conf->exp[e];
+
+		strcpy(s->backends, "cgroup proc kmod");
+		s->period_ms[0] = 100;
+		s->n_period_ms = 1;
+		s->rate[0] = 10;
+		s->n_rate = 1;
+		s->soft_mib = 10;
+		s->hard_mib = 20;
+		s->count[0] = 1;
+		s->n_count = 1;
+		s->duration_ms = 1000;
+	}
+	conf->exp[LAB_EXP_MEMDEMO].repetitions = 1;
+	conf->exp[LAB_EXP_MONCOST].repetitions = 1;
 }
 
 /* One pass over the text. Pass 0 applies plain keys and checks profile keys into a scratch copy;
@@ -283,7 +348,7 @@ static int text_walk(struct lab_conf *conf, struct parse_ctx *c, const char *tex
 			for (e = 0; e < LAB_EXP_COUNT && strcmp(s, sections[e].name); e++)
 				;
 			if (e == LAB_EXP_COUNT)
-				return parse_fail(c, "unknown section '[%s]' (pairs, mix, weights, autogroup, demo, wakeup)", s);
+				return parse_fail(c, "unknown section '[%s]' (pairs, mix, weights, autogroup, demo, wakeup, memdemo, overshoot, moncost)", s);
 			section = e;
 			keys = sections[e].keys;
 			base = &conf->exp[e];

@@ -17,10 +17,14 @@ enum lab_exp {
 	LAB_EXP_AUTOGROUP,
 	LAB_EXP_DEMO,
 	LAB_EXP_WAKEUP,
+	LAB_EXP_MEMDEMO,   /* memlimits.conf, read by memlab: the soft/hard demo per backend */
+	LAB_EXP_OVERSHOOT, /* backends x periods x rates: overshoot and detection delays */
+	LAB_EXP_MONCOST,   /* monitor CPU per sample against idle containers watched */
 	LAB_EXP_COUNT,
 };
 
-/* One [section]: which fields mean something depends on the experiment (see cfs.conf). */
+/* One [section]: which fields mean something depends on the experiment (see cfs.conf and
+ * memlimits.conf). Every int list is followed by its count (the parser relies on it). */
 struct lab_section {
 	bool enabled;
 	int repetitions;
@@ -32,6 +36,15 @@ struct lab_section {
 	int sleep_us;
 	int busy_us;
 	int duration_ms;
+	char backends[64];        /* memlab: "cgroup proc kmod" */
+	int period_ms[LAB_MAX_VALUES];
+	int n_period_ms;
+	int rate[LAB_MAX_VALUES]; /* MiB/s */
+	int n_rate;
+	int count[LAB_MAX_VALUES]; /* containers */
+	int n_count;
+	int soft_mib;
+	int hard_mib;
 };
 
 struct lab_conf {
