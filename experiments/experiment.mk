@@ -7,3 +7,14 @@ experiment-cfs: deps all rootfs
 	$(BUILD_DIR)/bin/lab $(if $(PROFILE),--profile $(PROFILE)) \
 		$(if $(WAKEUP_SOURCE),--wakeup-source $(WAKEUP_SOURCE)) --results results/cfs experiments/cfs.conf; \
 	rc=$$?; report/report.sh results/cfs/latest && exit $$rc
+
+# `make experiment-memlimits`: run experiments/memlimits.conf through build/bin/memlab (private
+# supervisors per backend and period), then charts and REPORT.md into results/memlimits/<run-id>/.
+# PROFILE=quick runs the reduced profile (under a minute). VM=1 also runs it inside the QEMU guest
+# with the kmod and cgroup v2 backends (ci/vm-experiment.sh) and merges those rows into the run.
+.PHONY: experiment-memlimits
+experiment-memlimits: deps all rootfs
+	$(BUILD_DIR)/bin/memlab $(if $(PROFILE),--profile $(PROFILE)) --results results/memlimits experiments/memlimits.conf; \
+	rc=$$?; \
+	if [ "$(VM)" = 1 ]; then ci/vm-experiment.sh results/memlimits/latest $(PROFILE) || rc=1; fi; \
+	report/memreport.sh results/memlimits/latest && exit $$rc

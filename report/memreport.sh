@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# Report generator of the memory-limit lab: renders plots/mem_*.gp (PNG and SVG) into a run
+# folder and writes its REPORT.md: machines and parameters, tables per backend, the charts and
+# one [true]/[false] line per claim. Reads only the run's files (rows of every machine in them).
+# Usage: report/memreport.sh RUN_DIR   (run from the tree's top; prints the claims on stdout)
+set -euo pipefail
+dir=${1:?usage: report/memreport.sh RUN_DIR}
+[ -f "$dir/summary.csv" ] || { echo "memreport: $dir/summary.csv: no such file" >&2; exit 2; }
+command -v gnuplot >/dev/null || { echo "memreport: gnuplot is missing (make deps installs it)" >&2; exit 1; }
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP"
+
+render() { # NAME OUTNAME [extra gnuplot assignments]
+	local name=$1 outname=$2 extra=${3:-} f
+	for f in png svg; do
+		gnuplot -e "dir='$dir'; fmt='$f'; out='$dir/$outname.$f'; $extra" "plots/$name.gp" 2>"$dir/$outname.gnuplot.log" ||
+			{ echo "memreport: plots/$name.gp failed (see $dir/$outname.gnuplot.log)" >&2; return 1; }
+	done
+	rm -f "$dir/$outname.gnuplot.log"
+}
+col() { head -1 "$1" | tr ',' '\n' | grep -nx "$2" | cut -d: -f1; }
+charts=()
+# Demo: one chart per machine and backend, from runs.csv's demo rows.
+R=$dir/runs.csv
+c_m=$(col "$R" machine) c_r=$(col "$R" run) c_e=$(col "$R" experiment) c_b=$(col "$R" backend) c_p=$(col "$R" period_ms)
+c_rate=$(col "$R" rate_set) c_s=$(col "$R" soft_mib) c_h=$(col "$R" hard_mib) c_se=$(col "$R" soft_event_ms)
+c_sr=$(col "$R" soft_rss_kib) c_ke=$(col "$R" kill_event_ms) c_kr=$(col "$R" rss_kill_kib)
+while IFS=, read -r m run b p rate s h st sr kt kr; do
+	nan() { [ -n "$1" ] && awk -v v="$1" -v d="$2" 'BEGIN { printf "%.6f", v / d }' || echo NaN; }
+	render mem_demo "mem_demo_${m}_$b" "run=$run; machine='$m'; backend='$b'; period=$p; rate='$rate'; soft=$s; hard=$h; \
+st=$(nan "$st" 1000); sr=$(nan "$sr" 1024); kt=$(nan "$kt" 1000); kr=$(nan "$kr" 1024)" && charts+=("mem_demo_${m}_$b")
+done < <(awk -F, -v OFS=, "NR > 1 && \$$c_e == \"demo\" && !seen[\$$c_m \$$c_b]++ { print \$$c_m, \$$c_r, \$$c_b, \$$c_p, \$$c_rate, \$$c_s, \$$c_h, \$$c_se, \$$c_sr, \$$c_ke, \$$c_kr }" "$R")
+
+S=$dir/summary.csv
+series() { awk -F, -v e="$1" -v skip="$2" 'NR > 1 && $1 == e && $3 != skip && !s[$2 ":" $3]++ { printf "%s:%s ", $2, $3 }' "$S"; }
+rates=$(awk -F, 'NR > 1 && $1 == "overshoot" && !s[$5]++ { printf "%s ", $5 }' "$S" | tr ' ' '\n' | sort -n | tr '\n' ' ')
+if [ -n "$(series overshoot cgroup)" ]; then
+	for mb in $(series overshoot cgroup); do
+		for r in $rates; do
+			awk -F, -v m="${mb%%:*}" -v b="${mb#*:}" -v r="$r" 'NR > 1 && $1 == "overshoot" && $2 == m && $3 == b && $5 == r && $7 == "overshoot" { print $4 "," $10 }' "$S" | sort -n
+			printf '\n\n'
+		done
+	done >"$dir/mem_theory.dat"
+	render mem_overshoot mem_overshoot "series='$(series overshoot cgroup)'; rates='$rates'; theory='$dir/mem_theory.dat'" && charts+=(mem_overshoot)
+fi
+[ -n "$(series overshoot -)" ] && render mem_delay mem_delay "series='$(series overshoot -)'" && charts+=(mem_delay)
+[ -n "$(series cost -)" ] && render mem_cost mem_cost "series='$(series cost -)'" && charts+=(mem_cost)
+
+# Claims (summary.csv: experiment machine backend period_ms rate containers metric unit n
+# theory theory_max mean ci95 min max; runs.csv for per-run extremes).
+claims=$(
+awk -F, -v c_m="$c_m" -v c_b="$(col "$R" backend)" -v c_e="$c_e" -v c_ov="$(col "$R" overshoot_mib)" \
+	-v c_pk="$(col "$R" peak_sample_over_mib)" -v c_ok="$(col "$R" ok)" '
+function line(ok, text) { printf "[%s] %s\n", ok ? "true" : "false", text }
+NR > 1 && $c_b == "cgroup" && $c_e != "cost" { n[$c_m]++; if ($c_ov != "" && $c_ov + 0 > mo[$c_m] || !($c_m in mo)) mo[$c_m] = $c_ov + 0
+	if (!($c_m in mp) || $c_pk + 0 > mp[$c_m]) mp[$c_m] = $c_pk + 0 }
+END { for (m in n) line(mo[m] <= 0, sprintf("cgroup hard limit (%s): RSS at kill (the cgroup'"'"'s charge) never above the limit in %d runs (highest %+.3f MiB; runner statm peak %+.3f MiB, see Findings)", m, n[m], mo[m], mp[m])) }' "$R"
+awk -F, '
+function line(ok, text) { printf "[%s] %s\n", ok ? "true" : "false", text }
+NR == 1 { next }
+$7 == "killed" { line($12 == 100, sprintf("%s %s %s %d ms, %d MiB/s: every run killed at the hard limit (%.0f%% of %d)", $1, $2, $3, $4, $5, $12, $9)) }
+$1 == "overshoot" && $7 == "overshoot" && $3 != "cgroup" && $9 > 0 {
+	line($12 >= 0.5 * $10 && $12 <= 1.5 * $10, sprintf("%s %s at %d ms, %d MiB/s: mean overshoot %.3f MiB (95%% CI +-%.3f, n=%d) within 50%% of theory %.3f MiB", $2, $3, $4, $5, $12, $13, $9, $10))
+	line($15 <= $11 * 1.1 + 0.5, sprintf("%s %s at %d ms, %d MiB/s: largest overshoot %.3f MiB within rate x period %.3f MiB (+10%% +0.5 MiB)", $2, $3, $4, $5, $15, $11)) }
+$1 == "overshoot" && $7 == "soft_delay" && $9 > 0 {
+	sd[$2 " " $3 " " $4] += $12 * $9; sn[$2 " " $3 " " $4] += $9; sp[$2 " " $3 " " $4] = $4 }
+$1 == "cost" { c[$2 " " $3, $6] = $12; cn[$2 " " $3] = 1; if ($6 > cmax[$2 " " $3]) cmax[$2 " " $3] = $6 }
+END {
+	for (k in sd) { m = sd[k] / sn[k]; p = sp[k]
+		line(m >= 0.25 * p && m <= 0.75 * p, sprintf("%s: mean soft-limit detection delay %.2f ms (n=%d) within 50%% of theory %.1f ms", k " ms", m, sn[k], p / 2)) }
+	for (k in cn) if (cmax[k] > 1)
+		line(c[k, cmax[k]] > c[k, 1], sprintf("%s monitor: CPU per tick grows with the containers watched (%.1f us at 1, %.1f us at %d)", k, c[k, 1], c[k, cmax[k]], cmax[k]))
+}' "$S" | sort
+)
+
+meta() { sed -n "s/^$1=//p" "$dir/meta"; }
+table() { # MACHINE BACKEND
+	awk -F, -v m="$1" -v b="$2" '
+	NR > 1 && $1 == "overshoot" && $2 == m && $3 == b { k = $4 "," $5; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+		v[k, $7] = $12; ci[k, $7] = $13; t[k, $7] = $10; tm[k, $7] = $11; nn[k, $7] = $9; mx[k, $7] = $15 }
+	END { print "| period ms | rate set | rate measured MiB/s | n | killed | overshoot MiB mean (CI) | theory mean / max | largest | kill delay ms (theory) | soft delay ms (theory) |"
+	      print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	      for (i = 1; i <= n; i++) { k = order[i]; split(k, a, ",")
+		printf "| %d | %d | %.0f | %d | %.0f%% | %.3f (+-%.3f) | %.3f / %.3f | %.3f | %.1f (%.1f) | %.1f (%.1f) |\n", a[1], a[2], v[k, "rate"], nn[k, "killed"],
+			v[k, "killed"], v[k, "overshoot"], ci[k, "overshoot"], t[k, "overshoot"], tm[k, "overshoot"], mx[k, "overshoot"],
+			v[k, "kill_delay"], t[k, "kill_delay"], v[k, "soft_delay"], t[k, "soft_delay"] } }' "$S" |
+	sort -t'|' -k2,2n -k3,3n
+}
+{
+	echo "# Memory limits: soft and hard limits per monitor backend, against theory"
+	echo
+	echo "Run \`$(basename "$dir")\` of \`make experiment-memlimits\`: git $(meta git_revision), $(meta date), profile $(meta profile), seed $(meta seed)."
+	echo
+	echo "## Machines and parameters"
+	echo
+	echo '```'
+	for k in kernel cpu_model cpu_count machine cgroup_memory sample_ms backend_kmod backend_cgroup backend_proc kmod_period_floor vm_machine vm_kernel vm_accel vm_backend_kmod vm_backend_cgroup vm_kmod_period_floor vm_cgroup_memory vm_note; do
+		v=$(meta "$k")
+		[ -n "$v" ] && echo "$k=$v"
+	done
+	echo '```'
+	if grep -q '^vm_machine=' "$dir/meta"; then
+		echo
+		echo "Rows whose machine is \`$(meta vm_machine)\` come from the QEMU guest of \`make experiment-memlimits VM=1\`:"
+		echo "an **emulated machine** (software CPU emulation unless the accel line says kvm), whose timing is"
+		echo "slower than real hardware: its rates, delays and costs describe the emulator, not a real CPU."
+		echo "The kmod rows come only from there (this host cannot load modules)."
+	fi
+	echo
+	echo "## How it was measured"
+	echo
+	echo "- Each run starts \`/memory_hog --rate R --step R x 0.5 ms\` through a private supervisor of one backend and one"
+	echo "  sampling period (\`engine supervisor --monitor B --monitor-period-ms P\`; kmod: the module's \`period_ms\`)."
+	echo "  The runner reads the hog's \`/proc/PID/statm\` every $(meta sample_ms) ms itself: the crossings of the soft and"
+	echo "  hard limits are interpolated between its samples (for cgroup, whose kill comes before RSS reaches the"
+	echo "  limit, extrapolated from the growth up to the peak). The supervisor's events give the soft-limit event"
+	echo "  and the kill; overshoot = RSS at kill (as the engine reports it) minus the hard limit."
+	echo "- Theory for a sampling backend: the monitor sees the crossing at its next tick, uniform over one period,"
+	echo "  so overshoot ~ U(0, rate x period) with mean rate x period / 2 (rate: the measured one), and the"
+	echo "  verdict comes U(0, period) after the crossing. The cgroup hard limit is the kernel's own charge: exact."
+	echo "- An idle *phase keeper* container stays watched during each group and every run starts at a random"
+	echo "  point of the period. Without it the sampling timer is armed by each run's own start, every crossing"
+	echo "  falls at the same point of the period and the overshoot is one fixed value instead of uniform (seen"
+	echo "  while building this lab: proc at 100 ms and 200 MiB/s overshot 16.4 MiB in every run)."
+	echo "- Monitor cost: the supervisor's event-loop thread CPU (\`/proc/PID/schedstat\`) over a window with"
+	echo "  1..100 idle containers watched, divided by the ticks in that window. kmod scans in a kernel worker"
+	echo "  that this does not count, so its row shows only the supervisor's side."
+	echo
+	echo "## Claims"
+	echo
+	echo '```'
+	echo "$claims"
+	echo '```'
+	echo
+	nf=$(grep -c '^\[false\]' <<<"$claims" || true)
+	echo "$nf of $(grep -c '^\[' <<<"$claims") claims do not hold; see *Findings* below."
+	echo
+	echo "## Overshoot sweep"
+	for mb in $(series overshoot -); do
+		echo
+		echo "### ${mb%%:*}, ${mb#*:} backend"
+		echo
+		table "${mb%%:*}" "${mb#*:}"
+	done
+	echo
+	echo "## Monitor cost"
+	echo
+	echo "| machine | backend | period ms | containers | n | supervisor CPU per tick us (CI) | per container us |"
+	echo "|---|---|---:|---:|---:|---:|---:|"
+	awk -F, 'NR > 1 && $1 == "cost" { printf "| %s | %s | %d | %d | %d | %.1f (+-%.1f) | %.2f |\n", $2, $3, $4, $6, $9, $12, $13, $12 / $6 }' "$S"
+	echo
+	echo "## Charts"
+	for c in "${charts[@]}"; do
+		echo
+		echo "![$c]($c.png)"
+	done
+	echo
+	echo "## Findings"
+	echo
+	awk -F, 'NR > 1 && $7 == "rate" && $12 < 0.9 * $10 { printf "- **%s %s, rate %d MiB/s**: memory_hog reached only %.0f MiB/s: touching fresh pages (a page fault each) is as fast as this machine goes; the theory uses the measured rate.\n", $2, $3, $5, $12 }' "$S" | sort -u | head -4
+	if awk -F, 'NR > 1 && $3 == "cgroup" && $7 == "kill_delay" && $12 > 0 { f = 1 } END { exit !f }' "$S"; then
+		echo "- **cgroup kill delay above its theory of 0**: the kernel kills inside the allocation that hits the limit;"
+		echo "  the engine's hard-limit event follows at its next tick or at the reap of the dead container (the"
+		echo "  freeing of its memory), which is what the delay column shows, not a late kill."
+	fi
+	if awk -F, -v c="$(col "$R" soft_delay_ms)" -v b="$(col "$R" backend)" 'NR > 1 && $b == "cgroup" && $c != "" && $c < 0 { f = 1 } END { exit !f }' "$R"; then
+		echo "- **cgroup soft-limit event before the runner saw RSS cross**: the memory cgroup charges page tables, kernel"
+		echo "  stacks and the page cache of the container's files as well as RSS, so its usage crosses the limit a little"
+		echo "  before statm's RSS does (and its hard kill lands with RSS a little below the limit)."
+	fi
+	if awk -F, -v c="$(col "$R" peak_sample_over_mib)" -v b="$(col "$R" backend)" 'NR > 1 && $b == "cgroup" && $c > 0 { f = 1 } END { exit !f }' "$R"; then
+		echo "- **statm RSS a little above a cgroup limit**: statm's RSS counts the resident pages of the hog's own binary,"
+		echo "  file pages charged to the cgroup that first read them (the host's), not to this container; the"
+		echo "  container's own charge, which the limit bounds, never passed it."
+	fi
+	if grep -q '^\[false\].*proc at 1 ms' <<<"$claims"; then
+		echo "- **proc at 1 ms**: rate x period / 2 is a fraction of a MiB there, the same order as what the hog allocates"
+		echo "  while the supervisor reads statm of its processes, signals and the kernel delivers SIGKILL; those fixed"
+		echo "  latencies, not the period, set the overshoot at this end of the sweep."
+	fi
+	if grep -q 'kmod_period_floor' "$dir/meta"; then
+		echo "- **kmod has no 1 ms point**: the module's period_ms accepts 10..10000 ms, so the sweep's 1 ms period is not run"
+		echo "  for kmod (meta: \`$(meta kmod_period_floor)$(meta vm_kmod_period_floor)\`)."
+	fi
+	if grep -q '^\[false\].*soft-limit detection' <<<"$claims"; then
+		echo "- **soft-limit delays off their theory**: at the shortest periods the event loop's own latency (timer expiry,"
+		echo "  reading and handling the sample) is comparable to period / 2; with few runs per period the mean of a"
+		echo "  uniform delay also wanders (its standard deviation is period / sqrt(12 n))."
+	fi
+	if grep -q '^\[false\].*mean overshoot' <<<"$claims"; then
+		echo "- **a mean overshoot outside 50% of theory**: with n runs the mean of U(0, rate x period) has a standard deviation"
+		echo "  of rate x period / sqrt(12 n); at n = 4 that is 14% of the range, so an occasional miss of the 50% band"
+		echo "  is expected; a systematic one at one end of the sweep is explained above."
+	fi
+	echo
+	echo "Files: \`samples.csv\` (runner's RSS samples), \`runs.csv\` (one row per run), \`cost.csv\`, \`summary.csv\`,"
+	echo "\`meta\`, \`definition.conf\`, \`engine-logs/\`; charts as PNG and SVG."
+} >"$dir/REPORT.md"
+echo "$claims"
