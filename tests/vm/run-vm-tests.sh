@@ -15,21 +15,12 @@ fail_all() { printf 'not ok - vm: %s\n' "$1"; exit 1; }
 
 command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)"
 command -v cpio >/dev/null || skip_all "cpio not installed (apt-get install cpio)"
-busybox=
-for b in /bin/busybox /usr/bin/busybox; do
-	if [ -x "$b" ] && ! LC_ALL=C ldd "$b" >/dev/null 2>&1; then busybox=$b; break; fi
-done
-[ -n "$busybox" ] || skip_all "no static busybox (apt-get install busybox-static)"
+. "$TOP/tests/vm/vmlib.sh"
+vm_find_busybox || skip_all "$vm_why"
+busybox=$vm_busybox
 
-# The newest kernel image whose headers are installed.
-kernel= kdir=
-for img in ${HOGLAB_VM_KERNEL:-$(ls /boot/vmlinuz-* 2>/dev/null | sort -V -r)}; do
-	ver=${img#/boot/vmlinuz-}
-	for d in "/lib/modules/$ver/build" "/usr/src/linux-headers-$ver"; do
-		if [ -r "$img" ] && [ -f "$d/Makefile" ]; then kernel=$img kdir=$d; break 2; fi
-	done
-done
-[ -n "$kernel" ] || skip_all "no /boot/vmlinuz-VER with headers in /lib/modules/VER/build or /usr/src/linux-headers-VER (apt-get install linux-image-amd64 linux-headers-amd64)"
+vm_find_kernel || skip_all "$vm_why"
+kernel=$vm_kernel kdir=$vm_kdir
 
 tmp=$(mktemp -d)
 qpid=
@@ -49,11 +40,7 @@ build() {
 		fail_all "build failed: $* :: $(tail -5 "$tmp/build.log" | tr '\n' ' ' | cut -c1-400)"
 	fi
 }
-# The module builds in a copy so that the tree's own kmod/ build (for the running kernel) and
-# other runs of this script are left alone.
-mkdir -p "$tmp/kmod"
-cp "$TOP"/kmod/Kbuild "$TOP"/kmod/Makefile "$TOP"/kmod/monitor.h "$TOP"/kmod/monitor_*.c "$tmp/kmod/"
-build make -C "$tmp/kmod" KDIR="$kdir" HOGLAB_INCLUDE="$TOP/include"
+vm_build_module "$TOP" "$tmp" || fail_all "build failed: monitor.ko :: $(tail -5 "$tmp/build.log" | tr '\n' ' ' | cut -c1-400)"
 build make -C "$TOP" workloads ASAN=
 build make -C "$TOP/tests/vm" ASAN=
 t_built=$(elapsed)
@@ -71,19 +58,16 @@ done
 mknod "$root/dev/console" c 5 1 2>/dev/null
 (cd "$root" && find . | cpio -o -H newc --quiet >"$tmp/initramfs.cpio") || fail_all "cpio failed"
 
-accel=tcg
-[ -r /dev/kvm ] && [ -w /dev/kvm ] && accel=kvm
+vm_find_accel
+accel=$vm_accel
 printf '# vm: kernel %s, headers %s, accel %s, -smp 2 -m 1024, packed:%s, timeout %ss, built in %d ms\n' \
 	"$kernel" "$kdir" "$accel" "$packed" "$TIMEOUT" "$t_built"
 
 : >"$tmp/console.log"
 : >"$tmp/results.log"
 t_boot=$(elapsed)
-timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -nographic -nodefaults -no-reboot -accel "$accel" \
-	-smp 2 -m 1024 -kernel "$kernel" -initrd "$tmp/initramfs.cpio" \
-	-append "console=ttyS0 loglevel=4 panic=-1 oops=panic" \
-	-serial "file:$tmp/console.log" -serial "file:$tmp/results.log" </dev/null >"$tmp/qemu.log" 2>&1 &
-qpid=$!
+vm_boot "$TIMEOUT" 1024 "$tmp/initramfs.cpio" "$tmp/console.log" "$tmp/results.log" ""
+qpid=$vm_qpid
 wait "$qpid"
 qrc=$?
 qpid=
@@ -101,7 +85,7 @@ if ! grep -q '^hoglab-vm: done' "$tmp/results"; then
 		printf 'not ok - vm: guest did not finish within %ss\n' "$TIMEOUT"
 	else
 		printf 'not ok - vm: guest stopped before the end (qemu exit %d): %s\n' "$qrc" \
-			"$(grep -m1 -E "$bad_re" "$tmp/console" || tail -1 "$tmp/qemu.log")"
+			"$(grep -m1 -E "$bad_re" "$tmp/console" || tail -1 "$tmp/console.log.qemu")"
 	fi
 	tail -n 30 "$tmp/console" | sed 's/^/# console: /'
 fi

@@ -1,0 +1,52 @@
+# Shared pieces of the QEMU guest runs, sourced by tests/vm/run-vm-tests.sh (make vm-test) and
+# ci/vm-experiment.sh (make experiment-memlimits VM=1): finding a static busybox and a kernel with
+# headers, building monitor.ko in a temp copy, and booting QEMU with two serial ports.
+# Functions set variables named in their comment and return non-zero with a reason in vm_why.
+
+# vm_busybox: a static busybox.
+vm_find_busybox() {
+	vm_busybox=
+	for b in /bin/busybox /usr/bin/busybox; do
+		if [ -x "$b" ] && ! LC_ALL=C ldd "$b" >/dev/null 2>&1; then vm_busybox=$b; return 0; fi
+	done
+	vm_why="no static busybox (apt-get install busybox-static)"
+	return 1
+}
+
+# vm_kernel, vm_kdir: the newest /boot/vmlinuz-VER whose headers are installed (or HOGLAB_VM_KERNEL).
+vm_find_kernel() {
+	local img ver d
+	vm_kernel= vm_kdir=
+	for img in ${HOGLAB_VM_KERNEL:-$(ls /boot/vmlinuz-* 2>/dev/null | sort -V -r)}; do
+		ver=${img#/boot/vmlinuz-}
+		for d in "/lib/modules/$ver/build" "/usr/src/linux-headers-$ver"; do
+			if [ -r "$img" ] && [ -f "$d/Makefile" ]; then vm_kernel=$img vm_kdir=$d; return 0; fi
+		done
+	done
+	vm_why="no /boot/vmlinuz-VER with headers in /lib/modules/VER/build or /usr/src/linux-headers-VER (apt-get install linux-image-amd64 linux-headers-amd64)"
+	return 1
+}
+
+# vm_build_module TOP TMP: TMP/kmod/monitor.ko for vm_kdir, built in a copy so that the tree's
+# own kmod/ build (for the running kernel) and parallel runs are left alone. Log in TMP/build.log.
+vm_build_module() {
+	mkdir -p "$2/kmod"
+	cp "$1"/kmod/Kbuild "$1"/kmod/Makefile "$1"/kmod/monitor.h "$1"/kmod/monitor_*.c "$2/kmod/"
+	make -C "$2/kmod" KDIR="$vm_kdir" HOGLAB_INCLUDE="$1/include" >"$2/build.log" 2>&1
+}
+
+# vm_accel: kvm where /dev/kvm is usable, else tcg (software emulation).
+vm_find_accel() {
+	vm_accel=tcg
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then vm_accel=kvm; fi
+}
+
+# vm_boot TIMEOUT MEM_MIB INITRD CONSOLE_LOG RESULTS_LOG APPEND: boots vm_kernel in the background
+# (ttyS0: kernel console, ttyS1: results); its PID in vm_qpid. The caller waits for it.
+vm_boot() {
+	timeout -k 5 "$1" qemu-system-x86_64 -nographic -nodefaults -no-reboot -accel "$vm_accel" \
+		-smp 2 -m "$2" -kernel "$vm_kernel" -initrd "$3" \
+		-append "console=ttyS0 loglevel=4 panic=-1 oops=panic $6" \
+		-serial "file:$4" -serial "file:$5" </dev/null >"$4.qemu" 2>&1 &
+	vm_qpid=$!
+}
