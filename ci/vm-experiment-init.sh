@@ -22,6 +22,7 @@ cp /bin/busybox /bin/engine /bin/memlab /bin/memory_hog $R/bin/
 cp /bin/busybox $R/rootfs/bin/ && ln -s busybox $R/rootfs/bin/sh
 cp /bin/memory_hog $R/rootfs/
 cp /memlimits.conf $R/
+chroot $R /bin/busybox --install -s /bin
 mount -t proc proc $R/proc && mount -t sysfs sysfs $R/sys && mount -t devtmpfs devtmpfs $R/dev
 if mount -t cgroup2 none $R/sys/fs/cgroup && echo "+memory +cpu" >$R/sys/fs/cgroup/cgroup.subtree_control; then
 	echo "hoglab-vm: cgroup v2 with +memory +cpu"

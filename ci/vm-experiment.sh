@@ -54,13 +54,12 @@ t0=$(date +%s)
 vm_boot "$TIMEOUT" 1536 "$tmp/initramfs.cpio" "$tmp/console.log" "$tmp/results.log" \
 	"hoglab_machine=$machine${profile:+ hoglab_profile=$profile}"
 # Progress while it runs: the guest's memlab lines as they arrive.
-tail -n +1 -f "$tmp/results.log" 2>/dev/null | tr -d '\r' | grep --line-buffered -E '^(# memlab|hoglab-vm: (start|cgroup|memlab|insmod))' >&2 &
-tailer=$!
+tail --pid="$vm_qpid" -n +1 -f "$tmp/results.log" 2>/dev/null |
+	grep --line-buffered -E '^(# memlab|hoglab-vm: (start|cgroup|memlab|insmod))' >&2 &
 wait "$vm_qpid"
 qrc=$?
 vm_qpid=
-kill "$tailer" 2>/dev/null
-wait "$tailer" 2>/dev/null
+wait
 tr -d '\r' <"$tmp/results.log" >"$tmp/results"
 grep -q '^hoglab-vm: done' "$tmp/results" ||
 	die "the guest did not finish (qemu exit $qrc, $(($(date +%s) - t0)) s): $(tail -3 "$tmp/console.log" | tr -d '\r' | tr '\n' ' ')"
