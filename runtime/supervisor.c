@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -50,6 +51,12 @@ struct container {
 	int file_fd;      /* the log file, written by the logbuf writer thread */
 	char *pending;    /* a chunk the full log buffer refused: log_fd is not polled meanwhile */
 	size_t pending_len;
+	uint64_t log_pushed;           /* bytes queued in the log buffer */
+	_Atomic uint64_t log_written;  /* bytes the writer thread has passed to file_fd */
+	_Atomic bool draining;         /* reaped: the writer signals wake_fd after each chunk */
+	bool reaped;                   /* its end is known; the record ends once its log is */
+	int status;                    /* from the reap */
+	struct rusage ru;
 	bool failed;      /* setup failed: hidden, freed at the reap */
 	bool stop_requested;
 	uint64_t kill_at_ns; /* SIGKILL deadline of a stop, 0 = none */
@@ -109,21 +116,32 @@ static int fail(char *err, size_t size, int rc, const char *fmt, ...)
 
 /* ---- log sink (writer thread) ---- */
 
+/* Counts what it consumed (written or not) and, once the container is reaped, wakes the loop
+ * (sink_arg: the wake-up eventfd) so that it can end the record when the log is complete. */
 static int log_sink(void *sink_arg, void *tag, const void *data, size_t len)
 {
-	(void)sink_arg;
-	const struct container *c = tag;
+	struct container *c = tag;
 	const char *p = data;
-	while (len) {
-		ssize_t n = write(c->file_fd, p, len);
+	size_t left = len;
+	int rc = 0;
+	while (left) {
+		ssize_t n = write(c->file_fd, p, left);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			return -errno;
+		if (n < 0) {
+			rc = -errno;
+			break;
+		}
 		p += n;
-		len -= (size_t)n;
+		left -= (size_t)n;
 	}
-	return 0;
+	atomic_fetch_add(&c->log_written, len);
+	if (atomic_load(&c->draining)) {
+		uint64_t one = 1;
+		ssize_t w = write(*(const int *)sink_arg, &one, sizeof(one)); /* EAGAIN: already due */
+		(void)w;
+	}
+	return rc;
 }
 
 /* ---- a growable text buffer for JSON ---- */
@@ -187,6 +205,12 @@ static struct container *container_find(struct sv *sv, const char *id)
 static bool container_ended(const struct container *c)
 {
 	return c->info.end_mono_ns != 0;
+}
+
+/* Not reaped yet: its PID is still its own, to signal and to watch. */
+static bool container_alive(const struct container *c)
+{
+	return !c->reaped && !container_ended(c);
 }
 
 static void container_json(struct sv *sv, const struct container *c, struct sbuf *b)
@@ -308,6 +332,7 @@ static void container_free(struct sv *sv, struct container *c)
 			k->waiting = NULL;
 	if (c->err_fd >= 0)
 		close(c->err_fd);
+	cgroup_remove(&c->box); /* done at the end already, unless the supervisor is failing */
 	free(c->pending);
 	if (c->log_fd >= 0)
 		close(c->log_fd);
@@ -671,7 +696,7 @@ static void reply_stats(struct sv *sv, struct conn *k, struct container *c)
 		st.run_ns = (container_ended(c) ? c->info.end_mono_ns : now) - c->info.start_mono_ns;
 	if (container_ended(c)) {
 		st.cpu_ns = c->cpu_ns;
-	} else if (c->watch.pid) {
+	} else if (container_alive(c) && c->watch.pid) {
 		static pid_t pids[PROCTREE_MAX];
 		size_t n;
 		uint64_t rss;
@@ -755,7 +780,7 @@ static void handle_id(struct sv *sv, struct conn *k, uint16_t type, const void *
 			conn_error(k, type, -ESRCH, "container %s is not running (%s)", r.id, why);
 			break;
 		}
-		if (!c->stop_requested) {
+		if (!c->stop_requested && container_alive(c)) {
 			c->stop_requested = true;
 			uint64_t now = now_ns(CLOCK_MONOTONIC);
 			c->kill_at_ns = now + (uint64_t)r.timeout_ms * 1000000ull;
@@ -883,6 +908,7 @@ static void conn_accept(struct sv *sv)
  * frees room and signals wake_fd. */
 static void container_log_push(struct sv *sv, struct container *c, const char *p, size_t n)
 {
+	c->log_pushed += n;
 	if (logbuf_try_push(sv->log, c, p, n) != -EAGAIN)
 		return;
 	c->pending = malloc(n);
@@ -894,6 +920,17 @@ static void container_log_push(struct sv *sv, struct container *c, const char *p
 	c->pending_len = n;
 }
 
+static void container_finish(struct sv *sv, struct container *c);
+
+/* A reaped container's record ends once its pipe is at EOF and the writer has written all. */
+static void container_maybe_finish(struct sv *sv, struct container *c)
+{
+	if (c->reaped && !container_ended(c) && c->log_fd < 0 && !c->pending &&
+	    atomic_load(&c->log_written) == c->log_pushed)
+		container_finish(sv, c);
+}
+
+/* One chunk per turn keeps the loop fair. */
 static void container_read_log(struct sv *sv, struct container *c)
 {
 	char buf[LOG_READ_MAX];
@@ -903,52 +940,36 @@ static void container_read_log(struct sv *sv, struct container *c)
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			return;
-		if (n <= 0) {
-			close(c->log_fd);
-			c->log_fd = -1;
+		if (n > 0) {
+			container_log_push(sv, c, buf, (size_t)n);
 			return;
 		}
-		container_log_push(sv, c, buf, (size_t)n);
-		return; /* one chunk per turn keeps the loop fair */
+		close(c->log_fd);
+		c->log_fd = -1;
+		container_maybe_finish(sv, c); /* may free c */
+		return;
 	}
 }
 
-/* The writer freed room: retry the waiting chunks, oldest container first. */
+/* The writer made progress: retry the waiting chunks, oldest container first, then end the
+ * records of reaped containers whose logs are complete. */
 static void logs_resume(struct sv *sv)
 {
 	uint64_t v;
 	while (read(sv->wake_fd, &v, sizeof(v)) < 0 && errno == EINTR)
 		;
-	for (struct container *c = sv->containers; c; c = c->next) {
+	struct container *c, *next;
+	for (c = sv->containers; c; c = c->next) {
 		if (!c->pending)
 			continue;
 		if (logbuf_try_push(sv->log, c, c->pending, c->pending_len) == -EAGAIN)
-			return;
+			break;
 		free(c->pending);
 		c->pending = NULL;
 	}
-}
-
-/* After the reap every writer of the pipe is gone with the PID namespace: what is left is
- * bounded by the pipe's size, so waiting for room here is short. */
-static void container_drain_log(struct sv *sv, struct container *c)
-{
-	char buf[LOG_READ_MAX];
-	if (c->pending) {
-		logbuf_push(sv->log, c, c->pending, c->pending_len);
-		free(c->pending);
-		c->pending = NULL;
-	}
-	while (c->log_fd >= 0) {
-		ssize_t n = read(c->log_fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(c->log_fd);
-			c->log_fd = -1;
-			return;
-		}
-		logbuf_push(sv->log, c, buf, (size_t)n);
+	for (c = sv->containers; c; c = next) {
+		next = c->next;
+		container_maybe_finish(sv, c);
 	}
 }
 
@@ -968,7 +989,7 @@ static struct monitor_watch *watch_find(void *arg, pid_t pid)
 {
 	struct sv *sv = arg;
 	for (struct container *c = sv->containers; c; c = c->next)
-		if (c->watch.pid == pid && !container_ended(c))
+		if (c->watch.pid == pid && container_alive(c))
 			return &c->watch;
 	return NULL;
 }
@@ -1008,34 +1029,45 @@ static void container_started(struct sv *sv, struct container *c)
 	}
 	c->failed = true;
 	c->hold_conn = NULL;
-	kill(c->info.pid, SIGKILL);
+	if (!c->reaped)
+		kill(c->info.pid, SIGKILL);
 	if (k)
 		conn_error(k, PROTO_START, -e.err, "%s", e.msg);
 }
 
+/* Its end is known; the record ends when the log is complete (container_finish). Nothing
+ * here waits for the log writer, which may be slow or stuck on another container's file. */
 static void container_reaped(struct sv *sv, struct container *c, int status,
 			     const struct rusage *ru)
 {
-	c->info.end_mono_ns = now_ns(CLOCK_MONOTONIC);
+	c->reaped = true;
+	c->status = status;
+	c->ru = *ru;
 	if (c->err_fd >= 0)
 		container_started(sv, c);
+	if (!c->failed) {
+		monitor_watch_end(&sv->mon, &c->watch, on_report, sv);
+		container_peak_update(c);
+	}
+	atomic_store(&c->draining, true);
+	container_maybe_finish(sv, c);
+}
+
+static void container_finish(struct sv *sv, struct container *c)
+{
+	c->info.end_mono_ns = now_ns(CLOCK_MONOTONIC);
+	close(c->file_fd);
+	c->file_fd = -1;
+	cgroup_remove(&c->box);
 	if (c->failed) {
-		cgroup_remove(&c->box);
 		unlink(c->log_path);
 		container_free(sv, c);
 		return;
 	}
-	monitor_watch_end(&sv->mon, &c->watch, on_report, sv);
-	container_peak_update(c);
+	const struct rusage *ru = &c->ru;
 	c->cpu_ns = (uint64_t)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000000ull +
 		    (uint64_t)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) * 1000ull;
-	/* Make the log file complete before anyone hears of the end. */
-	container_drain_log(sv, c);
-	logbuf_flush(sv->log);
-	close(c->file_fd);
-	c->file_fd = -1;
-	cgroup_remove(&c->box);
-
+	int status = c->status;
 	struct proto_container *i = &c->info;
 	if (WIFEXITED(status)) {
 		i->exit_code = WEXITSTATUS(status);
@@ -1078,7 +1110,7 @@ static void reap_all(struct sv *sv)
 		if (pid <= 0)
 			return;
 		for (struct container *c = sv->containers; c; c = c->next) {
-			if (c->info.pid == pid && !container_ended(c)) {
+			if (c->info.pid == pid && container_alive(c)) {
 				container_reaped(sv, c, status, &ru);
 				break;
 			}
@@ -1096,7 +1128,7 @@ static void monitor_run(struct sv *sv)
 	if (!monitor_timer_ack(&sv->mon))
 		return;
 	for (struct container *c = sv->containers; c; c = c->next) {
-		if (container_ended(c) || !c->watch.pid)
+		if (!container_alive(c) || !c->watch.pid)
 			continue;
 		monitor_sample(&sv->mon, &c->watch, on_report, sv);
 		container_peak_update(c);
@@ -1116,7 +1148,7 @@ static void shutdown_begin(struct sv *sv)
 	sv->shutdown_kill_at_ns =
 		now_ns(CLOCK_MONOTONIC) + SUPERVISOR_SHUTDOWN_GRACE_MS * 1000000ull;
 	for (struct container *c = sv->containers; c; c = c->next) {
-		if (container_ended(c))
+		if (!container_alive(c))
 			continue;
 		c->stop_requested = !c->failed;
 		kill(c->info.pid, SIGTERM);
@@ -1143,7 +1175,7 @@ static void deadlines_run(struct sv *sv, uint64_t now)
 {
 	bool shut_due = sv->shutting_down && now >= sv->shutdown_kill_at_ns;
 	for (struct container *c = sv->containers; c; c = c->next) {
-		if (container_ended(c))
+		if (!container_alive(c))
 			continue;
 		if (shut_due || (c->kill_at_ns && now >= c->kill_at_ns)) {
 			kill(c->info.pid, SIGKILL);
@@ -1158,7 +1190,7 @@ static int poll_timeout_ms(struct sv *sv, uint64_t now)
 {
 	uint64_t next = UINT64_MAX;
 	for (struct container *c = sv->containers; c; c = c->next)
-		if (!container_ended(c) && c->kill_at_ns && c->kill_at_ns < next)
+		if (container_alive(c) && c->kill_at_ns && c->kill_at_ns < next)
 			next = c->kill_at_ns;
 	if (sv->shutting_down && sv->shutdown_kill_at_ns < next)
 		next = sv->shutdown_kill_at_ns;
@@ -1170,7 +1202,7 @@ static int poll_timeout_ms(struct sv *sv, uint64_t now)
 static bool any_watched(struct sv *sv)
 {
 	for (struct container *c = sv->containers; c; c = c->next)
-		if (!container_ended(c) && c->watch.pid)
+		if (container_alive(c) && c->watch.pid)
 			return true;
 	return false;
 }
@@ -1440,7 +1472,7 @@ int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size)
 	rc = socket_open(&sv, err, err_size);
 	if (rc)
 		goto out_events;
-	rc = logbuf_create(&sv.log, o->log_buffer_bytes, log_sink, NULL);
+	rc = logbuf_create(&sv.log, o->log_buffer_bytes, log_sink, &sv.wake_fd);
 	if (rc) {
 		fail(err, err_size, rc, "starting the log writer: %s", strerror(-rc));
 		goto out_socket;
@@ -1456,7 +1488,7 @@ int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size)
 		struct container *c = sv.containers, *next;
 		for (; c; c = next) {
 			next = c->next; /* the reap may free c */
-			if (container_ended(c))
+			if (!container_alive(c))
 				continue;
 			kill(c->info.pid, SIGKILL);
 			int st;

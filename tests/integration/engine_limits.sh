@@ -54,7 +54,7 @@ for mon in cgroup proc; do
 		bash -c '"$1" ps | grep -Eq "^hard-'"$mon"' .*hard-limit +hard-limit \('"$mon"' "' _ "$ENGINE"
 
 	# soft only: crosses 10, stays under 200, exits 0.
-	"$ENGINE" run "soft-$mon" "$ROOTFS" /memory_hog --rate 40 --max 30 --quiet \
+	"$ENGINE" run "soft-$mon" "$ROOTFS" /memory_hog --rate 40 --max 30 --hold-s 0.3 --quiet \
 		--soft-mib 10 --hard-mib 200 >/dev/null
 	rc=$?
 	check "$mon: soft 10 / hard 200 / --max 30 ends exited 0" \
