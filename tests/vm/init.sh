@@ -29,7 +29,10 @@ for t in /tests/test_*; do
 done
 
 dmesg >/tmp/dmesg
-bad=$(grep -E '(^|[^A-Za-z_])BUG|WARNING|Oops|sleeping function called|refcount|scheduling while atomic|Call Trace' /tmp/dmesg)
+# The memory cgroup's OOM-killer report (the cgroup v2 hard-limit test) carries a Call Trace
+# by design: leave out each report, from "invoked oom-killer" to its "Killed process" line.
+bad=$(awk '/invoked oom-killer/ { oom = 1 } !oom { print } /Killed process/ { oom = 0 }' /tmp/dmesg |
+	grep -E '(^|[^A-Za-z_])BUG|WARNING|Oops|sleeping function called|refcount|scheduling while atomic|Call Trace')
 if [ -z "$bad" ]; then
 	echo "ok - dmesg holds no BUG, WARNING, Oops, sleeping function called or refcount line"
 else

@@ -50,7 +50,7 @@ mkdir -p "$root"/{bin,tests,proc,sys,dev,tmp}
 cp "$busybox" "$root/bin/busybox"
 cp "$TOP/tests/vm/init.sh" "$root/init"
 cp "$tmp/kmod/monitor.ko" "$root/monitor.ko"
-cp "$TOP"/build/vm/test_* "$root/tests/"
+cp "$TOP"/build/vm/test_* "$TOP"/tests/vm/test_*.sh "$root/tests/"
 packed=
 for w in cpu_hog memory_hog engine; do
 	if [ -x "$TOP/build/bin/$w" ]; then cp "$TOP/build/bin/$w" "$root/bin/"; packed="$packed $w"; fi
