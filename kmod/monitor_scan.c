@@ -2,13 +2,21 @@
  * entry's RSS, warns on a soft-limit crossing, kills on the hard limit and retires entries whose
  * process is gone. It holds monitor_lock (monitor.h) for the whole pass over the list;
  * monitor_scan_running is also under monitor_lock, so a period_ms write never re-arms the work
- * before module init has started it or after module exit has stopped it. */
+ * before module init has started it or after module exit has stopped it.
+ *
+ * Schedule: passes keep an absolute timetable in nanoseconds, each deadline the previous one plus
+ * period_ms, so neither a pass's own length nor the rounding of a delay to whole jiffies (4 ms at
+ * HZ=250) accumulates: a pass runs within a jiffy of its deadline and the mean period is period_ms.
+ * Deadlines already past when a pass ends are skipped, never run back to back. The timetable
+ * (monitor_scan_next_ns) is under monitor_lock; a period_ms write restarts it from the write. */
 #include "monitor.h"
 
 #include <linux/jiffies.h>
+#include <linux/math64.h>
 #include <linux/moduleparam.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/timekeeping.h>
 #include <linux/workqueue.h>
 
 #define MONITOR_PERIOD_MIN_MS 10
@@ -16,6 +24,7 @@
 
 static unsigned int monitor_period_ms = 100; /* written by the parameter setter, read by the scan */
 static bool monitor_scan_running;            /* lock */
+static u64 monitor_scan_next_ns;             /* lock; the next pass's deadline, 0 = restart now */
 
 static void monitor_scan_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(monitor_scan_work, monitor_scan_fn);
@@ -31,6 +40,7 @@ static int monitor_period_set(const char *val, const struct kernel_param *kp)
 		return -EINVAL;
 	WRITE_ONCE(*(unsigned int *)kp->arg, ms);
 	mutex_lock(&monitor_lock);
+	monitor_scan_next_ns = 0;
 	if (monitor_scan_running)
 		mod_delayed_work(system_wq, &monitor_scan_work, 0);
 	mutex_unlock(&monitor_lock);
@@ -73,10 +83,25 @@ static void monitor_scan_entry(struct monitor_entry *e, struct task_struct *task
 	}
 }
 
-/* The task is looked up through the entry's struct pid at every pass: a process that has been
- * reaped no longer resolves, so a later process given the same number is never touched. */
-static void monitor_scan_all(void)
+/* The delay in jiffies to the next deadline of the timetable, rounded up; caller holds monitor_lock. */
+static unsigned long monitor_scan_delay(void)
 {
+	u64 period = (u64)monitor_scan_period_ms() * NSEC_PER_MSEC, now = ktime_get_ns();
+
+	if (!monitor_scan_next_ns)
+		monitor_scan_next_ns = now;
+	monitor_scan_next_ns += period;
+	if (monitor_scan_next_ns <= now)
+		monitor_scan_next_ns += (div64_u64(now - monitor_scan_next_ns, period) + 1) * period;
+	return (unsigned long)DIV_ROUND_UP_ULL(monitor_scan_next_ns - now, TICK_NSEC);
+}
+
+/* The task is looked up through the entry's struct pid at every pass: a process that has been
+ * reaped no longer resolves, so a later process given the same number is never touched. Returns
+ * the delay to the next pass. */
+static unsigned long monitor_scan_all(void)
+{
+	unsigned long delay;
 	struct monitor_entry *e, *tmp;
 	struct task_struct *task;
 	u64 rss;
@@ -91,19 +116,21 @@ static void monitor_scan_all(void)
 		if (task)
 			put_task_struct(task);
 	}
+	delay = monitor_scan_delay();
 	mutex_unlock(&monitor_lock);
+	return delay;
 }
 
 static void monitor_scan_fn(struct work_struct *work)
 {
-	monitor_scan_all();
-	schedule_delayed_work(&monitor_scan_work, msecs_to_jiffies(monitor_scan_period_ms()));
+	schedule_delayed_work(&monitor_scan_work, monitor_scan_all());
 }
 
 void monitor_scan_start(void)
 {
 	mutex_lock(&monitor_lock);
 	monitor_scan_running = true;
+	monitor_scan_next_ns = 0;
 	mutex_unlock(&monitor_lock);
 	schedule_delayed_work(&monitor_scan_work, msecs_to_jiffies(monitor_scan_period_ms()));
 }
