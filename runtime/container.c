@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,35 +46,61 @@ child_fail(int err_w, int err, const char *fmt, ...)
 	_exit(127);
 }
 
-/* A tmpfs /dev holding bind mounts of the host's harmless character devices. */
-static void child_setup_dev(int err_w, const char *root)
+/* The rootfs's own directory `name` (created if missing) as an O_PATH fd, refusing a symlink
+ * or anything else that is not a directory: a planted /dev -> /etc must not lead the mounts
+ * below out of the rootfs. mkdirat and O_NOFOLLOW never follow the last component. */
+static int child_rootfs_dir(int err_w, int root_fd, const char *root, const char *name,
+			    mode_t mode)
 {
-	char path[4200];
-	snprintf(path, sizeof(path), "%s/dev", root);
-	if (mkdir(path, 0755) && errno != EEXIST)
-		child_fail(err_w, errno, "mkdir %s", path);
-	if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k"))
-		child_fail(err_w, errno, "mount tmpfs on %s", path);
+	if (mkdirat(root_fd, name, mode) && errno != EEXIST)
+		child_fail(err_w, errno, "mkdir %s/%s", root, name);
+	int fd = openat(root_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		child_fail(err_w, errno == ENOTDIR || errno == ELOOP ? ELOOP : errno,
+			   "rootfs %s: /%s is a symlink or not a directory, refusing it", root, name);
+	return fd;
+}
+
+/* mount(2) on the very directory or file fd refers to, not on a path that could be swapped. */
+static int mount_on_fd(const char *src, int fd, const char *type, unsigned long flags,
+		       const char *data)
+{
+	char target[32];
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	return mount(src, target, type, flags, data);
+}
+
+/* A tmpfs /dev holding bind mounts of the host's harmless character devices. Everything is
+ * reached through fds from the rootfs's directory fd, so nothing outside it is touched. */
+static void child_setup_dev(int err_w, int root_fd, const char *root)
+{
+	int under = child_rootfs_dir(err_w, root_fd, root, "dev", 0755);
+	if (mount_on_fd("tmpfs", under, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k"))
+		child_fail(err_w, errno, "mount tmpfs on %s/dev", root);
+	close(under);
+	/* The same name now leads into the fresh tmpfs. */
+	int dev = openat(root_fd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dev < 0)
+		child_fail(err_w, errno, "open %s/dev", root);
 	for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
 		char host[64];
 		snprintf(host, sizeof(host), "/dev/%s", dev_nodes[i]);
-		snprintf(path, sizeof(path), "%s/dev/%s", root, dev_nodes[i]);
-		int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
+		int fd = openat(dev, dev_nodes[i], O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+				0666);
 		if (fd < 0)
-			child_fail(err_w, errno, "create %s", path);
-		close(fd);
-		if (mount(host, path, NULL, MS_BIND, NULL))
+			child_fail(err_w, errno, "create %s/dev/%s", root, dev_nodes[i]);
+		if (mount_on_fd(host, fd, NULL, MS_BIND, NULL))
 			child_fail(err_w, errno, "bind %s", host);
+		close(fd);
 	}
 	static const char *const links[][2] = {{"/proc/self/fd", "fd"},
 					       {"/proc/self/fd/0", "stdin"},
 					       {"/proc/self/fd/1", "stdout"},
 					       {"/proc/self/fd/2", "stderr"}};
-	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-		snprintf(path, sizeof(path), "%s/dev/%s", root, links[i][1]);
-		if (symlink(links[i][0], path))
-			child_fail(err_w, errno, "symlink %s", path);
-	}
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlinkat(links[i][0], dev, links[i][1]))
+			child_fail(err_w, errno, "symlink %s/dev/%s", root, links[i][1]);
+	close(dev);
 }
 
 static int child_main(void *arg)
@@ -81,7 +108,6 @@ static int child_main(void *arg)
 	const struct child_args *a = arg;
 	const struct container_spec *s = a->s;
 	int err_w = a->err_w;
-	char path[4200];
 
 	/* The supervisor blocks these for its signalfd and ignores SIGPIPE; both would
 	 * survive exec. */
@@ -91,6 +117,10 @@ static int child_main(void *arg)
 	signal(SIGPIPE, SIG_DFL);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
 		child_fail(err_w, errno, "prctl(PR_SET_PDEATHSIG)");
+	/* A supervisor that died before the prctl sends no signal: never run unsupervised. */
+	struct pollfd parent = {.fd = s->parent_pidfd, .events = POLLIN};
+	if (s->parent_pidfd >= 0 && poll(&parent, 1, 0) != 0)
+		_exit(127);
 	for (int i = 0; i < 2; i++)
 		if (s->cgroup_procs_fd[i] >= 0 && write(s->cgroup_procs_fd[i], "0", 1) != 1)
 			child_fail(err_w, errno, "joining the container's cgroup");
@@ -99,10 +129,12 @@ static int child_main(void *arg)
 		child_fail(err_w, errno, "making mounts private");
 	if (mount(s->rootfs, s->rootfs, NULL, MS_BIND | MS_REC, NULL))
 		child_fail(err_w, errno, "bind-mounting rootfs %s", s->rootfs);
-	snprintf(path, sizeof(path), "%s/proc", s->rootfs);
-	if (mkdir(path, 0555) && errno != EEXIST)
-		child_fail(err_w, errno, "mkdir %s", path);
-	child_setup_dev(err_w, s->rootfs);
+	int root_fd = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		child_fail(err_w, errno, "open rootfs %s", s->rootfs);
+	close(child_rootfs_dir(err_w, root_fd, s->rootfs, "proc", 0555));
+	child_setup_dev(err_w, root_fd, s->rootfs);
+	close(root_fd);
 
 	if (chdir(s->rootfs))
 		child_fail(err_w, errno, "chdir %s", s->rootfs);
@@ -113,6 +145,7 @@ static int child_main(void *arg)
 	if (chdir("/"))
 		child_fail(err_w, errno, "chdir /");
 
+	/* Inside the new root: /proc was checked to be a directory of the rootfs. */
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
 		child_fail(err_w, errno, "mounting /proc");
 	struct statfs sfs;

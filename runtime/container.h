@@ -20,6 +20,7 @@ struct container_spec {
 	cpu_set_t cpus;
 	int cgroup_procs_fd[2]; /* cgroup.procs files (or -1): the child moves itself there first */
 	int log_fd;           /* becomes the child's stdout and stderr */
+	int parent_pidfd;     /* pidfd of the supervisor (or -1): the child ends if it is gone */
 };
 
 /* Errors before exec, written by the child to the close-on-exec pipe. */

@@ -70,6 +70,27 @@ static int die(int code, const char *fmt, ...)
 	exit(code);
 }
 
+/* s made safe for a one-line message: control and non-ASCII bytes as \xNN, cut at 64. */
+static const char *shown(const char *s)
+{
+	static char buf[2][64 * 4 + 4];
+	static int turn;
+	char *out = buf[turn ^= 1], *p = out;
+	for (size_t i = 0; s[i]; i++) {
+		if (i == 64) {
+			strcpy(p, "...");
+			return out;
+		}
+		unsigned char ch = (unsigned char)s[i];
+		if (ch < 0x20 || ch >= 0x7f || ch == '\\')
+			p += sprintf(p, "\\x%02x", ch);
+		else
+			*p++ = (char)ch;
+	}
+	*p = '\0';
+	return out;
+}
+
 static bool is_help(const char *w)
 {
 	return !strcmp(w, "--help") || !strcmp(w, "-h");
@@ -100,7 +121,7 @@ static long parse_long(const char *opt, const char *s, long lo, long hi)
 	errno = 0;
 	long v = strtol(s, &end, 10);
 	if (!*s || *end || errno)
-		die(2, "%s: '%s' is not a whole number", opt, s);
+		die(2, "%s: '%s' is not a whole number", opt, shown(s));
 	if (v < lo || v > hi)
 		die(2, "%s: %ld is out of range %ld..%ld", opt, v, lo, hi);
 	return v;
@@ -150,7 +171,7 @@ static void start_parse(int argc, char **argv, struct start_cli *s, bool allow_r
 				uint64_t mask[CPU_SETSIZE / 64];
 				int rc = cpulist_parse(v, mask, CPU_SETSIZE - 1);
 				if (rc)
-					die(2, "--cpus: '%s' is not a CPU list such as 0 or 0-1,3%s", v,
+					die(2, "--cpus: '%s' is not a CPU list such as 0 or 0-1,3%s", shown(v),
 					    rc == -ERANGE ? " (CPU number too large)" : "");
 				s->o.cpus = v;
 				continue;
@@ -170,7 +191,7 @@ static void start_parse(int argc, char **argv, struct start_cli *s, bool allow_r
 				s->o.rm = true;
 				continue;
 			} else if (npos < 2 && ncmd == 0 && w[0] == '-' && w[1]) {
-				die(2, "unknown option %s (engine start --help)", w);
+				die(2, "unknown option %s (engine start --help)", shown(w));
 			}
 		}
 		if (npos < 2 && !dashdash)
@@ -189,14 +210,14 @@ static void start_parse(int argc, char **argv, struct start_cli *s, bool allow_r
 	if (ncmd < 1)
 		die(2, "missing CMD (engine start --help)");
 	if (!id_is_valid(pos[0]))
-		die(2, "invalid ID '%s': 1-%d characters from [A-Za-z0-9_.-], not . or ..", pos[0],
-		    PROTO_ID_MAX);
+		die(2, "invalid ID '%s': 1-%d characters from [A-Za-z0-9_.-], not . or ..",
+		    shown(pos[0]), PROTO_ID_MAX);
 	if (s->o.soft_mib && s->o.hard_mib && s->o.soft_mib > s->o.hard_mib)
 		die(2, "--soft-mib %u is above --hard-mib %u", s->o.soft_mib, s->o.hard_mib);
 	s->o.id = pos[0];
 	if (strcmp(pos[1], "-")) {
 		if (!realpath(pos[1], s->rootfs))
-			die(1, "rootfs %s: %s", pos[1], strerror(errno));
+			die(1, "rootfs %s: %s", shown(pos[1]), strerror(errno));
 		s->o.rootfs = s->rootfs;
 	}
 	cmd[ncmd] = NULL;
@@ -368,8 +389,8 @@ static void id_parse(int argc, char **argv, struct id_cli *a, const char *help, 
 	if (need_id && !a->id)
 		die(2, "missing ID\n%s", help);
 	if (need_id && !id_is_valid(a->id))
-		die(2, "invalid ID '%s': 1-%d characters from [A-Za-z0-9_.-], not . or ..", a->id,
-		    PROTO_ID_MAX);
+		die(2, "invalid ID '%s': 1-%d characters from [A-Za-z0-9_.-], not . or ..",
+		    shown(a->id), PROTO_ID_MAX);
 }
 
 static void print_duration(char *buf, size_t size, uint64_t ns)
@@ -632,6 +653,11 @@ static void supervisor_ready(const char *monitor, int stale_cgroups)
 	fflush(stdout);
 }
 
+static void supervisor_warn(const char *line)
+{
+	fprintf(stderr, "engine: supervisor: %s\n", line);
+}
+
 static int cmd_supervisor(int argc, char **argv)
 {
 	static const char *const help =
@@ -654,6 +680,7 @@ static int cmd_supervisor(int argc, char **argv)
 		.monitor = MONITOR_AUTO,
 		.monitor_period_ms = MONITOR_PERIOD_DEFAULT_MS,
 		.ready = supervisor_ready,
+		.warn = supervisor_warn,
 		.log_buffer_bytes = LOG_BUFFER_DEFAULT_KIB * 1024,
 	};
 	const char *v;

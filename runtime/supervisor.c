@@ -5,6 +5,7 @@
  * container's log is flushed before its record or file_fd goes away. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -33,6 +35,9 @@
 #define CONTAINERS_MAX 1024 /* a ps reply of this many fits PROTO_PAYLOAD_MAX */
 #define LOG_READ_MAX   (64 * 1024)
 #define EVENTS_KEPT    1024 /* the newest events, for engine events */
+#define CONNS_MAX      512  /* client connections; past it the longest-idle one is closed */
+#define CONN_PARTIAL_MS 5000 /* a message must be complete this long after its first byte */
+#define CONN_IN_STEP   4096 /* payload buffers grow with what arrives, from this size */
 _Static_assert(CONTAINERS_MAX * sizeof(struct proto_container) <= PROTO_PAYLOAD_MAX, "ps fits");
 
 struct conn;
@@ -53,6 +58,8 @@ struct container {
 	size_t pending_len;
 	uint64_t log_pushed;           /* bytes queued in the log buffer */
 	_Atomic uint64_t log_written;  /* bytes the writer thread has passed to file_fd */
+	_Atomic uint64_t log_lost;     /* of those, bytes the file refused (ENOSPC, EIO...) */
+	_Atomic int log_errno;         /* the first such error, 0 = none */
 	_Atomic bool draining;         /* reaped: the writer signals wake_fd after each chunk */
 	bool reaped;                   /* its end is known; the record ends once its log is */
 	int status;                    /* from the reap */
@@ -67,9 +74,12 @@ struct container {
 struct conn {
 	struct conn *next;
 	int fd;
-	struct proto_hdr hdr;
-	char *in;        /* header, then payload once hdr is known */
-	size_t in_len;
+	struct proto_hdr hdr; /* received into directly */
+	char *in;        /* the payload so far, in_cap bytes allocated */
+	size_t in_len;   /* header and payload bytes received */
+	size_t in_cap;
+	uint64_t partial_since_ns; /* first byte of an incomplete message, 0 = none */
+	uint64_t idle_since_ns;    /* last reply or accept, to pick whom to close when full */
 	char *out;
 	size_t out_len, out_off;
 	struct container *waiting; /* a WAIT or STOP reply is due when this one ends */
@@ -94,6 +104,9 @@ struct sv {
 	char nice_scope[256];
 	struct container *containers;
 	struct conn *conns;
+	size_t nconns;
+	int spare_fd;         /* closed to accept (and drop) a client when out of fds */
+	int self_pidfd;       /* containers check it: their supervisor must still be alive */
 	bool shutting_down;
 	uint64_t shutdown_kill_at_ns;
 };
@@ -103,6 +116,19 @@ static uint64_t now_ns(clockid_t clk)
 	struct timespec ts;
 	clock_gettime(clk, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* One line for the supervisor's operator (supervisor_opts.warn), if anyone listens. */
+static __attribute__((format(printf, 2, 3))) void warn(struct sv *sv, const char *fmt, ...)
+{
+	if (!sv->o->warn)
+		return;
+	char line[PROTO_ERR_MAX + PROTO_PATH_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	sv->o->warn(line);
 }
 
 static int fail(char *err, size_t size, int rc, const char *fmt, ...)
@@ -130,6 +156,9 @@ static int log_sink(void *sink_arg, void *tag, const void *data, size_t len)
 			continue;
 		if (n < 0) {
 			rc = -errno;
+			int none = 0;
+			atomic_compare_exchange_strong(&c->log_errno, &none, errno);
+			atomic_fetch_add(&c->log_lost, left);
 			break;
 		}
 		p += n;
@@ -288,6 +317,13 @@ static void container_json(struct sv *sv, const struct container *c, struct sbuf
 		sb_add(b, "\"cpu_ms\":%llu,", (unsigned long long)(c->cpu_ns / 1000000));
 	sb_add(b, "\"log_path\":");
 	sb_json_str(b, c->log_path);
+	int log_err = atomic_load(&c->log_errno);
+	sb_add(b, ",\"log_bytes_lost\":%llu,\"log_error\":",
+	       (unsigned long long)atomic_load(&c->log_lost));
+	if (log_err)
+		sb_json_str(b, strerror(log_err));
+	else
+		sb_add(b, "null");
 	sb_add(b, ",\"start_mono_ns\":%llu,\"end_mono_ns\":%llu,\"start_unix_ns\":%llu,",
 	       (unsigned long long)i->start_mono_ns, (unsigned long long)i->end_mono_ns,
 	       (unsigned long long)i->start_real_ns);
@@ -467,10 +503,11 @@ static void conn_flush(struct conn *k)
 		}
 		k->out_off += (size_t)n;
 	}
-	if (k->out_off == k->out_len) {
+	if (k->out_len && k->out_off == k->out_len) {
 		free(k->out);
 		k->out = NULL;
 		k->out_len = k->out_off = 0;
+		k->idle_since_ns = now_ns(CLOCK_MONOTONIC);
 	}
 }
 
@@ -503,6 +540,7 @@ static void conn_close(struct sv *sv, struct conn *k)
 	free(k->in);
 	free(k->out);
 	free(k);
+	sv->nconns--;
 }
 
 /* ---- requests ---- */
@@ -554,18 +592,29 @@ static void handle_start(struct sv *sv, struct conn *k, const void *p, size_t le
 		}
 		v.rootfs = sv->o->default_rootfs;
 	}
-	struct stat st;
-	if (stat(v.rootfs, &st)) {
+	/* The container is set up on the resolved path: no symlink in it is followed later. */
+	char rootfs[PATH_MAX];
+	if (!realpath(v.rootfs, rootfs)) {
 		conn_error(k, PROTO_START, -errno, "rootfs %s: %s", v.rootfs, strerror(errno));
 		return;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		conn_error(k, PROTO_START, -ENOTDIR, "rootfs %s is not a directory", v.rootfs);
+	struct stat st;
+	if (stat(rootfs, &st)) {
+		conn_error(k, PROTO_START, -errno, "rootfs %s: %s", rootfs, strerror(errno));
 		return;
 	}
+	if (!S_ISDIR(st.st_mode)) {
+		conn_error(k, PROTO_START, -ENOTDIR, "rootfs %s is not a directory", rootfs);
+		return;
+	}
+	if (!strcmp(rootfs, "/")) {
+		conn_error(k, PROTO_START, -EINVAL, "rootfs %s is the host's root directory", v.rootfs);
+		return;
+	}
+	v.rootfs = rootfs;
 	struct container_spec spec = {.id = r->id, .rootfs = v.rootfs, .argv = (char *const *)v.argv,
 				      .has_nice = r->flags & PROTO_START_NICE, .nice = r->nice,
-				      .cgroup_procs_fd = {-1, -1}};
+				      .cgroup_procs_fd = {-1, -1}, .parent_pidfd = sv->self_pidfd};
 	if (v.cpus[0]) {
 		uint64_t mask[CPU_SETSIZE / 64];
 		if (cpulist_parse(v.cpus, mask, CPU_SETSIZE - 1)) {
@@ -577,6 +626,15 @@ static void handle_start(struct sv *sv, struct conn *k, const void *p, size_t le
 		for (unsigned i = 0; i < CPU_SETSIZE; i++)
 			if (mask[i / 64] & (1ull << (i % 64)))
 				CPU_SET(i, &spec.cpus);
+		long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+		for (long i = ncpu > 0 ? ncpu : CPU_SETSIZE; i < CPU_SETSIZE; i++) {
+			if (CPU_ISSET(i, &spec.cpus)) {
+				conn_error(k, PROTO_START, -EINVAL,
+					   "CPU list '%s' names CPU %ld; this machine has CPUs 0-%ld",
+					   v.cpus, i, ncpu - 1);
+				return;
+			}
+		}
 	}
 
 	struct container *c = calloc(1, sizeof(*c));
@@ -606,13 +664,17 @@ static void handle_start(struct sv *sv, struct conn *k, const void *p, size_t le
 		conn_error(k, PROTO_START, rc, "out of memory");
 		goto out_free;
 	}
+	/* Never through a symlink planted in the log dir; O_NONBLOCK: a FIFO without a reader
+	 * fails (ENXIO) instead of blocking the loop. */
 	c->file_fd = open(c->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC |
-				       O_NOFOLLOW, 0640);
+				       O_NOFOLLOW | O_NONBLOCK, 0640);
 	if (c->file_fd < 0) {
 		rc = -errno;
-		conn_error(k, PROTO_START, rc, "log file %s: %s", c->log_path, strerror(errno));
+		conn_error(k, PROTO_START, rc, "log file %s: %s", c->log_path,
+			   rc == -ELOOP ? "is a symbolic link, refusing to follow it" : strerror(-rc));
 		goto out_free;
 	}
+	fcntl(c->file_fd, F_SETFL, O_APPEND);
 	struct cgroup_want want = {.cpu_weight = r->cpu_weight,
 				   .memory = monitor_wants_memcg(&sv->mon),
 				   .hard_bytes = c->watch.hard_bytes};
@@ -810,7 +872,7 @@ static void handle_id(struct sv *sv, struct conn *k, uint16_t type, const void *
 
 static void conn_dispatch(struct sv *sv, struct conn *k)
 {
-	const char *p = k->in + sizeof(struct proto_hdr);
+	const char *p = k->in;
 	size_t len = k->hdr.length;
 	switch (k->hdr.type) {
 	case PROTO_START:
@@ -831,57 +893,102 @@ static void conn_dispatch(struct sv *sv, struct conn *k)
 	}
 }
 
+/* A reply is due or still being sent: the next request waits, so that a client that never
+ * reads cannot make its replies pile up. */
 static bool conn_busy(const struct conn *k)
 {
-	return k->waiting || k->starting || k->events_wait;
+	return k->waiting || k->starting || k->events_wait || k->out_len;
 }
 
-/* Reads what is there; a malformed, truncated or oversized message kills this connection. */
+/* Room for the next payload bytes: the buffer grows with what really arrives, so a header
+ * promising PROTO_PAYLOAD_MAX costs nothing until the bytes come. */
+static int conn_in_grow(struct conn *k, size_t got)
+{
+	if (got < k->in_cap)
+		return 0;
+	size_t cap = k->in_cap ? k->in_cap * 2 : CONN_IN_STEP;
+	if (cap > k->hdr.length)
+		cap = k->hdr.length;
+	char *p = realloc(k->in, cap);
+	if (!p)
+		return -ENOMEM;
+	k->in = p;
+	k->in_cap = cap;
+	return 0;
+}
+
+/* Reads what is there, one message at a time. A malformed or oversized header, or a message
+ * still incomplete CONN_PARTIAL_MS after its first byte (deadlines_run), closes this
+ * connection only. */
 static void conn_read(struct sv *sv, struct conn *k)
 {
-	for (;;) {
-		if (conn_busy(k) || k->dead)
+	const size_t hl = sizeof(struct proto_hdr);
+	while (!conn_busy(k) && !k->dead) {
+		if (k->in_len >= hl && k->in_len - hl == k->hdr.length) {
+			conn_dispatch(sv, k);
+			free(k->in);
+			k->in = NULL;
+			k->in_len = k->in_cap = 0;
+			k->partial_since_ns = 0;
+			continue;
+		}
+		char *dst;
+		size_t want;
+		if (k->in_len < hl) {
+			dst = (char *)&k->hdr + k->in_len;
+			want = hl - k->in_len;
+		} else {
+			size_t got = k->in_len - hl;
+			if (conn_in_grow(k, got)) {
+				k->dead = true;
+				return;
+			}
+			dst = k->in + got;
+			want = k->in_cap - got;
+		}
+		ssize_t n = recv(k->fd, dst, want, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
 			return;
-		size_t want = sizeof(struct proto_hdr);
-		if (k->in_len >= want)
-			want += k->hdr.length;
-		if (!k->in) {
-			k->in = malloc(sizeof(struct proto_hdr) + PROTO_PAYLOAD_MAX);
-			if (!k->in) {
-				k->dead = true;
-				return;
-			}
+		if (n <= 0) {
+			k->dead = true;
+			return;
 		}
-		if (k->in_len < want) {
-			ssize_t n = recv(k->fd, k->in + k->in_len, want - k->in_len, MSG_DONTWAIT);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 && errno == EAGAIN)
-				return;
-			if (n <= 0) {
-				k->dead = true;
-				return;
-			}
-			k->in_len += (size_t)n;
-			if (k->in_len == sizeof(struct proto_hdr)) {
-				memcpy(&k->hdr, k->in, sizeof(k->hdr));
-				if (proto_hdr_check(&k->hdr, false)) {
-					k->dead = true;
-					return;
-				}
-			}
-			if (k->in_len < sizeof(struct proto_hdr) ||
-			    k->in_len < sizeof(struct proto_hdr) + k->hdr.length)
-				continue;
+		if (!k->in_len)
+			k->partial_since_ns = now_ns(CLOCK_MONOTONIC);
+		k->in_len += (size_t)n;
+		if (k->in_len == hl && proto_hdr_check(&k->hdr, false)) {
+			k->dead = true;
+			return;
 		}
-		conn_dispatch(sv, k);
-		k->in_len = 0;
 	}
+}
+
+/* The connection that has been idle longest (nothing received, due or unsent), or NULL. */
+static struct conn *conn_idlest(struct sv *sv)
+{
+	struct conn *best = NULL;
+	for (struct conn *k = sv->conns; k; k = k->next)
+		if (!k->dead && !k->in_len && !conn_busy(k) &&
+		    (!best || k->idle_since_ns < best->idle_since_ns))
+			best = k;
+	return best;
 }
 
 static void conn_accept(struct sv *sv)
 {
 	int fd = accept4(sv->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && sv->spare_fd >= 0) {
+		/* Out of fds: take the client off the queue and close it, or the listening
+		 * socket stays readable and the loop spins. */
+		close(sv->spare_fd);
+		fd = accept4(sv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		sv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		return;
+	}
 	if (fd < 0)
 		return;
 	struct ucred cred;
@@ -891,14 +998,24 @@ static void conn_accept(struct sv *sv)
 		close(fd);
 		return;
 	}
+	if (sv->nconns >= CONNS_MAX) {
+		struct conn *idle = conn_idlest(sv);
+		if (!idle) {
+			close(fd);
+			return;
+		}
+		idle->dead = true; /* closed at the end of this turn, before anyone polls it */
+	}
 	struct conn *k = calloc(1, sizeof(*k));
 	if (!k) {
 		close(fd);
 		return;
 	}
 	k->fd = fd;
+	k->idle_since_ns = now_ns(CLOCK_MONOTONIC);
 	k->next = sv->conns;
 	sv->conns = k;
+	sv->nconns++;
 }
 
 /* ---- container events ---- */
@@ -1083,6 +1200,11 @@ static void container_finish(struct sv *sv, struct container *c)
 	else if (c->stop_requested)
 		i->state = PROTO_STATE_STOPPED;
 	c->kill_at_ns = 0;
+	int log_err = atomic_load(&c->log_errno);
+	if (log_err)
+		warn(sv, "container %s: %llu bytes of its output could not be written to %s: %s",
+		     i->id, (unsigned long long)atomic_load(&c->log_lost), c->log_path,
+		     strerror(log_err));
 	state_write(sv, c);
 	event_emit(sv, c, PROTO_EVENT_EXIT, c->watch.peak_bytes,
 		   i->state == PROTO_STATE_HARD_LIMIT ? c->watch.hard_bytes : 0);
@@ -1184,6 +1306,9 @@ static void deadlines_run(struct sv *sv, uint64_t now)
 	}
 	if (shut_due)
 		sv->shutdown_kill_at_ns = UINT64_MAX; /* sent once; the reaps end the loop */
+	for (struct conn *k = sv->conns; k; k = k->next)
+		if (k->partial_since_ns && now >= k->partial_since_ns + CONN_PARTIAL_MS * 1000000ull)
+			k->dead = true;
 }
 
 static int poll_timeout_ms(struct sv *sv, uint64_t now)
@@ -1194,6 +1319,9 @@ static int poll_timeout_ms(struct sv *sv, uint64_t now)
 			next = c->kill_at_ns;
 	if (sv->shutting_down && sv->shutdown_kill_at_ns < next)
 		next = sv->shutdown_kill_at_ns;
+	for (struct conn *k = sv->conns; k; k = k->next)
+		if (k->partial_since_ns && k->partial_since_ns + CONN_PARTIAL_MS * 1000000ull < next)
+			next = k->partial_since_ns + CONN_PARTIAL_MS * 1000000ull;
 	if (next == UINT64_MAX)
 		return -1;
 	return next <= now ? 0 : (int)((next - now) / 1000000 + 1);
@@ -1423,7 +1551,8 @@ static void nice_scope_probe(struct sv *sv)
 
 int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size)
 {
-	struct sv sv = {.o = o, .listen_fd = -1, .sig_fd = -1, .wake_fd = -1, .events_file = -1};
+	struct sv sv = {.o = o, .listen_fd = -1, .sig_fd = -1, .wake_fd = -1, .events_file = -1,
+			.spare_fd = -1, .self_pidfd = -1};
 	const char *dirs[] = {o->state_dir, o->log_dir};
 	for (int i = 0; i < 2; i++) {
 		char tmp[PROTO_PATH_MAX];
@@ -1437,6 +1566,12 @@ int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size)
 		}
 		if (mkdir(tmp, 0700) && errno != EEXIST)
 			return fail(err, err_size, -errno, "creating %s: %s", tmp, strerror(errno));
+	}
+	/* Containers hold several fds each and clients one: use all the fds we may. */
+	struct rlimit nofile;
+	if (!getrlimit(RLIMIT_NOFILE, &nofile) && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
 	cgroup_detect(&sv.cg);
 	int stale = cgroup_reap_stale(&sv.cg);
@@ -1469,6 +1604,8 @@ int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size)
 		rc = fail(err, err_size, -errno, "events file %s: %s", path, strerror(errno));
 		goto out_wake;
 	}
+	sv.self_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	sv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	rc = socket_open(&sv, err, err_size);
 	if (rc)
 		goto out_events;
@@ -1480,6 +1617,9 @@ int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size)
 	logbuf_wake_fd_set(sv.log, sv.wake_fd);
 	if (o->ready)
 		o->ready(sv.mon.how, stale);
+	if (access(o->log_dir, W_OK))
+		warn(&sv, "log dir %s is not writable (%s): starts will fail until it is", o->log_dir,
+		     strerror(errno));
 
 	rc = loop_run(&sv);
 	if (rc) {
@@ -1511,6 +1651,10 @@ out_socket:
 		unlink(o->socket_path);
 	}
 out_events:
+	if (sv.self_pidfd >= 0)
+		close(sv.self_pidfd);
+	if (sv.spare_fd >= 0)
+		close(sv.spare_fd);
 	close(sv.events_file);
 out_wake:
 	close(sv.wake_fd);

@@ -22,6 +22,9 @@ struct supervisor_opts {
 	/* Called once the socket listens: the memory monitor chosen (and why), and how many
 	 * empty cgroup directories of dead supervisors were removed. */
 	void (*ready)(const char *monitor, int stale_cgroups);
+	/* Called from the event loop with one line on trouble it keeps serving through: a log
+	 * dir that cannot be written, a container's output lost to a full disk. May be NULL. */
+	void (*warn)(const char *line);
 };
 
 /* Runs until SIGTERM/SIGINT and a clean shutdown (0), or fails to start (-errno with a
