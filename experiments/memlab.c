@@ -452,13 +452,13 @@ static int run_exec(struct memlab *L, const struct group *g, const struct run *r
 	overshoot = pair.have_kill ? ((double)pc.rss_kill_kib - hard_kib) / 1024.0 : NAN;
 	client_reason_format(&pc, end, sizeof(end));
 	if (!rc)
-		rc = csvout_row(L->csv, L->t_runs, "siissiiiiisgggggigiggggggggi", L->machine, run_id, g->order,
+		rc = csvout_row(L->csv, L->t_runs, "siissiiiiisgggggigiggggggggig", L->machine, run_id, g->order,
 			exp_names[g->exp], proto_monitor_name(g->backend), g->period_ms, r->rate, r->rep, s->soft_mib,
 			s->hard_mib, proto_state_name(pc.state), rate, t_soft,
 			pair.have_soft ? pair.soft_ms : NAN, soft_delay, pair.have_soft ? (double)pair.soft_rss_kib : NAN,
 			pair.soft_count, t_hard, (int)extra, pair.have_kill ? pair.kill_ms : NAN, end_ms, detect,
 			(double)pc.rss_kill_kib, overshoot, peak, peak / 1024.0 - s->hard_mib, (double)ser.n,
-			(int)ok);
+			(int)ok, (double)pc.start_mono_ns / 1e6);
 	if (!ok && !rc) {
 		snprintf(err, errlen, "%s ended %s (soft events %d, kill event %s)", id, end, pair.soft_count,
 			 pair.have_kill ? "yes" : "no");
@@ -845,7 +845,7 @@ static int tables_open(struct memlab *L)
 		"machine", "run", "order", "experiment", "backend", "period_ms", "rate_set", "rep", "soft_mib", "hard_mib",
 		"state", "rate_mibs", "soft_cross_ms", "soft_event_ms", "soft_delay_ms", "soft_rss_kib", "soft_events",
 		"hard_cross_ms", "hard_cross_extrapolated", "kill_event_ms", "end_ms", "detect_ms", "rss_kill_kib",
-		"overshoot_mib", "peak_sample_kib", "peak_sample_over_mib", "samples", "ok"
+		"overshoot_mib", "peak_sample_kib", "peak_sample_over_mib", "samples", "ok", "start_mono_ms"
 	};
 	static const char *const cost_cols[] = { "machine", "backend", "period_ms", "containers", "rep", "window_ms",
 						 "cpu_ns", "samples", "us_per_sample", "us_per_container_sample" };

@@ -38,13 +38,13 @@ for f in samples.csv runs.csv cost.csv summary.csv meta definition.conf; do
 	check "run folder has $f" test -s "$run/$f"
 done
 check "runs.csv: 9 runs (1 demo + 2 backends x 2 periods x 2 reps), all ok and killed" \
-	awk -F, 'NR > 1 { n++; bad += $NF != 1 || ($11 != "hard-limit" && $11 != "oom") } END { exit !(n == 9 && bad == 0) }' "$run/runs.csv"
+	awk -F, 'NR > 1 { n++; bad += $28 != 1 || ($11 != "hard-limit" && $11 != "oom") } END { exit !(n == 9 && bad == 0) }' "$run/runs.csv"
 check "cgroup: RSS at kill never above the hard limit" \
 	awk -F, 'NR > 1 && $5 == "cgroup" { n++; if ($24 > 0) bad++ } END { exit !(n == 4 && bad == 0) }' "$run/runs.csv"
 check "proc: overshoot between 0 and 3 periods of allocation at the measured rate" \
 	awk -F, 'NR > 1 && $5 == "proc" && $4 == "overshoot" { n++; if ($24 < 0 || $24 > 3 * $12 * $6 / 1000 + 1) bad++ } END { exit !(n == 4 && bad == 0) }' "$run/runs.csv"
 check "proc: the soft event comes after the runner saw RSS cross soft, within 3 periods" \
-	awk -F, 'NR > 1 && $5 == "proc" { n++; if ($15 < 0 || $15 > 3 * $6 + 20) bad++ } END { exit !(n == 5 && bad == 0) }' "$run/runs.csv"
+	awk -F, 'NR > 1 && $5 == "proc" { n++; if ($15 < 0 || $15 > 3 * $6 + 20) { bad++; print "run " $2 ": soft delay " $15 " ms at " $6 " ms" } } END { exit !(n == 5 && bad == 0) }' "$run/runs.csv"
 check "samples.csv holds RSS growing to the hard limit for the demo run" \
 	awk -F, '$2 == 1 && $4 > m { m = $4 } END { exit !(m >= 20 * 1024) }' "$run/samples.csv"
 check "cost.csv: CPU per tick measured for 1 and 3 containers" \
