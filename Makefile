@@ -11,6 +11,7 @@ all: $(PARTS)
 
 include experiments/experiment.mk
 include ci/regress.mk
+include ci/stress.mk
 
 $(PARTS):
 	@if [ -f $@/Makefile ]; then $(MAKE) -C $@; fi
