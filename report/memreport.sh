@@ -221,12 +221,12 @@ table() { # MACHINE BACKEND
 	fi
 	if grep -q '^\[false\].*cgroup [0-9]* ms: mean soft-limit detection' <<<"$claims"; then
 		lag=$(awk -F, -v b="$(col "$R" backend)" -v p="$c_p" -v d="$(col "$R" soft_delay_ms)" -v r="$(col "$R" rate_mibs)" -v m="$c_m" \
-			'NR > 1 && $b == "cgroup" && $p <= 10 && $d != "" && $r != "" && $m == "host" { s += ($d - $p / 2) * $r / 1000; n++ } END { if (n) printf "%.2f", s / n }' "$R")
+			'NR > 1 && $b == "cgroup" && $p <= 10 && $d != "" && $r != "" { s[$m] += ($d - $p / 2) * $r / 1000; n[$m]++ } END { for (k in n) printf "%s%s %.2f", (i++ ? ", " : ""), k, s[k] / n[k] }' "$R")
 		echo "- **cgroup soft-limit events late at short periods**: the runner times the crossing on statm's RSS, which counts the"
-		echo "  hog's file-backed pages (its static binary: RssFile about 0.8 MiB). On cgroup v1 those pages are charged to the"
-		echo "  cgroup that first read the file (the host's), not to the container, so the container's charge reaches the soft"
+		echo "  hog's file-backed pages (its static binary: RssFile about 0.8 MiB). A memory cgroup (v1 or v2) charges those pages to the"
+		echo "  cgroup that first read the file (the host's; in the guest, the root cgroup's), not to the container, so the container's charge reaches the soft"
 		echo "  limit only when its anonymous memory does, that much later (less what the memory cgroup charges ahead in per-CPU"
-		echo "  batches of up to 64 pages). Here (delay - period / 2) x rate at 1 and 10 ms is ${lag:-?} MiB on average, the order"
+		echo "  batches of up to 64 pages). Here (delay - period / 2) x rate at 1 and 10 ms is, in MiB on average, ${lag:-?}: the order"
 		echo "  of that file RSS; divided by the rate it outweighs period / 2 at 1 ms and is comparable to it at 10 ms."
 	fi
 	phase=$(awk -F, -v c_b="$c_b" -v c_p="$c_p" -v c_m="$c_m" -v c_e="$c_e" -v c_st="$(col "$R" start_mono_ms)" \
@@ -246,6 +246,19 @@ table() { # MACHINE BACKEND
 		echo "  so the kill delay should be U(0, period), its mean period / 2 within two standard errors (2 x period / sqrt(12 n)),"
 		echo "  all rates of a period together. A row OUTSIDE that band is a bias this lab does not explain yet:"
 		sed 's/^/  - /' <<<"$phase"
+	fi
+	if grep -q '^\[false\].*soft limit seen in' <<<"$claims"; then
+		echo "- **cgroup sees the soft limit more often than min(1, span / (rate x period))**: the window for a tick is longer"
+		echo "  than the hog's time between the limits: after the kernel's kill the dying hog's charge stays above the soft"
+		echo "  limit until its memory is freed, and a tick in that time still reports the crossing. With n = 4 the measured"
+		echo "  share also has a binomial standard deviation of up to 25 points, the claim's own tolerance."
+	fi
+	if grep -q '^\[false\].*kmod.* 10 ms' <<<"$claims"; then
+		kmax=$(awk -F, -v b="$c_b" -v p="$c_p" -v d="$(col "$R" detect_ms)" 'NR > 1 && $b == "kmod" && $p == 10 && $d > m { m = $d } END { printf "%.1f", m }' "$R")
+		echo "- **kmod at 10 ms in the emulated guest**: the scan runs in a kernel worker that must wait for a vCPU while the hog"
+		echo "  and the 1 ms runner keep both busy under software emulation; at 10 ms that wait is the size of the period"
+		echo "  (longest kill delay here ${kmax} ms), so single runs overshoot rate x period and the short-period means sit"
+		echo "  above theory. The ticks themselves keep their phase (the phase rows above)."
 	fi
 	if grep -q '^\[false\].*soft-limit detection' <<<"$claims"; then
 		echo "- **soft-limit delays off their theory**: at the shortest periods the event loop's own latency (timer expiry,"
