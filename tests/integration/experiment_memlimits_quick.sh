@@ -43,8 +43,11 @@ check "cgroup: RSS at kill never above the hard limit" \
 	awk -F, 'NR > 1 && $5 == "cgroup" { n++; if ($24 > 0) bad++ } END { exit !(n == 4 && bad == 0) }' "$run/runs.csv"
 check "proc: overshoot between 0 and 3 periods of allocation at the measured rate" \
 	awk -F, 'NR > 1 && $5 == "proc" && $4 == "overshoot" { n++; if ($24 < 0 || $24 > 3 * $12 * $6 / 1000 + 1) bad++ } END { exit !(n == 4 && bad == 0) }' "$run/runs.csv"
-check "proc: the soft event comes after the runner saw RSS cross soft, within 3 periods" \
-	awk -F, 'NR > 1 && $5 == "proc" { n++; if ($15 < 0 || $15 > 3 * $6 + 20) { bad++; print "run " $2 ": soft delay " $15 " ms at " $6 " ms" } } END { exit !(n == 5 && bad == 0) }' "$run/runs.csv"
+# One soft event per proc run, timed near the crossing the runner saw: the two sample RSS on
+# their own clocks, so a few ms either side is sampling, not a wrong event; a busy shared
+# machine can delay the supervisor's tick by tens of ms, hence the slack above 3 periods.
+check "proc: one soft event per run, from 5 ms before to 3 periods + 50 ms after the crossing" \
+	awk -F, 'NR > 1 && $5 == "proc" { n++; if ($17 != 1 || $15 == "" || $15 < -5 || $15 > 3 * $6 + 50) { bad++; print "run " $2 ": " $17 " soft events, delay " $15 " ms at " $6 " ms" } } END { exit !(n == 5 && bad == 0) }' "$run/runs.csv"
 check "samples.csv holds RSS growing to the hard limit for the demo run" \
 	awk -F, '$2 == 1 && $4 > m { m = $4 } END { exit !(m >= 20 * 1024) }' "$run/samples.csv"
 check "cost.csv: CPU per tick measured for 1 and 3 containers" \
