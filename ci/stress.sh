@@ -31,7 +31,8 @@ stress_teardown() {
 	engine_teardown
 }
 trap stress_teardown EXIT
-PROBE=$BIN/engine_wire_probe CRASH=$BIN/engine_crash LOGHOG=$BIN/log_hog
+# The rootfs's log_hog is static: it runs on the host too, in every build.
+PROBE=$BIN/engine_wire_probe CRASH=$BIN/engine_crash LOGHOG=$ROOTFS/log_hog
 for b in "$PROBE" "$CRASH" "$LOGHOG"; do
 	[ -x "$b" ] || { skip stress "no $b (make workloads runtime)"; exit 0; }
 done
