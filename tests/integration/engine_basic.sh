@@ -93,6 +93,7 @@ check "rm keeps the log" test -f "$T/logs/alpha.log"
 check "rm --logs removes the log" test ! -e "$T/logs/code0.log"
 
 # --- bad inputs: one line, nothing left behind ---
+wait "$slow_pid" # its end would change the supervisor's fd count below
 fds_before=$(ls "/proc/$SV_PID/fd" | wc -l)
 mounts_before=$(wc -l </proc/self/mountinfo)
 touch "$T/notadir"
@@ -149,7 +150,6 @@ check "the socket is 0600 in a 0700 dir" \
 	test "$(stat -c %a "$HOGLAB_SOCKET")" = 600 -a "$(stat -c %a "$(dirname "$HOGLAB_SOCKET")")" = 700
 
 # --- SIGTERM: everything stopped, socket gone, exit 0 ---
-wait "$slow_pid"
 kill -TERM "$SV_PID"
 wait "$SV_PID"
 rc=$?

@@ -26,12 +26,13 @@ engine_teardown() {
 	rm -rf "$T"
 }
 
-# supervisor_start [ARGS...]: starts one in the background and waits for its socket.
+# supervisor_start [ARGS...]: starts one in the background and waits until it says it listens
+# (a stale socket of a killed one may still be there meanwhile).
 supervisor_start() {
 	"$ENGINE" supervisor --state-dir "$T/state" --log-dir "$T/logs" "$@" >"$T/supervisor.out" 2>"$T/supervisor.err" &
 	SV_PID=$!
-	for _ in $(seq 100); do
-		[ -S "$HOGLAB_SOCKET" ] && return 0
+	for _ in $(seq 200); do
+		grep -q "^engine: supervisor $SV_PID on " "$T/supervisor.out" 2>/dev/null && return 0
 		kill -0 "$SV_PID" 2>/dev/null || break
 		sleep 0.05
 	done
