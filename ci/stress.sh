@@ -68,7 +68,8 @@ sv_zombies() {
 }
 sv_children() { cat /proc/"$SV_PID"/task/*/children 2>/dev/null | wc -w; }
 sv_cgroups() { find /sys/fs/cgroup/*/hoglab/sv-"$SV_PID" -mindepth 1 -type d 2>/dev/null | wc -l; }
-host_mounts() { wc -l </proc/self/mountinfo; }
+# Host mounts on this run's dirs or the rootfs (others may mount elsewhere meanwhile).
+host_mounts() { grep -c -e " $T" -e " $TOP/rootfs" /proc/self/mountinfo; }
 pid_of() { "$ENGINE" inspect "$1" | grep -o '"pid":[0-9]*' | cut -d: -f2; }
 # ns_procs PIDNS: processes on the host in that PID namespace.
 ns_procs() {
