@@ -32,8 +32,11 @@ vm-test: deps workloads
 bench: deps all rootfs
 	@ci/bench.sh
 
+# Everything: the suites, the kernel module in QEMU, the fuzzers, and unit + integration once
+# more against the sanitizer build.
 test: deps all rootfs
-	@BIN=$(CURDIR)/$(BUILD_DIR)/bin tests/run.sh unit integration vm fuzz
+	@$(MAKE) --no-print-directory ASAN=1 all
+	@BIN=$(CURDIR)/$(BUILD_DIR)/bin tests/run.sh unit integration vm fuzz asan
 
 # libFuzzer targets, FUZZ_SECONDS each (default 60), from the committed corpus.
 fuzz: deps

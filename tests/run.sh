@@ -3,12 +3,13 @@
 # A test is an executable (C binary or script) that prints ok / not ok / skip lines
 # (tests/lib.sh, tests/unit/check.h); one that exits non-zero without a "not ok" line
 # counts as one failure, so a crash never passes silently.
-# Usage: tests/run.sh [SUITE...]   suites: unit integration vm fuzz (default: all)
+# Usage: tests/run.sh [SUITE...]   suites: unit integration vm fuzz asan (default: all)
+# asan: unit and integration again against the ASAN=1 build (build/asan/bin).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export TOP BIN=${BIN:-$TOP/build/bin}
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit integration vm fuzz)
+[ ${#suites[@]} -gt 0 ] || suites=(unit integration vm fuzz asan)
 
 passed=0 failed=0 skipped=0
 log=$(mktemp)
@@ -34,13 +35,29 @@ run_one() {
 	passed=$((passed + np)) failed=$((failed + nf)) skipped=$((skipped + ns))
 }
 
+suite_unit() { for t in "$BIN"/test_* "$TOP"/tests/unit/*.sh; do [ -e "$t" ] && run_one "$t"; done; }
+suite_integration() { for t in "$TOP"/tests/integration/*.sh; do [ -e "$t" ] && run_one "$t"; done; }
+
 for s in "${suites[@]}"; do
 	case $s in
-	unit) for t in "$BIN"/test_* "$TOP"/tests/unit/*.sh; do [ -e "$t" ] && run_one "$t"; done ;;
-	integration) for t in "$TOP"/tests/integration/*.sh; do [ -e "$t" ] && run_one "$t"; done ;;
+	unit) suite_unit ;;
+	integration) suite_integration ;;
+	asan)
+		if [ ! -x "$TOP/build/asan/bin/engine" ]; then
+			printf 'not ok - asan: build/asan/bin/engine missing (make ASAN=1 all)\n'
+			failed=$((failed + 1))
+			continue
+		fi
+		plain=$BIN
+		export BIN=$TOP/build/asan/bin
+		printf '# asan: unit and integration against %s\n' "$BIN"
+		suite_unit
+		suite_integration
+		export BIN=$plain
+		;;
 	vm) for t in "$TOP"/tests/vm/run-vm-tests.sh; do [ -e "$t" ] && run_one "$t"; done ;;
 	fuzz) run_one "$TOP/tests/fuzz/run-fuzz.sh" ;;
-	*) echo "run.sh: unknown suite '$s' (unit, integration, vm, fuzz)" >&2; exit 2 ;;
+	*) echo "run.sh: unknown suite '$s' (unit, integration, vm, fuzz, asan)" >&2; exit 2 ;;
 	esac
 done
 
