@@ -23,17 +23,8 @@ for b in engine memlab memory_hog; do
 	LC_ALL=C ldd "$TOP/build/bin/$b" >/dev/null 2>&1 && die "build/bin/$b is not static (built with ASAN=1?)"
 done
 
-tmp=$(mktemp -d)
-vm_qpid=
-cleanup() {
-	if [ -n "$vm_qpid" ] && kill -0 "$vm_qpid" 2>/dev/null; then
-		kill "$vm_qpid" 2>/dev/null
-		wait "$vm_qpid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+vm_tmp_setup
+tmp=$vm_tmp
 
 vm_build_module "$TOP" "$tmp" || die "building monitor.ko failed: $(tail -5 "$tmp/build.log" | tr '\n' ' ' | cut -c1-400)"
 root=$tmp/root

@@ -22,17 +22,8 @@ busybox=$vm_busybox
 vm_find_kernel || skip_all "$vm_why"
 kernel=$vm_kernel kdir=$vm_kdir
 
-tmp=$(mktemp -d)
-qpid=
-cleanup() {
-	if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
-		kill "$qpid" 2>/dev/null
-		wait "$qpid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+vm_tmp_setup
+tmp=$vm_tmp
 
 # Build: the module for that kernel, the workloads and the in-guest tests, all static.
 build() {
@@ -67,10 +58,9 @@ printf '# vm: kernel %s, headers %s, accel %s, -smp 2 -m 1024, packed:%s, timeou
 : >"$tmp/results.log"
 t_boot=$(elapsed)
 vm_boot "$TIMEOUT" 1024 "$tmp/initramfs.cpio" "$tmp/console.log" "$tmp/results.log" ""
-qpid=$vm_qpid
-wait "$qpid"
+wait "$vm_qpid"
 qrc=$?
-qpid=
+vm_qpid=
 t_vm=$(($(elapsed) - t_boot))
 
 tr -d '\r' <"$tmp/results.log" >"$tmp/results"

@@ -50,3 +50,20 @@ vm_boot() {
 		-serial "file:$4" -serial "file:$5" </dev/null >"$4.qemu" 2>&1 &
 	vm_qpid=$!
 }
+
+# A temp dir for one boot in vm_tmp, removed on exit together with a QEMU still running
+# (vm_qpid, set by vm_boot); INT and TERM end the caller through that same path.
+vm_tmp_setup() {
+	vm_tmp=$(mktemp -d)
+	vm_qpid=
+	trap vm_tmp_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+vm_tmp_cleanup() {
+	if [ -n "$vm_qpid" ] && kill -0 "$vm_qpid" 2>/dev/null; then
+		kill "$vm_qpid" 2>/dev/null
+		wait "$vm_qpid" 2>/dev/null
+	fi
+	rm -rf "$vm_tmp"
+}
