@@ -115,9 +115,16 @@ void monitor_close(struct monitor *m)
 	m->dev_fd = m->timer_fd = -1;
 }
 
-bool monitor_wants_memcg(const struct monitor *m)
+bool monitor_wants_memcg(const struct monitor *m, uint64_t soft_bytes, uint64_t hard_bytes)
 {
-	return m->kind == MONITOR_CGROUP;
+	return m->kind == MONITOR_CGROUP && (soft_bytes || hard_bytes);
+}
+
+/* The cgroup backend reads a container's memory cgroup; one without limits has none and is
+ * sampled through statm like the proc backend's. */
+static bool watch_by_cgroup(const struct monitor *m, const struct monitor_watch *w)
+{
+	return m->kind == MONITOR_CGROUP && w->box && w->box->mem_dir[0];
 }
 
 int monitor_fd(const struct monitor *m)
@@ -216,7 +223,7 @@ void monitor_sample(struct monitor *m, struct monitor_watch *w, monitor_report_f
 	uint64_t rss;
 	if (!w->pid)
 		return;
-	if (m->kind == MONITOR_CGROUP) {
+	if (watch_by_cgroup(m, w)) {
 		if (cgroup_mem_usage(w->box, &rss))
 			return;
 		rss_seen(w, rss);
@@ -224,7 +231,7 @@ void monitor_sample(struct monitor *m, struct monitor_watch *w, monitor_report_f
 		cgroup_oom_check(w, true, fn, arg);
 		return;
 	}
-	if (m->kind != MONITOR_PROC)
+	if (m->kind != MONITOR_PROC && m->kind != MONITOR_CGROUP)
 		return;
 	static pid_t pids[PROCTREE_MAX];
 	size_t n;
@@ -284,7 +291,7 @@ void monitor_watch_end(struct monitor *m, struct monitor_watch *w, monitor_repor
 			struct monitor_unregister u = {.pid = w->pid};
 			ioctl(m->dev_fd, MONITOR_IOC_UNREGISTER, &u);
 		}
-	} else if (m->kind == MONITOR_CGROUP && w->box) {
+	} else if (watch_by_cgroup(m, w)) {
 		uint64_t peak;
 		if (!cgroup_mem_peak(w->box, &peak))
 			rss_seen(w, peak);

@@ -70,8 +70,10 @@ const char *monitor_kind_name(enum monitor_kind k);
 int monitor_open(struct monitor *m, enum monitor_kind want, unsigned period_ms,
 		 const struct cgroup_host *cg, char *err, size_t err_size);
 void monitor_close(struct monitor *m);
-/* Whether containers need a memory cgroup of their own (the cgroup backend). */
-bool monitor_wants_memcg(const struct monitor *m);
+/* Whether a container with these limits (0 = none) needs a memory cgroup of its own: with the
+ * cgroup backend and a limit. Without one it is sampled through statm, as by proc, and a
+ * kernel OOM kill of it reads as killed by SIGKILL, not oom. */
+bool monitor_wants_memcg(const struct monitor *m, uint64_t soft_bytes, uint64_t hard_bytes);
 /* The fd to poll for POLLIN (device or timer), -1 when there is nothing to poll. */
 int monitor_fd(const struct monitor *m);
 /* Runs the sampling timer only while some container is watched. */

@@ -290,6 +290,10 @@ static void container_json(struct sv *sv, const struct container *c, struct sbuf
 	if (i->monitor == PROTO_MONITOR_KMOD)
 		snprintf(how, sizeof(how), "monitor.ko scans the init's RSS; soft: one event per "
 			 "upward crossing; hard: the module sends SIGKILL");
+	else if (i->monitor == PROTO_MONITOR_CGROUP && !c->box.mem_dir[0])
+		snprintf(how, sizeof(how), "no memory limit, so no memory cgroup: statm of every "
+			 "process of the container every %u ms, for RSS and its peak",
+			 sv->mon.period_ms);
 	else if (i->monitor == PROTO_MONITOR_CGROUP)
 		snprintf(how, sizeof(how), "memory cgroup: the kernel enforces the hard limit (%s); "
 			 "usage sampled every %u ms for the soft limit; kills seen in oom_kill",
@@ -676,7 +680,8 @@ static void handle_start(struct sv *sv, struct conn *k, const void *p, size_t le
 	}
 	fcntl(c->file_fd, F_SETFL, O_APPEND);
 	struct cgroup_want want = {.cpu_weight = r->cpu_weight,
-				   .memory = monitor_wants_memcg(&sv->mon),
+				   .memory = monitor_wants_memcg(&sv->mon, c->watch.soft_bytes,
+								 c->watch.hard_bytes),
 				   .hard_bytes = c->watch.hard_bytes};
 	if (want.cpu_weight || want.memory) {
 		rc = cgroup_create(&sv->cg, r->id, &want, &c->box);
