@@ -516,9 +516,14 @@ static void conn_flush(struct conn *k)
 }
 
 /* --rm records go once ended and no holding client still has to wait for them. */
+static bool container_forgettable(const struct container *c)
+{
+	return container_ended(c) && (c->info.flags & PROTO_START_RM) && !c->hold_conn;
+}
+
 static void container_maybe_forget(struct sv *sv, struct container *c)
 {
-	if (container_ended(c) && (c->info.flags & PROTO_START_RM) && !c->hold_conn)
+	if (container_forgettable(c))
 		container_forget(sv, c);
 }
 
@@ -1135,10 +1140,13 @@ static void container_started(struct sv *sv, struct container *c)
 		/* ESRCH: it has already ended, with nothing left to watch. */
 		if (!mrc || mrc == -ESRCH) {
 			c->info.state = PROTO_STATE_RUNNING;
-			if (k)
-				conn_reply_container(k, PROTO_START, c);
-			state_write(sv, c);
 			event_emit(sv, c, PROTO_EVENT_START, 0, 0);
+			/* The client goes on while the state file is written. */
+			if (k) {
+				conn_reply_container(k, PROTO_START, c);
+				conn_flush(k);
+			}
+			state_write(sv, c);
 			return;
 		}
 		c->watch.pid = 0;
@@ -1210,19 +1218,23 @@ static void container_finish(struct sv *sv, struct container *c)
 		warn(sv, "container %s: %llu bytes of its output could not be written to %s: %s",
 		     i->id, (unsigned long long)atomic_load(&c->log_lost), c->log_path,
 		     strerror(log_err));
-	state_write(sv, c);
 	event_emit(sv, c, PROTO_EVENT_EXIT, c->watch.peak_bytes,
 		   i->state == PROTO_STATE_HARD_LIMIT ? c->watch.hard_bytes : 0);
 
+	/* Replies first; the state file follows, unless the record goes in this very turn. */
 	for (struct conn *k = sv->conns; k; k = k->next) {
 		if (k->waiting != c)
 			continue;
 		conn_reply_container(k, k->waiting_type, c);
+		conn_flush(k);
 		k->waiting = NULL;
 		if (c->hold_conn == k && k->waiting_type == PROTO_WAIT)
 			c->hold_conn = NULL;
 	}
-	container_maybe_forget(sv, c);
+	if (container_forgettable(c))
+		container_forget(sv, c);
+	else
+		state_write(sv, c);
 }
 
 static void reap_all(struct sv *sv)
