@@ -1,6 +1,8 @@
-/* Container creation (container.h). The child runs on its own stack in a copy of the
- * supervisor's memory, so it only uses what the parent prepared and calls no allocator:
- * the supervisor may be multi-threaded, and another thread could hold malloc's lock. */
+/* Container creation (container.h). The child runs on its own stack in the supervisor's own
+ * memory (CLONE_VM | CLONE_VFORK: no copy of the address space to make and tear down), while
+ * the calling thread is suspended until it execs or exits. So it only uses what the parent
+ * prepared, writes nothing of the parent's but environ (restored by the parent) and calls no
+ * allocator: the log writer thread runs on and could hold malloc's lock. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -23,6 +25,10 @@
 
 #define CHILD_STACK (256 * 1024)
 
+/* Code run by the child. No ASan stack instrumentation: the child's frames live on a stack
+ * the parent unmaps, and their poisoned shadow would outlive it in the shared memory. */
+#define CHILD_CODE __attribute__((no_sanitize_address))
+
 struct child_args {
 	const struct container_spec *s;
 	int err_w;
@@ -36,7 +42,7 @@ static const struct {
 		 {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
 
 /* Reports a setup failure to the supervisor and ends the child. */
-static __attribute__((noreturn, format(printf, 3, 4))) void
+static CHILD_CODE __attribute__((noreturn, format(printf, 3, 4))) void
 child_fail(int err_w, int err, const char *fmt, ...)
 {
 	struct container_err e = {.err = err};
@@ -54,7 +60,7 @@ child_fail(int err_w, int err, const char *fmt, ...)
 /* The rootfs's own directory `name` (created if missing) as an O_PATH fd, refusing a symlink
  * or anything else that is not a directory: a planted /dev -> /etc must not lead the mounts
  * below out of the rootfs. mkdirat and O_NOFOLLOW never follow the last component. */
-static int child_rootfs_dir(int err_w, int root_fd, const char *root, const char *name,
+static CHILD_CODE int child_rootfs_dir(int err_w, int root_fd, const char *root, const char *name,
 			    mode_t mode)
 {
 	if (mkdirat(root_fd, name, mode) && errno != EEXIST)
@@ -67,7 +73,7 @@ static int child_rootfs_dir(int err_w, int root_fd, const char *root, const char
 }
 
 /* mount(2) on the very directory or file fd refers to, not on a path that could be swapped. */
-static int mount_on_fd(const char *src, int fd, const char *type, unsigned long flags,
+static CHILD_CODE int mount_on_fd(const char *src, int fd, const char *type, unsigned long flags,
 		       const char *data)
 {
 	char target[32];
@@ -79,7 +85,7 @@ static int mount_on_fd(const char *src, int fd, const char *type, unsigned long 
  * in the host's user namespace; a node is far cheaper than a bind mount of the host's).
  * Everything is reached through fds from the rootfs's directory fd, so nothing outside it is
  * touched. */
-static void child_setup_dev(int err_w, int root_fd, const char *root)
+static CHILD_CODE void child_setup_dev(int err_w, int root_fd, const char *root)
 {
 	int under = child_rootfs_dir(err_w, root_fd, root, "dev", 0755);
 	if (mount_on_fd("tmpfs", under, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k"))
@@ -106,7 +112,7 @@ static void child_setup_dev(int err_w, int root_fd, const char *root)
 	close(dev);
 }
 
-static int child_main(void *arg)
+static CHILD_CODE int child_main(void *arg)
 {
 	const struct child_args *a = arg;
 	const struct container_spec *s = a->s;
@@ -210,9 +216,15 @@ int container_spawn(const struct container_spec *s, pid_t *pid, int *err_fd)
 			      "HOME=/", hostname, "container=hoglab", NULL};
 	struct child_args a = {.s = s, .err_w = p[1], .envp = envp};
 
+	/* Returns once the child has exec'd or exited: its stack is free, and environ, which it
+	 * set for execvp in this shared memory, is ours again. */
+	extern char **environ;
+	char **own_env = environ;
 	pid_t child = clone(child_main, (char *)stack + CHILD_STACK,
-			    CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNS | SIGCHLD, &a);
+			    CLONE_VM | CLONE_VFORK | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNS | SIGCHLD,
+			    &a);
 	int err = errno;
+	environ = own_env;
 	munmap(stack, CHILD_STACK);
 	close(p[1]);
 	if (child < 0) {

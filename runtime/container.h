@@ -29,9 +29,12 @@ struct container_err {
 	char msg[CONTAINER_ERR_MSG];
 };
 
-/* Clones the child. On success *pid is its host PID and *err_fd the pipe's read end
- * (close-on-exec, non-blocking): EOF means the command was exec'd, a container_err that it
- * was not. The child is the caller's, to reap. */
+/* Clones the child and returns once it has exec'd or exited: the calling thread is suspended
+ * while the child sets up the container (mounts under the rootfs, pivot_root). On success *pid
+ * is its host PID and *err_fd the pipe's read end (close-on-exec, non-blocking): EOF means the
+ * command was exec'd, a container_err that it was not; either is there at once or very soon
+ * (exec closes the pipe just after it releases the caller). The child is the caller's, to
+ * reap. */
 int container_spawn(const struct container_spec *s, pid_t *pid, int *err_fd);
 /* Reads the pipe: 1 when the command was exec'd, 0 with *e filled when setup failed,
  * -EAGAIN when the child has not got that far yet. */

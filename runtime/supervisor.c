@@ -566,6 +566,8 @@ static int argv_copy(struct container *c, const struct proto_start_view *v)
 	return 0;
 }
 
+static void container_started(struct sv *sv, struct container *c);
+
 static void handle_start(struct sv *sv, struct conn *k, const void *p, size_t len)
 {
 	struct proto_start_view v;
@@ -730,6 +732,7 @@ static void handle_start(struct sv *sv, struct conn *k, const void *p, size_t le
 		c->hold_conn = k;
 	c->next = sv->containers;
 	sv->containers = c;
+	container_started(sv, c); /* the report is mostly there already: reply in this turn */
 	return;
 
 out_cgroup:
