@@ -143,7 +143,8 @@ seq "$SCALE_N" | xargs -P 32 -I{} "$ENGINE" stop "idle{}" --timeout 1 >/dev/null
 seq "$SCALE_N" | xargs -P 8 -I{} "$ENGINE" rm "idle{}" --logs >/dev/null
 sleep 0.2
 left_procs=$(pgrep -c -P "$sup_pid" || true)
-left_cg=$(find /sys/fs/cgroup/*/hoglab* -mindepth 1 -maxdepth 1 -type d -name 'idle*' 2>/dev/null | wc -l)
+# Cgroups named after the containers, wherever the engine made them (none when no limit is set).
+left_cg=$({ find /sys/fs/cgroup/*/hoglab -mindepth 2 -maxdepth 2 -type d -name 'idle*' 2>/dev/null || true; } | wc -l)
 fd1=$(fds "$sup_pid")
 {
 	echo "containers,$SCALE_N"
