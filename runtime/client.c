@@ -289,14 +289,14 @@ int client_inspect(struct client *c, const char *id, char **json)
 	return 0;
 }
 
-int client_ps(struct client *c, struct proto_container **list, size_t *count)
+/* Hands a reply holding an array of records to the caller once decode has validated it:
+ * *list is the reply itself (NULL when empty), freed by the caller. */
+static int client_array_take(struct client *c, void *reply, size_t rlen,
+			     int (*decode)(const void *, size_t, size_t *), void **list, size_t *count)
 {
-	void *reply;
-	size_t rlen, n;
-	int rc = client_call(c, PROTO_PS, NULL, 0, &reply, &rlen);
-	if (rc)
-		return rc;
-	if (proto_list_decode(reply, rlen, &n)) {
+	size_t n;
+
+	if (decode(reply, rlen, &n)) {
 		free(reply);
 		return client_fail(c, -EPROTO, "malformed reply from the supervisor");
 	}
@@ -309,26 +309,26 @@ int client_ps(struct client *c, struct proto_container **list, size_t *count)
 	return 0;
 }
 
+int client_ps(struct client *c, struct proto_container **list, size_t *count)
+{
+	void *reply;
+	size_t rlen;
+	int rc = client_call(c, PROTO_PS, NULL, 0, &reply, &rlen);
+	if (rc)
+		return rc;
+	return client_array_take(c, reply, rlen, proto_list_decode, (void **)list, count);
+}
+
 int client_events(struct client *c, uint64_t after_seq, bool wait, struct proto_event **list,
 		  size_t *count)
 {
 	struct proto_events_req r = {.after_seq = after_seq, .flags = wait ? PROTO_EVENTS_WAIT : 0};
 	void *reply;
-	size_t rlen, n;
+	size_t rlen;
 	int rc = client_call(c, PROTO_EVENTS, &r, sizeof(r), &reply, &rlen);
 	if (rc)
 		return rc;
-	if (proto_events_decode(reply, rlen, &n)) {
-		free(reply);
-		return client_fail(c, -EPROTO, "malformed reply from the supervisor");
-	}
-	if (!n) {
-		free(reply);
-		reply = NULL;
-	}
-	*list = reply;
-	*count = n;
-	return 0;
+	return client_array_take(c, reply, rlen, proto_events_decode, (void **)list, count);
 }
 
 int client_stats(struct client *c, const char *id, struct proto_stats *out)

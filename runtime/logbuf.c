@@ -150,6 +150,17 @@ static void *logbuf_writer(void *arg)
 	return NULL;
 }
 
+/* Releases what logbuf_create set up, once no writer thread runs. */
+static void logbuf_free(struct logbuf *b)
+{
+	pthread_cond_destroy(&b->drained);
+	pthread_cond_destroy(&b->not_empty);
+	pthread_cond_destroy(&b->not_full);
+	pthread_mutex_destroy(&b->lock);
+	munmap(b->ring, b->size);
+	free(b);
+}
+
 int logbuf_create(struct logbuf **out, size_t capacity_bytes, logbuf_sink_fn sink, void *sink_arg)
 {
 	if (!out || !sink || capacity_bytes == 0 || capacity_bytes > SIZE_MAX / 4)
@@ -175,12 +186,7 @@ int logbuf_create(struct logbuf **out, size_t capacity_bytes, logbuf_sink_fn sin
 	pthread_cond_init(&b->drained, NULL);
 	int rc = pthread_create(&b->writer, NULL, logbuf_writer, b);
 	if (rc) {
-		pthread_cond_destroy(&b->drained);
-		pthread_cond_destroy(&b->not_empty);
-		pthread_cond_destroy(&b->not_full);
-		pthread_mutex_destroy(&b->lock);
-		munmap(b->ring, b->size);
-		free(b);
+		logbuf_free(b);
 		return -rc;
 	}
 	*out = b;
@@ -267,10 +273,5 @@ void logbuf_destroy(struct logbuf *b)
 	pthread_cond_broadcast(&b->not_full);
 	pthread_mutex_unlock(&b->lock);
 	pthread_join(b->writer, NULL);
-	pthread_cond_destroy(&b->drained);
-	pthread_cond_destroy(&b->not_empty);
-	pthread_cond_destroy(&b->not_full);
-	pthread_mutex_destroy(&b->lock);
-	munmap(b->ring, b->size);
-	free(b);
+	logbuf_free(b);
 }

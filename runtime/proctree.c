@@ -11,6 +11,20 @@
 
 #include "proctree.h"
 
+/* A small /proc file, NUL-terminated, in one read; false when it is gone or empty. */
+static bool proc_file_read(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t len = read(fd, buf, size - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	buf[len] = '\0';
+	return true;
+}
+
 static bool pid_listed(const pid_t *pids, size_t n, pid_t pid)
 {
 	for (size_t i = 0; i < n; i++)
@@ -33,14 +47,8 @@ static void children_add(pid_t pid, pid_t *pids, size_t cap, size_t *n)
 			continue;
 		char cpath[320], buf[4096];
 		snprintf(cpath, sizeof(cpath), "/proc/%d/task/%s/children", (int)pid, e->d_name);
-		int fd = open(cpath, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		if (!proc_file_read(cpath, buf, sizeof(buf)))
 			continue;
-		ssize_t len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
 		char *p = buf, *end;
 		for (long c; *n < cap && (c = strtol(p, &end, 10)) > 0; p = end)
 			if (!pid_listed(pids, *n, (pid_t)c))
@@ -67,14 +75,8 @@ int proctree_cpu_ns(const pid_t *pids, size_t n, uint64_t *ns)
 	for (size_t i = 0; i < n; i++) {
 		char path[64], buf[1024];
 		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pids[i]);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		if (!proc_file_read(path, buf, sizeof(buf)))
 			continue;
-		ssize_t len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
 		/* Fields after the command name, which may hold spaces and parentheses. */
 		char *p = strrchr(buf, ')');
 		unsigned long long ut, st;
