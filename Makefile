@@ -26,7 +26,7 @@ rootfs: workloads
 kmod:
 	$(MAKE) -C kmod $(if $(KDIR),KDIR=$(KDIR))
 
-vm-test: deps workloads
+vm-test: deps workloads runtime
 	@tests/vm/run-vm-tests.sh
 
 bench: deps all rootfs

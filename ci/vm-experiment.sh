@@ -17,7 +17,8 @@ command -v cpio >/dev/null || die "cpio not installed (apt-get install cpio)"
 . "$TOP/tests/vm/vmlib.sh"
 vm_find_busybox || die "$vm_why"
 vm_find_kernel || die "$vm_why"
-vm_find_accel
+vm_find_accel || die "$vm_why"
+echo "vm-experiment: accel $vm_accel ($vm_accel_why)" >&2
 for b in engine memlab memory_hog; do
 	[ -x "$TOP/build/bin/$b" ] || die "build/bin/$b is missing (make all)"
 	LC_ALL=C ldd "$TOP/build/bin/$b" >/dev/null 2>&1 && die "build/bin/$b is not static (built with ASAN=1?)"

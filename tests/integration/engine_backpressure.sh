@@ -33,21 +33,22 @@ answers "ps is answered while the log writer is stuck and the buffer full" ps
 answers "stats is answered meanwhile" stats stuck
 answers "a second container starts meanwhile" run other "$ROOTFS" /bin/true
 check "the stuck container is still running (held back by its pipe)" test "$(state_of stuck)" = running
-head -c $((64 << 20)) <&3 >"$T/stuck.out"
-"$ENGINE" wait stuck >/dev/null
+# Bounded, so that a writer that never drains fails the checks below instead of hanging the suite.
+timeout 60 head -c $((64 << 20)) <&3 >"$T/stuck.out"
+timeout 30 "$ENGINE" wait stuck >/dev/null
 exec 3<&-
 check "once drained, its 64 MiB log is byte-identical" cmp -s "$T/expected" "$T/stuck.out"
 
 # --- a plain file: a fast writer into a tiny buffer, polled by another client ---
 "$ENGINE" start fast "$ROOTFS" /log_hog --bytes 64M >/dev/null
-worst=0
-while [ "$(state_of fast)" = running ]; do
+worst=0 polls=0
+while [ "$(state_of fast)" = running ] && [ $((polls += 1)) -le 2000 ]; do
 	t0=$(date +%s%N)
 	timeout 5 "$ENGINE" ps >/dev/null || { worst=999999; break; }
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	[ "$ms" -gt "$worst" ] && worst=$ms
 done
 check "ps answered every time while the fast writer ran (slowest $worst ms)" test "$worst" -lt 5000
-"$ENGINE" wait fast >/dev/null
+timeout 60 "$ENGINE" wait fast >/dev/null
 check "the fast writer's 64 MiB log is byte-identical" cmp -s "$T/expected" "$T/logs/fast.log"
 finish

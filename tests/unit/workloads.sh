@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cpu_hog and memory_hog as a user runs them: fixed CPU work, real RSS growth, strict arguments.
 . "$(dirname "$0")/../lib.sh"
-W=$TOP/build/bin
+W=$BIN
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; [ -n "${hog:-}" ] && kill "$hog" 2>/dev/null' EXIT
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The `vm` suite (tests/run.sh vm, make vm-test): builds monitor.ko for an installed
 # /boot/vmlinuz-VER that has matching headers, packs an initramfs (busybox-static, the module,
-# tests/vm/test_*, the workloads, the engine if built, tests/vm/init.sh), boots it in QEMU with a
+# tests/vm/test_*, the workloads, the engine, tests/vm/init.sh), boots it in QEMU with a
 # hard timeout and reprints the guest's ok/not ok/skip lines. Temp dir and QEMU die on every path.
-# Env: HOGLAB_VM_TIMEOUT (seconds, default 300), HOGLAB_VM_KERNEL (a /boot/vmlinuz-* to use).
+# Env: HOGLAB_VM_TIMEOUT (seconds, default 300), HOGLAB_VM_KERNEL (a /boot/vmlinuz-* to use),
+# VM_ACCEL (kvm or tcg: skips the probe, see vmlib.sh).
+# test-timeout: 600
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 TIMEOUT=${HOGLAB_VM_TIMEOUT:-300}
@@ -44,13 +46,17 @@ cp "$tmp/kmod/monitor.ko" "$root/monitor.ko"
 cp "$TOP"/build/vm/test_* "$TOP"/tests/vm/test_*.sh "$root/tests/"
 packed=
 for w in cpu_hog memory_hog engine; do
-	if [ -x "$TOP/build/bin/$w" ]; then cp "$TOP/build/bin/$w" "$root/bin/"; packed="$packed $w"; fi
+	[ -x "$TOP/build/bin/$w" ] || fail_all "build/bin/$w is missing (make all)"
+	LC_ALL=C ldd "$TOP/build/bin/$w" >/dev/null 2>&1 && fail_all "build/bin/$w is not static (built with ASAN=1?)"
+	cp "$TOP/build/bin/$w" "$root/bin/"
+	packed="$packed $w"
 done
 mknod "$root/dev/console" c 5 1 2>/dev/null
 (cd "$root" && find . | cpio -o -H newc --quiet >"$tmp/initramfs.cpio") || fail_all "cpio failed"
 
-vm_find_accel
+vm_find_accel || fail_all "$vm_why"
 accel=$vm_accel
+printf '# vm: accel %s (%s)\n' "$accel" "$vm_accel_why"
 printf '# vm: kernel %s, headers %s, accel %s, -smp 2 -m 1024, packed:%s, timeout %ss, built in %d ms\n' \
 	"$kernel" "$kdir" "$accel" "$packed" "$TIMEOUT" "$t_built"
 

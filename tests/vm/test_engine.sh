@@ -5,8 +5,8 @@
 # The initramfs root cannot be pivot_root'ed away from, so the engine runs chrooted in a tmpfs.
 if [ "$1" != inner ]; then
 	if [ ! -x /bin/engine ] || [ ! -x /bin/memory_hog ]; then
-		echo "skip - engine in the guest: no /bin/engine or /bin/memory_hog packed (make runtime workloads)"
-		exit 0
+		echo "not ok - engine in the guest: no /bin/engine or /bin/memory_hog packed (make runtime workloads)"
+		exit 1
 	fi
 	R=/tmp/engine-root
 	mkdir -p $R && mount -t tmpfs tmpfs $R || { echo "not ok - engine: tmpfs root: mount failed"; exit 1; }

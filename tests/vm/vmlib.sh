@@ -35,10 +35,41 @@ vm_build_module() {
 	make -C "$2/kmod" KDIR="$vm_kdir" HOGLAB_INCLUDE="$1/include" >"$2/build.log" 2>&1
 }
 
-# vm_accel: kvm where /dev/kvm is usable, else tcg (software emulation).
+# vm_accel, vm_accel_why: VM_ACCEL (kvm or tcg) when set; else kvm only where a probe boot of
+# vm_kernel under KVM prints a line of the kernel's own (its "Linux version" banner, which comes
+# after the firmware's) within 5 s, else tcg (software emulation), with the reason in vm_accel_why.
+# A /dev/kvm node proves nothing: under nested virtualisation the firmware runs and the kernel
+# never prints. Probed once per process; the probe's QEMU and its temp file go on every path.
 vm_find_accel() {
+	local probe qpid i
+	[ -n "${vm_accel:-}" ] && return 0
+	case ${VM_ACCEL:-} in
+	kvm | tcg) vm_accel=$VM_ACCEL vm_accel_why="VM_ACCEL=$VM_ACCEL"; return 0 ;;
+	'') ;;
+	*) vm_why="VM_ACCEL is kvm or tcg, not '$VM_ACCEL'"; return 1 ;;
+	esac
 	vm_accel=tcg
-	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then vm_accel=kvm; fi
+	if [ ! -c /dev/kvm ] || [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		vm_accel_why="no usable /dev/kvm"
+		return 0
+	fi
+	probe=$(mktemp)
+	timeout -k 1 6 qemu-system-x86_64 -nographic -nodefaults -no-reboot -accel kvm -m 256 \
+		-kernel "$vm_kernel" -append "console=ttyS0 earlyprintk=ttyS0 panic=-1" \
+		-serial "file:$probe" </dev/null >"$probe.err" 2>&1 &
+	qpid=$!
+	vm_accel_why="kvm probe: no kernel output in 5 s"
+	for ((i = 0; i < 50; i++)); do
+		if grep -aq 'Linux version' "$probe"; then vm_accel=kvm vm_accel_why="kvm probe: kernel printed in $((i / 10)).$((i % 10)) s"; break; fi
+		if ! kill -0 "$qpid" 2>/dev/null; then
+			vm_accel_why="kvm probe: qemu ended: $(grep -m 1 -v warning "$probe.err" | cut -c1-160)"
+			break
+		fi
+		sleep 0.1
+	done
+	kill "$qpid" 2>/dev/null
+	wait "$qpid" 2>/dev/null
+	rm -f "$probe" "$probe.err"
 }
 
 # vm_boot TIMEOUT MEM_MIB INITRD CONSOLE_LOG RESULTS_LOG APPEND: boots vm_kernel in the background
