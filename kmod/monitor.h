@@ -43,7 +43,6 @@ int monitor_entry_unregister(const struct monitor_unregister *req);
 int monitor_entry_query(struct monitor_query *q);
 void monitor_entry_info(struct monitor_info *info);
 u32 monitor_entry_count(void);
-bool monitor_task_rss(struct task_struct *task, u64 *rss_bytes);
 void monitor_entry_retire(struct monitor_entry *e); /* caller holds monitor_lock */
 void monitor_entry_free_all(void);
 
@@ -57,9 +56,11 @@ u32 monitor_event_queued(void);
 u64 monitor_event_dropped(void); /* caller holds monitor_lock */
 void monitor_event_lose(void);
 
-/* monitor_scan.c: the periodic scan and its period_ms parameter. */
+/* monitor_scan.c: the periodic scan, its period_ms parameter and the RSS measurement it and the
+ * registry share. The scan uses the registry (retire); the registry uses only these three. */
 void monitor_scan_start(void);
 void monitor_scan_stop(void);
 unsigned int monitor_scan_period_ms(void);
+bool monitor_scan_rss(struct task_struct *task, u64 *rss_bytes);
 
 #endif

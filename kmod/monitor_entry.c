@@ -6,7 +6,6 @@
 
 #include <linux/ctype.h>
 #include <linux/pid_namespace.h>
-#include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -14,18 +13,6 @@
 DEFINE_MUTEX(monitor_lock);
 LIST_HEAD(monitor_entries);
 static u32 monitor_entry_nr; /* lock; entries on monitor_entries */
-
-/* The resident set of task's memory; false when it has none (kernel thread, exited task). */
-bool monitor_task_rss(struct task_struct *task, u64 *rss_bytes)
-{
-	struct mm_struct *mm = get_task_mm(task);
-
-	if (!mm)
-		return false;
-	*rss_bytes = (u64)get_mm_rss(mm) << PAGE_SHIFT;
-	mmput(mm);
-	return true;
-}
 
 /* 1..MONITOR_ID_LEN-1 printable non-space characters, so that log lines cannot be forged. */
 static bool monitor_id_valid(const char *id)
@@ -99,7 +86,7 @@ int monitor_entry_register(const struct monitor_register *req)
 		ret = -ESRCH;
 		goto put_pid;
 	}
-	has_mm = monitor_task_rss(task, &e->rss_bytes);
+	has_mm = monitor_scan_rss(task, &e->rss_bytes);
 	put_task_struct(task);
 	if (!has_mm) {
 		ret = -ESRCH;

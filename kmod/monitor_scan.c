@@ -13,7 +13,9 @@
 
 #include <linux/jiffies.h>
 #include <linux/math64.h>
+#include <linux/mm.h>
 #include <linux/moduleparam.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/timekeeping.h>
@@ -53,6 +55,18 @@ static const struct kernel_param_ops monitor_period_ops = {
 };
 module_param_cb(period_ms, &monitor_period_ops, &monitor_period_ms, 0644);
 MODULE_PARM_DESC(period_ms, "scan period in milliseconds, 10..10000 (default 100); a write scans at once and sets the next period");
+
+/* The resident set of task's memory; false when it has none (kernel thread, exited task). */
+bool monitor_scan_rss(struct task_struct *task, u64 *rss_bytes)
+{
+	struct mm_struct *mm = get_task_mm(task);
+
+	if (!mm)
+		return false;
+	*rss_bytes = (u64)get_mm_rss(mm) << PAGE_SHIFT;
+	mmput(mm);
+	return true;
+}
 
 unsigned int monitor_scan_period_ms(void)
 {
@@ -109,7 +123,7 @@ static unsigned long monitor_scan_all(void)
 	mutex_lock(&monitor_lock);
 	list_for_each_entry_safe(e, tmp, &monitor_entries, node) {
 		task = get_pid_task(e->pid, PIDTYPE_TGID);
-		if (task && monitor_task_rss(task, &rss))
+		if (task && monitor_scan_rss(task, &rss))
 			monitor_scan_entry(e, task, rss);
 		else
 			monitor_entry_retire(e);
