@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The scheduler-timing gate for real (root): ci/regress-sched runs the quick cases through the lab and
-# the engine against the committed baseline, one ok/not ok line per case; then a small run against a
-# tampered baseline must fail and re-run only the failed case, twice, through the lab.
+# the engine against the committed baseline, and on a correct kernel every case must pass (its own
+# per-case lines are shown as comments); then a small run against a tampered baseline must fail that
+# case only and re-run it, twice, through the lab.
 . "$(dirname "$0")/../lib.sh"
 need_root "regress-sched" || finish
 for f in "$BIN/lab" "$BIN/engine" "$TOP/rootfs/base/cpu_hog"; do
