@@ -521,9 +521,43 @@ static int cost_exec(struct memlab *L, const struct group *g, const struct run *
 	return rc;
 }
 
+/* What a run is planned to take, in s: memory_hog's climb to hard_mib at its rate after a start
+ * offset of half a period on average, or moncost's settle and window per count; plus RUN_COST_S
+ * for each container's start and end. Only for the progress line's estimate. */
+#define RUN_COST_S 0.1
+static double run_planned_s(const struct memlab *L, const struct group *g, const struct run *r)
+{
+	const struct lab_section *s = &L->conf.exp[exp_sections[g->exp]];
+	double t = 0;
+	int most = 0;
+
+	if (g->exp != MEM_COST)
+		return (double)s->hard_mib / r->rate + g->period_ms / 2000.0 + RUN_COST_S;
+	for (int k = 0; k < s->n_count; k++) {
+		t += 0.2 + s->duration_ms / 1000.0;
+		most = s->count[k] > most ? s->count[k] : most;
+	}
+	return t + most * RUN_COST_S;
+}
+
+/* The planned time of the runs after r: the rest of its group and the groups after it. */
+static double planned_left_s(const struct memlab *L, const struct group *g, const struct run *r)
+{
+	double left = 0;
+
+	for (int i = 0; i < L->n_groups; i++) {
+		const struct group *h = &L->groups[i];
+
+		for (int k = 0; k < h->n; k++)
+			if (h->order > g->order || (h == g && &L->runs[h->first + k] > r))
+				left += run_planned_s(L, h, &L->runs[h->first + k]);
+	}
+	return left;
+}
+
 static void progress(struct memlab *L, const struct group *g, const struct run *r, int total)
 {
-	double el = now_s() - L->t0, left = el * (total - L->done) / (L->done ? L->done : 1);
+	double el = now_s() - L->t0, left = planned_left_s(L, g, r);
 
 	if (L->tty)
 		fprintf(stderr, "\r\033[K[%d/%d] %s %s %d ms %s%d rep %d | %.0f s elapsed, about %.0f s left", L->done,

@@ -14,8 +14,15 @@ check "ps shows alpha running with its host PID" \
 check "ps shows beta running with its host PID" \
 	grep -Eq "^beta +$pb +running" <<<"$ps_out"
 check "host PIDs from start are live processes" test -d "/proc/$pa" -a -d "/proc/$pb"
-check "ps --json is one parseable document listing both" \
-	bash -c '[ "$(grep -o "\"state\":\"running\"" <<<"$1" | wc -l)" -eq 2 ]' _ "$("$ENGINE" ps --json)"
+ps_json=$("$ENGINE" ps --json)
+check "ps --json is one JSON document listing exactly alpha and beta, running, with their PIDs" \
+	test "$(json_eval 'sorted((c["id"], c["state"], c["pid"]) for c in d["containers"])' <<<"$ps_json")" = \
+	"[[\"alpha\", \"running\", $pa], [\"beta\", \"running\", $pb]]"
+if json_eval d <<<"${ps_json%?}" >/dev/null 2>&1; then
+	fail "a truncated ps --json fails the parser the tests read it with" "json_eval accepted ${ps_json%?}"
+else
+	ok "a truncated ps --json fails the parser the tests read it with"
+fi
 dup=$("$ENGINE" start alpha "$ROOTFS" /bin/true 2>&1); rc=$?
 check "a live duplicate ID is refused with one line ($dup)" \
 	test "$rc" -ne 0 -a "$(wc -l <<<"$dup")" -eq 1
@@ -58,7 +65,7 @@ done
 "$ENGINE" run killed "$ROOTFS" /bin/sleep 60 >/dev/null &
 run_pid=$!
 wait_state killed running
-kill -9 "$(grep -o '"pid":[0-9]*' <<<"$("$ENGINE" inspect killed)" | cut -d: -f2)"
+kill -9 "$("$ENGINE" inspect killed | json_eval 'd["pid"]')"
 wait "$run_pid"
 rc=$?
 check "run returns 128+9 for a killed container" test "$rc" -eq 137
@@ -135,7 +142,8 @@ check "no zombie child of the supervisor" \
 	bash -c '! grep -l "^PPid:[[:space:]]*$1\$" /proc/[0-9]*/status 2>/dev/null | xargs -r grep -l "^State:[[:space:]]*Z" | grep -q .' _ "$SV_PID"
 "$ENGINE" start opts --nice 5 "$ROOTFS" /bin/sh -c 'exit 0' --soft-mib 10 --hard-mib 20 >/dev/null
 check "options before the ID and after the command are the engine's" \
-	bash -c '"$1" inspect opts | grep -q "\"nice\":5,.*\"soft_mib\":10,\"hard_mib\":20"' _ "$ENGINE"
+	test "$("$ENGINE" inspect opts | json_eval '[d["nice"], d["soft_mib"], d["hard_mib"], d["argv"]]')" = \
+	'[5, 10, 20, ["/bin/sh", "-c", "exit 0"]]'
 "$ENGINE" run args "$ROOTFS" -- /bin/sh -c 'echo "$1"' x --nice >"$T/args.out"
 check "after --, engine option names go to the command" test "$(cat "$T/args.out")" = "--nice"
 "$ENGINE" run args2 "$ROOTFS" /bin/sh -c 'echo "$0"' -x >"$T/args2.out"

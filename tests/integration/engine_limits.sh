@@ -7,11 +7,10 @@
 . "$(dirname "$0")/engine_lib.sh"
 engine_setup engine-limits
 
-# events_of ID TYPE: how many TYPE events the container has in events --json.
-events_of() { "$ENGINE" events --json | grep -c "\"event\":\"$2\",\"container\":\"$1\""; }
-# seq_of ID TYPE: seq of its first TYPE event.
-seq_of() { "$ENGINE" events --json | grep "\"event\":\"$2\",\"container\":\"$1\"" | head -1 | sed 's/^{"seq":\([0-9]*\),.*/\1/'; }
-json_num() { grep -o "\"$2\":[0-9]*" <<<"$1" | head -1 | cut -d: -f2; }
+# events_of ID TYPE: how many TYPE events the container has in events --json (one JSON a line).
+events_of() { "$ENGINE" events --json | json_eval --lines 'sum(e["container"] == a[0] and e["event"] == a[1] for e in d)' "$1" "$2"; }
+# seq_of ID TYPE: seq of its first TYPE event (nothing when it has none).
+seq_of() { "$ENGINE" events --json | json_eval --lines 'next(e["seq"] for e in d if e["container"] == a[0] and e["event"] == a[1])' "$1" "$2"; }
 
 # --- (c) a stale, empty sv-<pid> dir of a dead supervisor is removed at start ---
 sh -c 'exit 0' &
@@ -48,10 +47,11 @@ for mon in cgroup proc; do
 	check "$mon: the soft event comes before the hard one" \
 		test "$(seq_of "hard-$mon" soft-limit)" -lt "$(seq_of "hard-$mon" hard-limit)"
 	ins=$("$ENGINE" inspect "hard-$mon")
-	kill_kib=$(json_num "$ins" rss_kib_at_kill)
+	kill_kib=$(json_eval 'd["killed_by"]["rss_kib_at_kill"]' <<<"$ins")
 	echo "# $mon: RSS at kill ${kill_kib} KiB for a 20480 KiB limit (overshoot $((kill_kib - 20480)) KiB)"
 	check "$mon: inspect gives the backend, RSS at kill >= limit and the limit" \
-		bash -c '[ "$2" -ge 20480 ] && grep -q "\"memory_monitor\":\"'"$mon"'\"" <<<"$1" && grep -q "\"killed_by\":{\"monitor\":\"'"$mon"'\",.*\"limit_kib\":20480" <<<"$1"' _ "$ins" "$kill_kib"
+		test "$(json_eval '[d["memory_monitor"], d["killed_by"]["monitor"], d["killed_by"]["limit_kib"], d["killed_by"]["rss_kib_at_kill"] >= 20480]' <<<"$ins")" = \
+		"[\"$mon\", \"$mon\", 20480, true]"
 	check "$mon: ps shows hard-limit with the backend" \
 		bash -c '"$1" ps | grep -Eq "^hard-'"$mon"' .*hard-limit +hard-limit \('"$mon"' "' _ "$ENGINE"
 
@@ -65,7 +65,8 @@ for mon in cgroup proc; do
 	check "$mon: and no hard-limit event" test "$(events_of "soft-$mon" hard-limit)" -eq 0
 	st=$("$ENGINE" stats "soft-$mon" --json)
 	check "$mon: stats gives its peak RSS above 30 MiB and its CPU time ($st)" \
-		bash -c '[ "$(grep -o "\"rss_peak_kib\":[0-9]*" <<<"$1" | cut -d: -f2)" -ge 30720 ] && grep -q "\"cpu_ms\":[0-9]" <<<"$1"' _ "$st"
+		test "$(json_eval '[d["id"], d["state"], d["rss_peak_kib"] >= 30720, type(d["cpu_ms"]) is int and d["cpu_ms"] >= 0]' "soft-$mon" <<<"$st")" = \
+		"[\"soft-$mon\", \"exited\", true, true]"
 
 	# under both: no memory event at all.
 	"$ENGINE" start "under-$mon" "$ROOTFS" /memory_hog --max 4 --hold-s 1 --quiet \
@@ -73,13 +74,14 @@ for mon in cgroup proc; do
 	sleep 0.5
 	st=$("$ENGINE" stats "under-$mon" --json)
 	check "$mon: stats of a running container gives its current RSS ($st)" \
-		test "$(json_num "$st" rss_kib)" -ge 4096
+		test "$(json_eval 'd["rss_kib"]' <<<"$st")" -ge 4096
 	"$ENGINE" wait "under-$mon" >/dev/null
 	check "$mon: a container under its limits ends exited 0" test "$(state_of "under-$mon")" = exited
 	check "$mon: with no soft-limit, hard-limit or oom event" \
 		test "$(("$(events_of "under-$mon" soft-limit)" + "$(events_of "under-$mon" hard-limit)" + "$(events_of "under-$mon" oom)"))" -eq 0
 	check "$mon: start and exit events for every container" \
-		test "$("$ENGINE" events --json | grep -c '"event":"start"')" -eq 3 -a "$("$ENGINE" events --json | grep -c '"event":"exit"')" -eq 3
+		test "$("$ENGINE" events --json | json_eval --lines 'sorted((e["event"], e["container"]) for e in d if e["event"] in ("start", "exit")) ==
+			sorted((t, c + "-" + a[0]) for t in ("start", "exit") for c in ("hard", "soft", "under"))' "$mon")" = true
 	check "$mon: events.jsonl holds the same events" \
 		cmp -s "$T/state/events.jsonl" <("$ENGINE" events --json)
 	sv=$SV_PID
@@ -96,9 +98,10 @@ supervisor_start --monitor proc
 "$ENGINE" events -f --json >"$T/follow" &
 fpid=$!
 "$ENGINE" run f1 "$ROOTFS" /bin/true
-for _ in $(seq 100); do grep -q '"event":"exit","container":"f1"' "$T/follow" && break; sleep 0.05; done
+f1_exit='[e["event"] for e in d if e["container"] == "f1"] == ["start", "exit"]'
+for _ in $(seq 100); do [ "$(json_eval --lines "$f1_exit" <"$T/follow" 2>/dev/null)" = true ] && break; sleep 0.05; done
 kill "$fpid"; wait "$fpid" 2>/dev/null
-check "events -f prints events as they happen" grep -q '"event":"exit","container":"f1"' "$T/follow"
+check "events -f prints events as they happen (f1's start and exit)" test "$(json_eval --lines "$f1_exit" <"$T/follow")" = true
 for bad in "--soft-mib x" "--hard-mib -1" "--hard-mib 0" "--hard-mib 0.5" "--soft-mib 30 --hard-mib 20"; do
 	# shellcheck disable=SC2086
 	err=$("$ENGINE" start bad "$ROOTFS" /bin/true $bad 2>&1 >/dev/null)

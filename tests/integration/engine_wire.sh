@@ -11,6 +11,9 @@ supervisor_start
 for how in magic version oversize type truncated; do
 	check "a message with bad $how closes its connection" test "$("$PROBE" "$how")" = closed
 done
+r=$("$PROBE" empty)
+check "a connection that sends nothing, then EOF, is closed by the supervisor within 5 s ($r)" \
+	grep -Eq '^closed after [0-9]+ ms$' <<<"$r"
 check "a bad ID in a valid message gets an error reply" \
 	bash -c '[ "$("$1" badpayload)" = "reply -22" ]' _ "$PROBE"
 check "the supervisor still serves other clients" test "$(state_of keep)" = running

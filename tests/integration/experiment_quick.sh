@@ -11,7 +11,7 @@ trap 'rm -rf "$tmp"' EXIT
 cat >"$tmp/def.conf" <<'DEF'
 [pairs]
 nice = 0 10
-work_ms = 200
+work_ms = 1000
 repetitions = 2
 [mix]
 enabled = 0
@@ -32,9 +32,22 @@ for f in samples.csv runs.csv summary.csv wakeup.csv meta definition.conf; do
 done
 check "runs.csv has 10 container rows, all ok (2 pair cases x 2 reps x 2, 1 wake-up run x 2)" \
 	awk -F, 'NR > 1 { n++; bad += $NF != 1 } END { exit !(n == 10 && bad == 0) }' "$run/runs.csv"
-check "the 0-vs-0 shares add up to 100%" awk -F, '$1 == "pairs" && $2 == "0-vs-0" && $8 == "share" { s += $12; n++ } END { exit !(n == 2 && s > 99.9 && s < 100.1) }' "$run/summary.csv"
-check "nice 10 gets less than a fifth of the CPU against nice 0 (theory 9.7%)" \
-	awk -F, '$2 == "0-vs-10" && $8 == "share" && $4 == 1 { f = $12 > 0 && $12 < 20 } END { exit !f }' "$run/summary.csv"
+# The shares below are the mean of the 2 repetitions of 1000 ms of work, pinned to one CPU. Measured
+# with this definition, 10 runs of the lab on this machine (2 cores, shared, busy): 0-vs-0 slot 0
+# 49.96 +- 0.03 (sd), slot 1 50.04 +- 0.03, all within 50 +- 0.08; 0-vs-10 nice 10 10.15 +- 0.06,
+# and 10.17 +- 0.20 per single run (so +- 0.14 for a mean of 2), 0.45 pp above theory 9.70: each
+# container's first slice at start, which 200 ms runs showed larger (+1.6 pp). Windows: 5 sd of the
+# noisier figure around the measured mean. One nice step off measured 12.04 +- 0.22 (nice 9, theory
+# 11.8) and 8.24 +- 0.21 (nice 11, theory 7.8) per run: outside the window by more than 5 sd.
+# share_of CASE SLOT: that container's mean share in summary.csv; in_range V LO HI: LO <= V <= HI.
+share_of() { awk -F, -v c="$1" -v s="$2" '$1 == "pairs" && $2 == c && $8 == "share" && $4 == s { print $12 }' "$run/summary.csv"; }
+in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v ~ /^[0-9.]+$/ && v >= lo && v <= hi) }'; }
+s0=$(share_of 0-vs-0 0) s1=$(share_of 0-vs-0 1) s10=$(share_of 0-vs-10 1)
+check "0-vs-0: the first container's share is 50% within 0.25 pp, 5 sd of 0.035 plus the 0.04 slot bias ($s0)" \
+	in_range "$s0" 49.75 50.25
+check "0-vs-0: the second container's share is 50% within 0.25 pp ($s1)" in_range "$s1" 49.75 50.25
+check "nice 10 against nice 0 gets 10.15% within 0.7 pp, theory 9.70% ($s10; nice 9 gives 11.8, nice 11 7.8)" \
+	in_range "$s10" 9.45 10.85
 check "wake-up delays come from schedstat when forced" grep -q '^wakeup_delay_source=schedstat' "$run/meta"
 check "wakeup.csv has a schedstat delay per wake-up (at least 30 in 300 ms)" \
 	awk -F, '$4 == "schedstat" && $5 >= 0 { n++ } END { exit !(n >= 30) }' "$run/wakeup.csv"

@@ -1,7 +1,9 @@
 /* Helper of engine_wire.sh and ci/stress.sh: speaks bad protocol to the supervisor on
  * $HOGLAB_SOCKET and prints what the supervisor did: "closed" (it dropped the connection),
  * "reply STATUS" (it answered), or for the timed modes how long it took. Single-threaded.
- * Usage: engine_wire_probe magic|version|oversize|type|truncated|badpayload|nonul|empty
+ * Usage: engine_wire_probe magic|version|oversize|type|truncated|badpayload|nonul
+ *        engine_wire_probe empty          sends nothing, then EOF: "closed after N ms" once the
+ *                                         supervisor closes its end, "open after 5000 ms" if not
  *        engine_wire_probe slow|stalled   one byte a second / a header promising a huge payload
  *        engine_wire_probe idle N         holds N idle connections until stdin ends, then
  *                                         prints how many the supervisor closed meanwhile
@@ -92,6 +94,35 @@ static int probe_slow(int fd)
 	return 0;
 }
 
+/* No byte at all, then our EOF: the supervisor must close its end (a read of 0 here) within
+ * 5 s, however it polls. */
+static int probe_empty(int fd)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (shutdown(fd, SHUT_WR))
+		return 1;
+	long left;
+	while ((left = 5000 - ms_since(&t0)) > 0) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int r = poll(&p, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		char b;
+		ssize_t n = read(fd, &b, 1);
+		if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+			printf("closed after %ld ms\n", ms_since(&t0));
+			return 0;
+		}
+		printf("%s\n", n > 0 ? "answered" : "error");
+		return 0;
+	}
+	printf("open after %ld ms\n", ms_since(&t0));
+	return 0;
+}
+
 /* A header promising PROTO_PAYLOAD_MAX bytes, then a few, then nothing. */
 static int probe_stalled(int fd)
 {
@@ -164,7 +195,7 @@ int main(int argc, char **argv)
 		return 1;
 	int rc = 0;
 	if (!strcmp(how, "empty"))
-		printf("sent nothing\n");
+		rc = probe_empty(fd);
 	else if (!strcmp(how, "nonul"))
 		rc = probe_nonul(fd);
 	else if (!strcmp(how, "slow"))
