@@ -8,7 +8,7 @@ set -euo pipefail
 kver=$(uname -r)
 
 pkgs=(build-essential busybox-static gnuplot-nox libcsv-dev hyperfine cpio kmod qemu-system-x86
-      crun runc bubblewrap clang libclang-rt-dev)
+      crun runc bubblewrap clang libclang-rt-dev python3)
 if [ "${ID:-}" = ubuntu ]; then
 	pkgs+=(linux-tools-common "linux-tools-$kver" "linux-headers-$kver")
 else

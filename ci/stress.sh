@@ -70,7 +70,12 @@ sv_children() { cat /proc/"$SV_PID"/task/*/children 2>/dev/null | wc -w; }
 sv_cgroups() { find /sys/fs/cgroup/*/hoglab/sv-"$SV_PID" -mindepth 1 -type d 2>/dev/null | wc -l; }
 # Host mounts on this run's dirs or the rootfs (others may mount elsewhere meanwhile).
 host_mounts() { grep -c -e " $T" -e " $TOP/rootfs" /proc/self/mountinfo; }
-pid_of() { "$ENGINE" inspect "$1" | grep -o '"pid":[0-9]*' | cut -d: -f2; }
+pid_of() { ps_field "$1" pid; }
+# ps_record ID STATE EXIT_CODE SIGNAL: 1 when ps --json records exactly that end, else 0.
+ps_record() {
+	"$ENGINE" ps --json | json_eval 'int(any(c["id"] == a[0] and c["state"] == a[1] and c["exit_code"] == int(a[2])
+		and c["signal"] == int(a[3]) for c in d["containers"]))' "$@"
+}
 # ns_procs PIDNS: processes on the host in that PID namespace.
 ns_procs() {
 	local n=0 f
@@ -132,8 +137,8 @@ gate churn logs_left "$(find "$T/logs" -name 'churn*' | wc -l)" -eq 0 "no log le
 # ---- exit statuses: every code 0..255, and the signals that can end a PID-namespace init ----
 seq 0 255 | xargs -P 8 -I{} sh -c '"$1" run "code{}" "$2" /bin/sh -c "exit {}" >/dev/null 2>&1; echo "{} $?"' _ "$ENGINE" "$ROOTFS" >"$T/codes"
 gate exit run_status_mismatches "$(awk '$1 != $2' "$T/codes" | wc -l)" -eq 0 "engine run returned each exit code 0..255 exactly"
-"$ENGINE" ps --json | tr '{' '\n' | grep '"id":"code' |
-	sed 's/.*"id":"code\([0-9]*\)".*"state":"\([a-z]*\)".*"exit_code":\(-*[0-9]*\).*/\1 \2 \3/' >"$T/codes.ps"
+"$ENGINE" ps --json | json_eval '"\n".join("%s %s %s" % (c["id"][4:], c["state"], c["exit_code"])
+	for c in d["containers"] if c["id"].startswith("code"))' >"$T/codes.ps"
 gate exit recorded_mismatches "$(awk '$2 != "exited" || $1 != $3' "$T/codes.ps" | wc -l)" -eq 0 \
 	"ps records state exited and each code (of $(wc -l <"$T/codes.ps"))"
 gate exit recorded "$(wc -l <"$T/codes.ps")" -eq 256 "256 statuses recorded"
@@ -144,13 +149,13 @@ kill -KILL "$(pid_of sigkill)"
 "$ENGINE" wait sigkill >/dev/null
 rc=$?
 gate signal sigkill_status "$rc" -eq 137 "SIGKILL from the host: wait exits 128+9"
-gate signal sigkill_recorded "$("$ENGINE" ps --json | grep -c '"id":"sigkill","pid":[0-9]*,"state":"killed","reason":"[^"]*","exit_code":-1,"signal":9')" -eq 1 "recorded as killed, signal 9"
+gate signal sigkill_recorded "$(ps_record sigkill killed -1 9)" -eq 1 "recorded as killed, signal 9"
 scratch_rootfs "$T/crashfs"
 cp "$CRASH" "$T/crashfs/crash"
 "$ENGINE" run segv "$T/crashfs" /crash segv >/dev/null 2>&1
 rc=$?
 gate signal sigsegv_status "$rc" -eq 139 "SIGSEGV (a real fault in the init): run exits 128+11"
-gate signal sigsegv_recorded "$("$ENGINE" ps --json | grep -c '"id":"segv","pid":[0-9]*,"state":"killed","reason":"[^"]*","exit_code":-1,"signal":11')" -eq 1 "recorded as killed, signal 11"
+gate signal sigsegv_recorded "$(ps_record segv killed -1 11)" -eq 1 "recorded as killed, signal 11"
 # SIGTERM: the kernel drops it for a PID-namespace init without a handler (pid_namespaces(7)),
 # so stop escalates to SIGKILL; an init that handles it ends as it chooses.
 "$ENGINE" start sigterm "$ROOTFS" /bin/sleep 60 >/dev/null
@@ -159,7 +164,7 @@ sleep 0.5
 gate signal sigterm_ignored_by_init "$([ "$(state_of sigterm)" = running ] && echo 1 || echo 0)" -eq 1 \
 	"SIGTERM to an init with no handler is dropped by the kernel: still running"
 "$ENGINE" stop sigterm --timeout 0.5 >/dev/null
-gate signal sigterm_stop_recorded "$("$ENGINE" ps --json | grep -c '"id":"sigterm","pid":[0-9]*,"state":"stopped","reason":"[^"]*","exit_code":-1,"signal":9')" -eq 1 "stop escalates to SIGKILL: stopped, signal 9"
+gate signal sigterm_stop_recorded "$(ps_record sigterm stopped -1 9)" -eq 1 "stop escalates to SIGKILL: stopped, signal 9"
 "$ENGINE" start termtrap "$ROOTFS" /bin/sh -c 'trap "exit 143" TERM; while :; do sleep 0.05; done' >/dev/null
 sleep 0.3
 kill -TERM "$(pid_of termtrap)"
@@ -213,12 +218,11 @@ for _ in $(seq 200); do
 	[ "$("$ENGINE" ps | grep -c '^gate[0-9]* .* running')" -eq 0 ] && break
 	sleep 0.05
 done
-"$ENGINE" ps --json | tr '{' '\n' | grep '"id":"gate' >"$T/gate.ps"
-right=$(sed 's/.*"id":"gate\([0-9]*\)".*"state":"\([a-z]*\)".*"exit_code":\(-*[0-9]*\).*"end_mono_ns":\([0-9]*\).*/\1 \2 \3 \4/' "$T/gate.ps" |
-	awk '$2 == "exited" && $3 == $1 + 100' | wc -l)
+"$ENGINE" ps --json | json_eval '"\n".join("%s %s %s %s" % (c["id"][4:], c["state"], c["exit_code"], c["end_mono_ns"])
+	for c in d["containers"] if c["id"].startswith("gate"))' >"$T/gate.ps"
+right=$(awk '$2 == "exited" && $3 == $1 + 100' "$T/gate.ps" | wc -l)
 gate reap simultaneous_statuses "$right" -eq 50 "50 inits ending together: 50 exit statuses recorded, each its own"
-figure reap simultaneous_reap_spread_ms "$(grep -o '"end_mono_ns":[0-9]*' "$T/gate.ps" | cut -d: -f2 |
-	sort -n | awk 'NR == 1 {a = $1} {b = $1} END {printf "%.1f", (b - a) / 1e6}')"
+figure reap simultaneous_reap_spread_ms "$(awk '{ print $4 }' "$T/gate.ps" | sort -n | awk 'NR == 1 {a = $1} {b = $1} END {printf "%.1f", (b - a) / 1e6}')"
 for i in $(seq 1 50); do "$ENGINE" rm --logs "gate$i"; done
 
 # ---- duplicate race: 100 parallel starts of one ID ----
@@ -421,7 +425,7 @@ done
 gate faults sigkill_left_running "$left" -eq 0 "SIGKILL to the supervisor: no process of its 4 containers left running"
 gate faults stale_socket "$([ -S "$HOGLAB_SOCKET" ] && echo 1 || echo 0)" -eq 1 "the dead supervisor left a stale socket"
 supervisor_start
-gate faults restart_clean "$([ "$("$ENGINE" ps --json)" = '{"containers":[]}' ] && echo 1 || echo 0)" -eq 1 "a new supervisor starts cleanly over it"
+gate faults restart_clean "$("$ENGINE" ps --json | json_eval 'int(d["containers"] == [])')" -eq 1 "a new supervisor starts cleanly over it"
 gate faults stale_cgroups "$(find /sys/fs/cgroup/*/hoglab/sv-"$old_sv" -maxdepth 0 2>/dev/null | wc -l)" -eq 0 "the dead supervisor's cgroups are removed ($(grep -o 'removed.*' "$T/supervisor.out"))"
 gate faults restart_serves "$("$ENGINE" run after "$ROOTFS" /bin/echo ok 2>&1 | grep -cx ok)" -eq 1 "and serves"
 
