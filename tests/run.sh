@@ -5,7 +5,8 @@
 # counts as one failure, so a crash never passes silently. Every test runs under a timeout: the
 # suite's default, or a longer one a script declares in its first lines as "# test-timeout: N";
 # one that hangs is killed with all it started (its process group) and the suite goes on. A file
-# without its run bit, or a suite that finds no test, is a failure, not a silent gap.
+# without its run bit, or a suite that finds no test, is a failure, not a silent gap; files named
+# *_lib.sh are libraries the tests source, not tests.
 # Usage: tests/run.sh [SUITE...]   suites: unit integration vm fuzz asan (default: all)
 # asan: unit and integration again against the ASAN=1 build (build/asan/bin).
 # Env: HOGLAB_TEST_TIMEOUT overrides every default (not the declared ones).
@@ -61,6 +62,7 @@ run_suite() {
 	shift 2
 	for t; do
 		[ -e "$t" ] || continue
+		case $t in *_lib.sh) continue ;; esac # sourced by tests, not one itself
 		run_one "$t" "$limit"
 		n=$((n + 1))
 	done
