@@ -22,6 +22,7 @@
 #include "labstats.h"
 #include "labsup.h"
 #include "launch.h"
+#include "rundir.h"
 
 static void usage(FILE *out)
 {
@@ -73,7 +74,7 @@ const char *lab_delay_src_name(enum lab_delay_src s)
 static bool perf_works(const char *dir)
 {
 	char data[1200], *argv[] = { "/usr/bin/perf", "sched", "record", "-q", "-o", data, "--", "/bin/true", NULL };
-	struct launch_opts o = { argv, 0, -1, false, NULL, -1 };
+	struct launch_opts o = { argv, 0, -1, false, NULL, -1, false };
 	char why[256];
 	bool ok;
 	pid_t pid;
@@ -226,7 +227,7 @@ static int calibrate(struct lab *lab, char *err, size_t errlen)
 {
 	char hog[1024], buf[256] = "";
 	char *argv[] = { hog, "--calibrate", NULL };
-	struct launch_opts o = { argv, 0, lab->conf.cpu, false, NULL, -1 };
+	struct launch_opts o = { argv, 0, lab->conf.cpu, false, NULL, -1, false };
 	int p[2], rc, st;
 	size_t got = 0;
 	ssize_t n;
@@ -343,9 +344,11 @@ int main(int argc, char **argv)
 	static const char *const wakeup_cols[] = { "run", "case", "nice", "source", "delay_us" };
 	struct lab lab;
 	const char *results = "results/cfs", *socket = NULL, *def, *wsrc = "auto";
-	char err[1024] = "", tmp[] = "/tmp/hoglab-lab.XXXXXX", sock[600], run_dir[1200], id[64], path[1400], exe[PATH_MAX];
+	char err[1024] = "", sock[600], path[PATH_MAX + 64], exe[PATH_MAX];
+	const char *run_dir;
+	struct rundir rd;
 	uint64_t seed = 0;
-	bool have_seed = false, tmp_made = false, tty = isatty(2);
+	bool have_seed = false, tty = isatty(2);
 	pid_t sup = -1;
 	double t0, cost_total = 0, cost_done = 0;
 	int c, i, rc, failed = 0;
@@ -420,20 +423,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	{
-		time_t t = time(NULL);
-
-		strftime(id, sizeof(id), "%Y%m%d-%H%M%S", localtime(&t));
-	}
-	if (lab.profile)
-		snprintf(id + strlen(id), sizeof(id) - strlen(id), "-%s", lab.profile);
-	snprintf(run_dir, sizeof(run_dir), "%s/%s", results, id);
-	snprintf(path, sizeof(path), "mkdir -p '%s'", run_dir);
-	if (strchr(run_dir, '\'') || system(path) != 0) {
-		fprintf(stderr, "lab: cannot create %s\n", run_dir);
+	rc = rundir_create(&rd, results, lab.profile);
+	if (rc) {
+		fprintf(stderr, "lab: cannot create %s: %s\n", rd.path, strerror(-rc));
 		return 1;
 	}
-	lab.run_dir = run_dir;
+	lab.run_dir = run_dir = rd.path;
 	lab.delay_src = LAB_DELAY_SCHEDSTAT;
 	if (lab.conf.exp[LAB_EXP_WAKEUP].enabled && strcmp(wsrc, "schedstat")) {
 		if (perf_works(run_dir))
@@ -457,12 +452,12 @@ int main(int argc, char **argv)
 			}
 			lab.have_client = true;
 		} else {
-			if (!mkdtemp(tmp)) {
-				fprintf(stderr, "lab: mkdtemp: %s\n", strerror(errno));
+			rc = rundir_tmp_make(&rd, "lab");
+			if (rc) {
+				fprintf(stderr, "lab: mkdtemp: %s\n", strerror(-rc));
 				return 1;
 			}
-			tmp_made = true;
-			sup = supervisor_start(&lab, tmp, sock, sizeof(sock), err, sizeof(err));
+			sup = supervisor_start(&lab, rd.tmp, sock, sizeof(sock), err, sizeof(err));
 			if (sup < 0) {
 				fprintf(stderr, "lab: %s\n", err);
 				failed = 1;
@@ -524,9 +519,9 @@ int main(int argc, char **argv)
 		failed++;
 	}
 	meta_write(&lab, def, seed, socket);
-	snprintf(path, sizeof(path), "cp '%s' '%s/definition.conf'", def, run_dir);
-	if (strchr(def, '\'') || system(path) != 0)
-		fprintf(stderr, "lab: could not copy %s into %s\n", def, run_dir);
+	rc = rundir_copy_definition(&rd, def);
+	if (rc)
+		fprintf(stderr, "lab: could not copy %s into %s: %s\n", def, run_dir, strerror(-rc));
 out:
 	if (lab.csv) {
 		rc = csvout_destroy(lab.csv);
@@ -539,16 +534,13 @@ out:
 		client_close(&lab.client);
 	if (sup > 0)
 		labsup_stop(sup);
-	if (tmp_made) {
-		snprintf(path, sizeof(path), "rm -rf '%s'", tmp);
-		if (system(path) != 0)
-			fprintf(stderr, "lab: could not remove %s\n", tmp);
-	}
+	rc = rundir_tmp_remove(&rd);
+	if (rc)
+		fprintf(stderr, "lab: could not remove %s: %s\n", rd.tmp, strerror(-rc));
 	if (lab.csv) {
-		snprintf(path, sizeof(path), "%s/latest", results);
-		unlink(path);
-		if (symlink(id, path) < 0)
-			fprintf(stderr, "lab: linking %s: %s\n", path, strerror(errno));
+		rc = rundir_link_latest(&rd);
+		if (rc)
+			fprintf(stderr, "lab: linking %s/latest: %s\n", results, strerror(-rc));
 	}
 	for (i = 0; i < lab.n_runs; i++)
 		for (int s = 0; s < LAB_DELAY_COUNT; s++)

@@ -26,6 +26,7 @@
 #include "labsup.h"
 #include "memcalc.h"
 #include "procstat.h"
+#include "rundir.h"
 
 #define KMOD_PERIOD_PARAM "/sys/module/monitor/parameters/period_ms"
 #define KMOD_PERIOD_MIN_MS 10
@@ -54,7 +55,7 @@ struct memlab {
 	const char *profile, *machine, *run_dir;
 	char bin_dir[PATH_MAX - 32];
 	char rootfs[PATH_MAX];
-	char tmp[64];
+	struct rundir rd;  /* run_dir is rd.path; the supervisors' private dirs go in rd.tmp */
 	int run_base;
 	bool want[PROTO_MONITOR_COUNT];   /* backends asked for (conf or --backends) */
 	char why_not[PROTO_MONITOR_COUNT][160]; /* asked for but not available here */
@@ -278,7 +279,7 @@ static int sup_start(struct memlab *L, const struct group *g, char *err, size_t 
 {
 	char engine[PATH_MAX], logs[PATH_MAX], log_file[PATH_MAX + 64], sock[256], period[16], kperiod[16];
 	char *extra[] = { "--monitor", (char *)proto_monitor_name(g->backend), "--monitor-period-ms", period, NULL };
-	struct labsup_opts o = { engine, L->tmp, logs, log_file, extra };
+	struct labsup_opts o = { engine, L->rd.tmp, logs, log_file, extra };
 	int rc;
 
 	snprintf(period, sizeof(period), "%d", g->period_ms);
@@ -874,8 +875,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },           { 0 }
 	};
 	static struct memlab L;
-	const char *results = "results/memlimits", *backends = NULL, *rootfs = NULL, *sum_dir = NULL, *def;
-	char err[1024] = "", run_dir[PATH_MAX], id[64], path[PATH_MAX + 64], exe[PATH_MAX];
+	const char *results = "results/memlimits", *backends = NULL, *rootfs = NULL, *sum_dir = NULL, *def, *run_dir;
+	char err[1024] = "", exe[PATH_MAX];
 	uint64_t seed = 0;
 	bool have_seed = false;
 	int c, rc, failed;
@@ -965,23 +966,15 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
-	{
-		time_t t = time(NULL);
-
-		strftime(id, sizeof(id), "%Y%m%d-%H%M%S", localtime(&t));
-	}
-	if (L.profile)
-		snprintf(id + strlen(id), sizeof(id) - strlen(id), "-%s", L.profile);
-	snprintf(run_dir, sizeof(run_dir), "%s/%s", results, id);
-	snprintf(path, sizeof(path), "mkdir -p '%s'", run_dir);
-	if (strchr(run_dir, '\'') || system(path) != 0) {
-		fprintf(stderr, "memlab: cannot create %s\n", run_dir);
+	rc = rundir_create(&L.rd, results, L.profile);
+	if (rc) {
+		fprintf(stderr, "memlab: cannot create %s: %s\n", L.rd.path, strerror(-rc));
 		return 1;
 	}
-	L.run_dir = run_dir;
-	snprintf(L.tmp, sizeof(L.tmp), "/tmp/hoglab-memlab.XXXXXX");
-	if (!mkdtemp(L.tmp)) {
-		fprintf(stderr, "memlab: mkdtemp: %s\n", strerror(errno));
+	L.run_dir = run_dir = L.rd.path;
+	rc = rundir_tmp_make(&L.rd, "memlab");
+	if (rc) {
+		fprintf(stderr, "memlab: mkdtemp: %s\n", strerror(-rc));
 		return 1;
 	}
 	rc = tables_open(&L);
@@ -999,9 +992,9 @@ int main(int argc, char **argv)
 	if (L.tty)
 		fputc('\n', stderr);
 	meta_write(&L, def, seed);
-	snprintf(path, sizeof(path), "cp '%s' '%s/definition.conf'", def, run_dir);
-	if (strchr(def, '\'') || system(path) != 0)
-		fprintf(stderr, "memlab: could not copy %s into %s\n", def, run_dir);
+	rc = rundir_copy_definition(&L.rd, def);
+	if (rc)
+		fprintf(stderr, "memlab: could not copy %s into %s: %s\n", def, run_dir, strerror(-rc));
 	if (L.csv) {
 		rc = csvout_destroy(L.csv);
 		if (rc) {
@@ -1009,16 +1002,15 @@ int main(int argc, char **argv)
 			L.failed++;
 		}
 	}
-	snprintf(path, sizeof(path), "rm -rf '%s'", L.tmp);
-	if (system(path) != 0)
-		fprintf(stderr, "memlab: could not remove %s\n", L.tmp);
+	rc = rundir_tmp_remove(&L.rd);
+	if (rc)
+		fprintf(stderr, "memlab: could not remove %s: %s\n", L.rd.tmp, strerror(-rc));
 	failed = L.failed;
 	if (summarize(run_dir))
 		failed++;
-	snprintf(path, sizeof(path), "%s/latest", results);
-	unlink(path);
-	if (symlink(id, path) < 0)
-		fprintf(stderr, "memlab: linking %s: %s\n", path, strerror(errno));
+	rc = rundir_link_latest(&L.rd);
+	if (rc)
+		fprintf(stderr, "memlab: linking %s/latest: %s\n", results, strerror(-rc));
 	free(L.groups);
 	free(L.runs);
 	if (failed)
