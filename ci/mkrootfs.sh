@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds rootfs/base from Debian's busybox-static (or $ROOTFS_TARBALL, e.g. an Alpine minirootfs)
-# plus the static workloads (build/bin/*_hog at the rootfs root), then rootfs/alpha and
+# plus the static workloads (build/bin/*_hog at the rootfs root: cpu_hog, memory_hog, log_hog,
+# wakeup_hog, all built by workloads/ and refused unless static), then rootfs/alpha and
 # rootfs/beta as copies. Idempotent: base is rebuilt in a temp dir and swapped in; alpha and beta
 # are made once, and their workloads and calibration are refreshed on every run.
 set -euo pipefail

@@ -22,6 +22,7 @@
 #include "labstats.h"
 #include "labsup.h"
 #include "launch.h"
+#include "rundir.h"
 
 static void usage(FILE *out)
 {
@@ -73,7 +74,7 @@ const char *lab_delay_src_name(enum lab_delay_src s)
 static bool perf_works(const char *dir)
 {
 	char data[1200], *argv[] = { "/usr/bin/perf", "sched", "record", "-q", "-o", data, "--", "/bin/true", NULL };
-	struct launch_opts o = { argv, 0, -1, false, NULL, -1 };
+	struct launch_opts o = { argv, 0, -1, false, NULL, -1, false };
 	char why[256];
 	bool ok;
 	pid_t pid;
@@ -226,7 +227,7 @@ static int calibrate(struct lab *lab, char *err, size_t errlen)
 {
 	char hog[1024], buf[256] = "";
 	char *argv[] = { hog, "--calibrate", NULL };
-	struct launch_opts o = { argv, 0, lab->conf.cpu, false, NULL, -1 };
+	struct launch_opts o = { argv, 0, lab->conf.cpu, false, NULL, -1, false };
 	int p[2], rc, st;
 	size_t got = 0;
 	ssize_t n;
@@ -327,7 +328,19 @@ static int runs_write(struct lab *lab, const struct lab_run *run, int run_id)
 	return rc;
 }
 
-int main(int argc, char **argv)
+/* What the command line asked for, and what main holds across a run besides struct lab. */
+struct lab_main {
+	const char *results, *socket, *def, *wsrc;
+	uint64_t seed;
+	bool have_seed, tty;
+	struct rundir rd;   /* the run folder; the private supervisor's dir in rd.tmp */
+	char sock[600];
+	pid_t sup;
+	int failed;
+};
+
+/* Fills lab and m; -1 to go on, else the exit status (usage, --help, a bad value). */
+static int args_parse(int argc, char **argv, struct lab *lab, struct lab_main *m)
 {
 	static const struct option opts[] = {
 		{ "profile", required_argument, NULL, 'p' }, { "results", required_argument, NULL, 'r' },
@@ -336,58 +349,51 @@ int main(int argc, char **argv)
 		{ "wakeup-source", required_argument, NULL, 'w' },
 		{ 0 }
 	};
-	static const char *const samples_cols[] = { "run", "t_ms", "container", "slot", "cpu_ns", "wait_ns", "slices", "rss_kib" };
-	static const char *const runs_cols[] = { "run", "order", "experiment", "case", "param", "rep", "slot", "container",
-						 "nice", "weight", "launcher", "pid", "wall_s", "cpu_ms", "wait_ms",
-						 "share", "theory_share", "avail_overlap", "avail_after", "end", "ok" };
-	static const char *const wakeup_cols[] = { "run", "case", "nice", "source", "delay_us" };
-	struct lab lab;
-	const char *results = "results/cfs", *socket = NULL, *def, *wsrc = "auto";
-	char err[1024] = "", tmp[] = "/tmp/hoglab-lab.XXXXXX", sock[600], run_dir[1200], id[64], path[1400], exe[PATH_MAX];
-	uint64_t seed = 0;
-	bool have_seed = false, tmp_made = false, tty = isatty(2);
-	pid_t sup = -1;
-	double t0, cost_total = 0, cost_done = 0;
-	int c, i, rc, failed = 0;
-	ssize_t n;
+	char *end;
+	int c;
 
-	memset(&lab, 0, sizeof(lab));
-	lab.client.fd = -1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p': lab.profile = optarg; break;
-		case 'r': results = optarg; break;
-		case 's': socket = optarg; break;
-		case 'd': lab.direct = true; break;
-		case 'S': {
-			char *end;
-
+		case 'p': lab->profile = optarg; break;
+		case 'r': m->results = optarg; break;
+		case 's': m->socket = optarg; break;
+		case 'd': lab->direct = true; break;
+		case 'S':
 			errno = 0;
-			seed = strtoull(optarg, &end, 10);
+			m->seed = strtoull(optarg, &end, 10);
 			if (errno || *end || !*optarg) {
 				fprintf(stderr, "lab: invalid --seed '%s'\n", optarg);
 				return 2;
 			}
-			have_seed = true;
+			m->have_seed = true;
 			break;
-		}
 		case 'w':
 			if (strcmp(optarg, "auto") && strcmp(optarg, "perf") && strcmp(optarg, "schedstat")) {
 				fprintf(stderr, "lab: invalid --wakeup-source '%s' (auto, perf or schedstat)\n", optarg);
 				return 2;
 			}
-			wsrc = optarg;
+			m->wsrc = optarg;
 			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc - 1 || (socket && lab.direct)) {
+	if (optind != argc - 1 || (m->socket && lab->direct)) {
 		usage(stderr);
 		return 2;
 	}
-	def = argv[optind];
-	if (lab_conf_load(&lab.conf, def, lab.profile, err, sizeof(err))) {
+	m->def = argv[optind];
+	return -1;
+}
+
+/* The definition, this machine, where the binaries and rootfs are, the cases and their shuffled
+ * runs; 0, else the exit status after one line on stderr. */
+static int setup(struct lab *lab, struct lab_main *m)
+{
+	char err[1024] = "", exe[PATH_MAX];
+	ssize_t n;
+
+	if (lab_conf_load(&lab->conf, m->def, lab->profile, err, sizeof(err))) {
 		fprintf(stderr, "lab: %s\n", err);
 		return 2;
 	}
@@ -395,8 +401,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lab: needs root (nice below 0, cgroups, containers)\n");
 		return 1;
 	}
-	if (lab.conf.cpu >= sysconf(_SC_NPROCESSORS_ONLN)) {
-		fprintf(stderr, "lab: %s: key 'cpu': CPU %d does not exist here\n", def, lab.conf.cpu);
+	if (lab->conf.cpu >= sysconf(_SC_NPROCESSORS_ONLN)) {
+		fprintf(stderr, "lab: %s: key 'cpu': CPU %d does not exist here\n", m->def, lab->conf.cpu);
 		return 2;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -406,158 +412,224 @@ int main(int argc, char **argv)
 	}
 	exe[n] = '\0';
 	*strrchr(exe, '/') = '\0';
-	snprintf(lab.bin_dir, sizeof(lab.bin_dir), "%s", exe);
-	if (!lab.direct && !realpath(lab.conf.rootfs, lab.rootfs)) {
-		fprintf(stderr, "lab: rootfs %s: %s (make rootfs builds it)\n", lab.conf.rootfs, strerror(errno));
+	snprintf(lab->bin_dir, sizeof(lab->bin_dir), "%s", exe);
+	if (!lab->direct && !realpath(lab->conf.rootfs, lab->rootfs)) {
+		fprintf(stderr, "lab: rootfs %s: %s (make rootfs builds it)\n", lab->conf.rootfs, strerror(errno));
 		return 1;
 	}
 	file_read_line("/proc/sys/kernel/sched_autogroup_enabled", err, sizeof(err));
-	lab.autogroup = err[0] == '1';
-	if (!have_seed)
-		seed = lab.conf.seed ? lab.conf.seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	if (cases_expand(&lab) || runs_plan(&lab, seed)) {
+	lab->autogroup = err[0] == '1';
+	if (!m->have_seed)
+		m->seed = lab->conf.seed ? lab->conf.seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	if (cases_expand(lab) || runs_plan(lab, m->seed)) {
 		fprintf(stderr, "lab: out of memory\n");
 		return 1;
 	}
+	return 0;
+}
 
-	{
-		time_t t = time(NULL);
+/* The run folder, the wake-up delay source and the calibration; 0, else the exit status. */
+static int prepare(struct lab *lab, struct lab_main *m)
+{
+	char err[1024] = "";
+	int rc = rundir_create(&m->rd, m->results, lab->profile);
 
-		strftime(id, sizeof(id), "%Y%m%d-%H%M%S", localtime(&t));
-	}
-	if (lab.profile)
-		snprintf(id + strlen(id), sizeof(id) - strlen(id), "-%s", lab.profile);
-	snprintf(run_dir, sizeof(run_dir), "%s/%s", results, id);
-	snprintf(path, sizeof(path), "mkdir -p '%s'", run_dir);
-	if (strchr(run_dir, '\'') || system(path) != 0) {
-		fprintf(stderr, "lab: cannot create %s\n", run_dir);
+	if (rc) {
+		fprintf(stderr, "lab: cannot create %s: %s\n", m->rd.path, strerror(-rc));
 		return 1;
 	}
-	lab.run_dir = run_dir;
-	lab.delay_src = LAB_DELAY_SCHEDSTAT;
-	if (lab.conf.exp[LAB_EXP_WAKEUP].enabled && strcmp(wsrc, "schedstat")) {
-		if (perf_works(run_dir))
-			lab.delay_src = LAB_DELAY_PERF;
-		else if (!strcmp(wsrc, "perf")) {
+	lab->run_dir = m->rd.path;
+	lab->delay_src = LAB_DELAY_SCHEDSTAT;
+	if (lab->conf.exp[LAB_EXP_WAKEUP].enabled && strcmp(m->wsrc, "schedstat")) {
+		if (perf_works(lab->run_dir))
+			lab->delay_src = LAB_DELAY_PERF;
+		else if (!strcmp(m->wsrc, "perf")) {
 			fprintf(stderr, "lab: --wakeup-source perf: perf sched record does not work here\n");
 			return 1;
 		} else
 			fprintf(stderr, "lab: perf sched record does not work here: wake-up delays from schedstat\n");
 	}
-	rc = calibrate(&lab, err, sizeof(err));
+	rc = calibrate(lab, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "lab: calibrating cpu_hog: %s\n", err);
 		return 1;
 	}
-	if (!lab.direct) {
-		if (socket) {
-			if (client_connect(&lab.client, socket)) {
-				fprintf(stderr, "lab: %s\n", client_error(&lab.client));
-				return 1;
-			}
-			lab.have_client = true;
-		} else {
-			if (!mkdtemp(tmp)) {
-				fprintf(stderr, "lab: mkdtemp: %s\n", strerror(errno));
-				return 1;
-			}
-			tmp_made = true;
-			sup = supervisor_start(&lab, tmp, sock, sizeof(sock), err, sizeof(err));
-			if (sup < 0) {
-				fprintf(stderr, "lab: %s\n", err);
-				failed = 1;
-				goto out;
-			}
-			socket = sock;
-		}
-	}
+	return 0;
+}
 
-	rc = csvout_create(&lab.csv, 1 << 20);
+/* The engine: the supervisor at --socket, or a private one. 0; 1: exit at once; -1: a run
+ * failure (the supervisor did not come up), clean up and exit. */
+static int engine_connect(struct lab *lab, struct lab_main *m)
+{
+	char err[1024] = "";
+	int rc;
+
+	if (lab->direct)
+		return 0;
+	if (m->socket) {
+		if (client_connect(&lab->client, m->socket)) {
+			fprintf(stderr, "lab: %s\n", client_error(&lab->client));
+			return 1;
+		}
+		lab->have_client = true;
+		return 0;
+	}
+	rc = rundir_tmp_make(&m->rd, "lab");
+	if (rc) {
+		fprintf(stderr, "lab: mkdtemp: %s\n", strerror(-rc));
+		return 1;
+	}
+	m->sup = supervisor_start(lab, m->rd.tmp, m->sock, sizeof(m->sock), err, sizeof(err));
+	if (m->sup < 0) {
+		fprintf(stderr, "lab: %s\n", err);
+		return -1;
+	}
+	m->socket = m->sock;
+	return 0;
+}
+
+static int tables_open(struct lab *lab)
+{
+	static const char *const samples_cols[] = { "run", "t_ms", "container", "slot", "cpu_ns", "wait_ns", "slices", "rss_kib" };
+	static const char *const runs_cols[] = { "run", "order", "experiment", "case", "param", "rep", "slot", "container",
+						 "nice", "weight", "launcher", "pid", "wall_s", "cpu_ms", "wait_ms",
+						 "share", "theory_share", "avail_overlap", "avail_after", "end", "ok" };
+	static const char *const wakeup_cols[] = { "run", "case", "nice", "source", "delay_us" };
+	char path[PATH_MAX + 64];
+	int rc = csvout_create(&lab->csv, 1 << 20);
+
 	if (rc) {
 		fprintf(stderr, "lab: starting the CSV writer: %s\n", strerror(-rc));
-		failed = 1;
-		goto out;
+		return rc;
 	}
 #define TABLE(t, name, cols)                                                                        \
-	snprintf(path, sizeof(path), "%s/%s", run_dir, name);                                        \
-	rc = csvout_table_open(lab.csv, &lab.t, path, cols, sizeof(cols) / sizeof(cols[0]));         \
+	snprintf(path, sizeof(path), "%s/%s", lab->run_dir, name);                                   \
+	rc = csvout_table_open(lab->csv, &lab->t, path, cols, sizeof(cols) / sizeof(cols[0]));       \
 	if (rc) {                                                                                    \
 		fprintf(stderr, "lab: creating %s: %s\n", path, strerror(-rc));                     \
-		failed = 1;                                                                          \
-		goto out;                                                                            \
+		return rc;                                                                           \
 	}
 	TABLE(t_samples, "samples.csv", samples_cols)
 	TABLE(t_runs, "runs.csv", runs_cols)
 	TABLE(t_wakeup, "wakeup.csv", wakeup_cols)
 #undef TABLE
+	return 0;
+}
 
-	for (i = 0; i < lab.n_runs; i++)
-		cost_total += lab.cases[lab.runs[i].case_idx].work_ms * (double)lab.cases[lab.runs[i].case_idx].n;
-	fprintf(stderr, "lab: %d runs of %d cases into %s (seed %llu, %s)\n", lab.n_runs, lab.n_cases, run_dir,
-		(unsigned long long)seed, lab.direct ? "direct, no engine" : socket);
+/* Every run in its shuffled order, each one's rows written and its progress said. */
+static void runs_all(struct lab *lab, struct lab_main *m)
+{
+	double t0, cost_total = 0, cost_done = 0;
+	char err[1024];
+	int i, rc;
+
+	for (i = 0; i < lab->n_runs; i++)
+		cost_total += lab->cases[lab->runs[i].case_idx].work_ms * (double)lab->cases[lab->runs[i].case_idx].n;
+	fprintf(stderr, "lab: %d runs of %d cases into %s (seed %llu, %s)\n", lab->n_runs, lab->n_cases, lab->run_dir,
+		(unsigned long long)m->seed, lab->direct ? "direct, no engine" : m->socket);
 	t0 = now_s();
-	for (int k = 0; k < lab.n_runs; k++) {
+	for (int k = 0; k < lab->n_runs; k++) {
 		struct lab_run *run = NULL;
 		const struct lab_case *cs;
 
-		for (i = 0; i < lab.n_runs; i++)
-			if (lab.runs[i].order == k)
-				run = &lab.runs[i];
-		cs = &lab.cases[run->case_idx];
+		for (i = 0; i < lab->n_runs; i++)
+			if (lab->runs[i].order == k)
+				run = &lab->runs[i];
+		cs = &lab->cases[run->case_idx];
 		err[0] = '\0';
-		rc = lab_run_exec(&lab, run, k + 1, err, sizeof(err));
+		rc = lab_run_exec(lab, run, k + 1, err, sizeof(err));
 		if (rc) {
-			failed++;
-			fprintf(stderr, "%slab: %s %s rep %d failed: %s\n", tty ? "\n" : "", lab_exp_name(cs->exp),
+			m->failed++;
+			fprintf(stderr, "%slab: %s %s rep %d failed: %s\n", m->tty ? "\n" : "", lab_exp_name(cs->exp),
 				cs->name, run->rep, err);
 		}
-		runs_write(&lab, run, k + 1);
+		runs_write(lab, run, k + 1);
 		cost_done += cs->work_ms * (double)cs->n;
-		progress(k + 1, lab.n_runs, cs, run->rep, t0, cost_done, cost_total, tty);
+		progress(k + 1, lab->n_runs, cs, run->rep, t0, cost_done, cost_total, m->tty);
 	}
-	if (tty)
+	if (m->tty)
 		fputc('\n', stderr);
-	snprintf(path, sizeof(path), "%s/summary.csv", run_dir);
-	rc = lab_summary_write(&lab, path);
+}
+
+/* After the runs: summary.csv, meta and the definition copy. */
+static void run_folder_write(struct lab *lab, struct lab_main *m)
+{
+	char path[PATH_MAX + 64];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/summary.csv", lab->run_dir);
+	rc = lab_summary_write(lab, path);
 	if (rc) {
 		fprintf(stderr, "lab: writing %s: %s\n", path, strerror(-rc));
-		failed++;
+		m->failed++;
 	}
-	meta_write(&lab, def, seed, socket);
-	snprintf(path, sizeof(path), "cp '%s' '%s/definition.conf'", def, run_dir);
-	if (strchr(def, '\'') || system(path) != 0)
-		fprintf(stderr, "lab: could not copy %s into %s\n", def, run_dir);
-out:
-	if (lab.csv) {
-		rc = csvout_destroy(lab.csv);
+	meta_write(lab, m->def, m->seed, m->socket);
+	rc = rundir_copy_definition(&m->rd, m->def);
+	if (rc)
+		fprintf(stderr, "lab: could not copy %s into %s: %s\n", m->def, lab->run_dir, strerror(-rc));
+}
+
+/* On every path once the run folder exists: the CSVs flushed, the engine let go, the temp dir
+ * gone, latest linked where tables were written; the exit status. */
+static int run_folder_close(struct lab *lab, struct lab_main *m)
+{
+	int rc;
+
+	if (lab->csv) {
+		rc = csvout_destroy(lab->csv);
 		if (rc) {
 			fprintf(stderr, "lab: writing CSV files: %s\n", strerror(-rc));
-			failed++;
+			m->failed++;
 		}
 	}
-	if (lab.have_client)
-		client_close(&lab.client);
-	if (sup > 0)
-		labsup_stop(sup);
-	if (tmp_made) {
-		snprintf(path, sizeof(path), "rm -rf '%s'", tmp);
-		if (system(path) != 0)
-			fprintf(stderr, "lab: could not remove %s\n", tmp);
+	if (lab->have_client)
+		client_close(&lab->client);
+	if (m->sup > 0)
+		labsup_stop(m->sup);
+	rc = rundir_tmp_remove(&m->rd);
+	if (rc)
+		fprintf(stderr, "lab: could not remove %s: %s\n", m->rd.tmp, strerror(-rc));
+	if (lab->csv) {
+		rc = rundir_link_latest(&m->rd);
+		if (rc)
+			fprintf(stderr, "lab: linking %s/latest: %s\n", m->results, strerror(-rc));
 	}
-	if (lab.csv) {
-		snprintf(path, sizeof(path), "%s/latest", results);
-		unlink(path);
-		if (symlink(id, path) < 0)
-			fprintf(stderr, "lab: linking %s: %s\n", path, strerror(errno));
+	if (m->failed)
+		fprintf(stderr, "lab: %d run%s failed; see %s\n", m->failed, m->failed == 1 ? "" : "s", lab->run_dir);
+	else
+		fprintf(stderr, "lab: done: %s\n", lab->run_dir);
+	return m->failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct lab lab;
+	static struct lab_main m = { .results = "results/cfs", .wsrc = "auto", .sup = -1 };
+	int rc;
+
+	lab.client.fd = -1;
+	m.tty = isatty(2);
+	rc = args_parse(argc, argv, &lab, &m);
+	if (rc >= 0)
+		return rc;
+	rc = setup(&lab, &m);
+	if (!rc)
+		rc = prepare(&lab, &m);
+	if (!rc)
+		rc = engine_connect(&lab, &m);
+	if (rc > 0)
+		return rc;
+	if (rc < 0 || tables_open(&lab))
+		m.failed = 1;
+	else {
+		runs_all(&lab, &m);
+		run_folder_write(&lab, &m);
 	}
-	for (i = 0; i < lab.n_runs; i++)
+	rc = run_folder_close(&lab, &m);
+	for (int i = 0; i < lab.n_runs; i++)
 		for (int s = 0; s < LAB_DELAY_COUNT; s++)
 			free(lab.runs[i].delays[s].us);
 	free(lab.runs);
 	free(lab.cases);
-	if (failed)
-		fprintf(stderr, "lab: %d run%s failed; see %s\n", failed, failed == 1 ? "" : "s", run_dir);
-	else
-		fprintf(stderr, "lab: done: %s\n", run_dir);
-	return failed ? 1 : 0;
+	return rc;
 }

@@ -110,7 +110,7 @@ static int live_start(struct lab *lab, const struct lab_case *c, int slot, int r
 	argv[3] = "--quiet";
 	argv[4] = NULL;
 	if (lv->direct) {
-		struct launch_opts o = { argv, ct->nice, lab->conf.cpu, ct->own_session, NULL, -1 };
+		struct launch_opts o = { argv, ct->nice, lab->conf.cpu, ct->own_session, NULL, -1, false };
 
 		snprintf(hog, sizeof(hog), "%s/cpu_hog", lab->bin_dir);
 		argv[0] = hog;
@@ -310,17 +310,12 @@ static int delays_push(struct lab_delays *d, double us)
 
 /* The perf sched timehist rows of the sleeper after its exec (task name "wakeup_hog[PID]"):
  * each one's "sch delay" column (ms: from wake-up, or preemption, to switch-in) in µs. */
-static int perf_delays(const char *data, pid_t pid, struct lab_delays *d)
+static int perf_delays_parse(FILE *p, pid_t pid, struct lab_delays *d)
 {
-	char cmd[1300], line[512], tag[48];
-	int rc = 0, st;
-	FILE *p;
+	char line[512], tag[48];
+	int rc = 0;
 
-	snprintf(cmd, sizeof(cmd), "perf sched timehist -i '%s' 2>/dev/null", data);
 	snprintf(tag, sizeof(tag), " wakeup_hog[%d] ", (int)pid);
-	p = popen(cmd, "re");
-	if (!p)
-		return -errno;
 	while (fgets(line, sizeof(line), p)) {
 		double wait, sch, runt;
 		char *end = line + strlen(line), *fields[3];
@@ -341,10 +336,42 @@ static int perf_delays(const char *data, pid_t pid, struct lab_delays *d)
 			continue;
 		rc = delays_push(d, sch * 1000);
 	}
-	st = pclose(p);
+	return rc;
+}
+
+/* perf sched timehist of DATA, its stdout read through a pipe (its stderr dropped). */
+static int perf_delays(const char *data, pid_t pid, struct lab_delays *d)
+{
+	char *argv[] = { "/usr/bin/perf", "sched", "timehist", "-i", (char *)data, NULL };
+	struct launch_opts o = { argv, 0, -1, false, NULL, -1, true };
+	char why[256];
+	int p[2], rc, st = -1;
+	pid_t child;
+	FILE *f;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	o.out_fd = p[1];
+	rc = launch_direct(&o, &child, why, sizeof(why));
+	close(p[1]);
+	if (rc) {
+		close(p[0]);
+		return rc;
+	}
+	f = fdopen(p[0], "r");
+	if (!f) {
+		rc = -errno;
+		close(p[0]);
+		kill(child, SIGKILL);
+	} else {
+		rc = perf_delays_parse(f, pid, d);
+		fclose(f);
+	}
+	if (waitpid(child, &st, 0) != child)
+		st = -1;
 	if (rc)
 		return rc;
-	return st == 0 ? 0 : -EIO;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
 }
 
 /* The sleeper's output: "delay_us=X" per wake-up, then "wakeup_hog done pid=N wakeups=N
@@ -407,8 +434,8 @@ static int wakeup_exec(struct lab *lab, struct lab_run *run, int run_id, char *e
 	bool perf = lab->delay_src == LAB_DELAY_PERF;
 	int hog_slot = c->ct[0].sleeper ? 1 : 0, sl_slot = !hog_slot, out, rc;
 	/* perf itself stays off the measured CPU; the sleeper pins itself. */
-	struct launch_opts ho = { hog_argv, 0, lab->conf.cpu, false, NULL, -1 },
-			   so = { perf ? perf_argv : perf_argv + 7, 0, perf ? !lab->conf.cpu : lab->conf.cpu, false, NULL, -1 };
+	struct launch_opts ho = { hog_argv, 0, lab->conf.cpu, false, NULL, -1, false },
+			   so = { perf ? perf_argv : perf_argv + 7, 0, perf ? !lab->conf.cpu : lab->conf.cpu, false, NULL, -1, false };
 	struct live lv[2];
 	struct pollfd pf;
 

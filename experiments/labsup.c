@@ -16,6 +16,10 @@
 #include "launch.h"
 
 #define LABSUP_EXTRA_MAX 16
+/* The tree's revision at build time, from the Makefile ("-dirty": it had uncommitted changes). */
+#ifndef HOGLAB_REVISION
+#define HOGLAB_REVISION "unknown"
+#endif
 
 static double now_s(void)
 {
@@ -30,7 +34,7 @@ int labsup_start(const struct labsup_opts *o, struct client *c, pid_t *pid, char
 {
 	char state[1024], *argv[10 + LABSUP_EXTRA_MAX] = { (char *)o->engine, "supervisor", "--socket", sock,
 							    "--state-dir", state, "--log-dir", (char *)o->log_dir };
-	struct launch_opts lo = { argv, 0, -1, false, NULL, -1 };
+	struct launch_opts lo = { argv, 0, -1, false, NULL, -1, false };
 	double until = now_s() + 10;
 	int n = 8, rc;
 
@@ -86,7 +90,7 @@ void labsup_stop(pid_t pid)
 
 void labsup_meta_machine(FILE *f)
 {
-	char line[512] = "", model[256] = "unknown", rev[64] = "unknown", date[64], ag[16] = "absent";
+	char line[512] = "", model[256] = "unknown", date[64], ag[16] = "absent";
 	struct utsname u;
 	time_t t = time(NULL);
 	FILE *p;
@@ -101,13 +105,6 @@ void labsup_meta_machine(FILE *f)
 		}
 	if (p)
 		fclose(p);
-	p = popen("git rev-parse --short HEAD 2>/dev/null", "re");
-	if (p) {
-		if (fgets(rev, sizeof(rev), p))
-			rev[strcspn(rev, "\n")] = '\0';
-		if (pclose(p) != 0 || !rev[0])
-			snprintf(rev, sizeof(rev), "unknown");
-	}
 	p = fopen("/proc/sys/kernel/sched_autogroup_enabled", "re");
 	if (p) {
 		if (fgets(ag, sizeof(ag), p))
@@ -116,5 +113,5 @@ void labsup_meta_machine(FILE *f)
 	}
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S%z", localtime(&t));
 	fprintf(f, "date=%s\nkernel=%s %s\ncpu_model=%s\ncpu_count=%ld\nautogroup=%s\ngit_revision=%s\n", date,
-		u.sysname, u.release, model, sysconf(_SC_NPROCESSORS_ONLN), ag, rev);
+		u.sysname, u.release, model, sysconf(_SC_NPROCESSORS_ONLN), ag, HOGLAB_REVISION);
 }

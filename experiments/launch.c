@@ -87,12 +87,13 @@ int launch_direct(const struct launch_opts *o, pid_t *pid, char *why, size_t why
 		}
 		if (setpriority(PRIO_PROCESS, 0, o->nice) < 0)
 			child_fail(pfd[1], "setpriority");
-		if (o->out_fd < 0) {
+		if (o->out_fd < 0 || o->stdout_only) {
 			null = open("/dev/null", O_WRONLY);
 			if (null < 0)
 				child_fail(pfd[1], "open /dev/null");
 		}
-		if (dup2(o->out_fd < 0 ? null : o->out_fd, 1) < 0 || dup2(o->out_fd < 0 ? null : o->out_fd, 2) < 0)
+		if (dup2(o->out_fd < 0 ? null : o->out_fd, 1) < 0 ||
+		    dup2(o->out_fd < 0 || o->stdout_only ? null : o->out_fd, 2) < 0)
 			child_fail(pfd[1], "dup2");
 		execv(o->argv[0], o->argv);
 		child_fail(pfd[1], "exec");

@@ -16,6 +16,7 @@ struct launch_opts {
 	bool own_session;      /* setsid() first: a new autogroup where autogroup is on */
 	const char *cgroup;    /* join this CPU cgroup directory, or NULL */
 	int out_fd;            /* stdout and stderr, or -1 for /dev/null */
+	bool stdout_only;      /* out_fd takes stdout only; stderr goes to /dev/null */
 };
 
 /* Forks and execs; returns once exec succeeded, else -errno with the failed step in why. */
