@@ -1,11 +1,14 @@
 /* What the lab holds its measurements against, and the per-case summary: theory from the
- * kernel's weight table, mean and 95% CI over repetitions, error. Main thread only. */
+ * kernel's weight table, mean and 95% CI over repetitions, error; and theory.csv beside it, the
+ * table's pair theory for every nice, which the charts and the report read. Main thread only. */
 #include "lab.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "labstats.h"
 
@@ -72,16 +75,48 @@ static double ratio_on_avail(const struct lab_case *c, const struct lab_run *run
 	return 1 + d * run->avail_overlap / run->r[slot].avail_after;
 }
 
+/* Percent of the CPU slot would get from its nice alone: the weight table, without the case's
+ * cgroup weights or autogroup (what nice promises, to hold a case where something else decides). */
+static double nice_share(const struct lab_case *c, int slot)
+{
+	double sum = 0;
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		sum += nice_weight(c->ct[i].nice);
+	return 100.0 * nice_weight(c->ct[slot].nice) / sum;
+}
+
 static int summary_row(struct lab *lab, struct csv_table *t, const struct lab_case *c, int slot, const char *metric,
 		       const char *unit, size_t n, double theory, double mean, double ci, const char *err_unit)
 {
-	double error = NAN;
+	double error = NAN, by_nice = strcmp(metric, "share") == 0 ? nice_share(c, slot) : NAN;
 
 	if (!isnan(theory) && n)
 		error = err_unit[0] == 'p' && err_unit[1] == 'p' ? mean - theory : 100.0 * (mean / theory - 1);
-	return csvout_row(lab->csv, t, "ssiisiissiggggs", lab_exp_name(c->exp), c->name, c->param, slot,
+	return csvout_row(lab->csv, t, "ssiisiissiggggsg", lab_exp_name(c->exp), c->name, c->param, slot,
 			  c->ct[slot].label, c->ct[slot].nice, (int)c->ct[slot].weight, metric, unit, (int)n, theory,
-			  mean, ci, error, err_unit);
+			  mean, ci, error, err_unit, by_nice);
+}
+
+/* theory.csv: for every nice N, a nice-0 task and a nice-N task with equal work on one CPU, through
+ * the same theory as the cases (lab_case_theory): their shares and the nice-N task's completion
+ * time over the first to end. The charts draw their theory curves from it. */
+static int theory_write(struct lab *lab, const char *path)
+{
+	static const char *const cols[] = { "nice", "nice_weight", "nice0_share", "share", "wall_ratio" };
+	struct csv_table *t;
+	struct lab_case c = { .exp = LAB_EXP_PAIRS, .n = 2, .work_ms = 1000 };
+	int nice, rc;
+
+	rc = csvout_table_open(lab->csv, &t, path, cols, sizeof(cols) / sizeof(cols[0]));
+	for (nice = -20; !rc && nice <= 19; nice++) {
+		c.ct[1].nice = nice;
+		lab_case_theory(&c, false);
+		rc = csvout_row(lab->csv, t, "iiggg", nice, (int)nice_weight(nice), c.theory_share[0], c.theory_share[1],
+				c.theory_wall_s[1] / fmin(c.theory_wall_s[0], c.theory_wall_s[1]));
+	}
+	return rc;
 }
 
 /* p50, p99 and max of every wake-up delay of case ci from source src, pooled over its runs. */
@@ -118,15 +153,26 @@ static int wakeup_rows(struct lab *lab, struct csv_table *t, int ci, enum lab_de
 
 int lab_summary_write(struct lab *lab, const char *path)
 {
+	/* New columns go at the end: readers by position keep working. */
 	static const char *const cols[] = { "experiment", "case", "param", "slot", "container", "nice", "weight",
-					    "metric", "unit", "n", "theory", "mean", "ci95", "error", "error_unit" };
+					    "metric", "unit", "n", "theory", "mean", "ci95", "error", "error_unit",
+					    "theory_nice" };
 	struct csv_table *t;
 	double *v = malloc(sizeof(double) * (size_t)(lab->n_runs + 1));
+	const char *slash = strrchr(path, '/');
+	char theory[PATH_MAX];
 	int ci, rc;
 
 	if (!v)
 		return -ENOMEM;
-	rc = csvout_table_open(lab->csv, &t, path, cols, sizeof(cols) / sizeof(cols[0]));
+	if (snprintf(theory, sizeof(theory), "%.*stheory.csv", slash ? (int)(slash - path + 1) : 0, path) >=
+	    (int)sizeof(theory)) {
+		free(v);
+		return -ENAMETOOLONG;
+	}
+	rc = theory_write(lab, theory);
+	if (!rc)
+		rc = csvout_table_open(lab->csv, &t, path, cols, sizeof(cols) / sizeof(cols[0]));
 	for (ci = 0; !rc && ci < lab->n_cases; ci++) {
 		const struct lab_case *c = &lab->cases[ci];
 		int slot, ref = 0, r;

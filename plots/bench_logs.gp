@@ -10,5 +10,5 @@ set xtics 1
 set boxwidth 0.35
 set style fill solid 0.8 border -1
 set key outside right top
-plot dir."/logs.csv" using ($1 - 0.18):(strcol(2) eq "cat" ? $5 : NaN) with boxes lc rgb "#aaaaaa" title "cat", \
-     ""              using ($1 + 0.18):(strcol(2) eq "engine" ? $5 : NaN) with boxes ls 1 title "engine log"
+plot dir."/logs.csv" using (column("run") - 0.18):(strcol("path") eq "cat" ? column("gib_per_s") : NaN) with boxes lc rgb "#aaaaaa" title "cat", \
+     ""              using (column("run") + 0.18):(strcol("path") eq "engine" ? column("gib_per_s") : NaN) with boxes ls 1 title "engine log"

@@ -6,4 +6,4 @@ set ylabel "engine start, CLI to printed PID (ms)"
 set xlabel "containers already running + 1"
 set yrange [0:*]
 set key top left
-plot dir."/scale.csv" using 1:2 with points ls 1 ps 0.6 title "one start"
+plot dir."/scale.csv" using "n":"start_ms" with points ls 1 ps 0.6 title "one start"

@@ -1,5 +1,6 @@
 # Bench 1: median time from start to collected exit of /bin/true per tool, with min..max.
-# Data: dir/startup.csv (hyperfine CSV, seconds). The caller passes dir, fmt and out.
+# Data: dir/startup.csv (hyperfine CSV: command,mean,stddev,median,user,system,min,max; seconds).
+# The caller passes dir, fmt and out.
 load "plots/style.gp"
 set title "Start a container running /bin/true and collect its exit"
 set ylabel "time per run (ms, log scale)"
@@ -10,8 +11,9 @@ set xrange [-0.6:*]
 set boxwidth 0.6
 set style fill solid 0.8 border -1
 set key top left
-plot dir."/startup.csv" every ::1 using 0:($4 * 1000):xtic(1) with boxes ls 1 title "median", \
-     ""                 every ::1 using 0:($4 * 1000):($7 * 1000):($8 * 1000) with yerrorbars \
+ms(c) = column(c) * 1000
+plot dir."/startup.csv" using 0:(ms("median")):xtic(strcol("command")) with boxes ls 1 title "median", \
+     ""                 using 0:(ms("median")):(ms("min")):(ms("max")) with yerrorbars \
                         lc rgb "#000000" pt -1 title "min .. max", \
-     ""                 every ::1 using 0:($4 * 1000):(sprintf("%.1f", $4 * 1000)) with labels \
+     ""                 using 0:(ms("median")):(sprintf("%.1f", ms("median"))) with labels \
                         offset 2.5,0.7 notitle

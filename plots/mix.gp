@@ -12,7 +12,7 @@ set style fill solid 0.8 border -1
 set key top right
 set xtics ()
 if (exists("labels")) { do for [i = 1:words(labels)] { set xtics add (word(labels, i) i - 1) } }
-mix(m) = is("mix", "share", int(column(4)))
-plot sum using (mix(0) ? $4 - 0.2 : NaN):11 with boxes lc rgb "#aaaaaa" title "theory w_i / sum(w)", \
-     sum using (mix(0) ? $4 + 0.2 : NaN):12 with boxes ls 1 title "measured", \
-     sum using (mix(0) ? $4 + 0.2 : NaN):12:13 with yerrorbars lc rgb "#000000" pt -1 title "95% CI"
+mix(m) = is("mix", "share", int(column("slot")))
+plot sum using (mix(0) ? column("slot") - 0.2 : NaN):"theory" with boxes lc rgb "#aaaaaa" title "theory w_i / sum(w)", \
+     sum using (mix(0) ? column("slot") + 0.2 : NaN):"mean" with boxes ls 1 title "measured", \
+     sum using (mix(0) ? column("slot") + 0.2 : NaN):"mean":"ci95" with yerrorbars lc rgb "#000000" pt -1 title "95% CI"

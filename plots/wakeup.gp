@@ -9,5 +9,6 @@ set xrange [1:*]
 set yrange [0:1.02]
 set key bottom right
 wk = dir."/wakeup.csv"
-plot for [i = 1:words(cases)] wk using (strcol(2) eq word(cases, i) && strcol(4) eq src ? ($5 > 1 ? $5 : 1) : NaN):(1.0) \
+plot for [i = 1:words(cases)] wk using (strcol("case") eq word(cases, i) && strcol("source") eq src ? \
+                                        (column("delay_us") > 1 ? column("delay_us") : 1) : NaN):(1.0) \
      smooth cnormal with steps ls i title word(cases, i)

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Writes the REPORT.md of a bench run (ci/bench.sh) to stdout from the run's CSVs: the tables,
-# the ratios engine / each peer, and one [true]/[false] line per target of the benchmark.
+# the ratios engine / each peer, and one [true]/[false] line per target of the benchmark. Columns
+# by header name (report/csv.sh); scale-summary.csv has no header: one "key,value" line each.
 set -euo pipefail
+. "$(dirname "$0")/csv.sh"
 run=${1:?usage: bench-report.sh RUN_DIR}
 [ -f "$run/startup.csv" ] || { echo "bench-report: $run/startup.csv missing" >&2; exit 1; }
 
 claim() { if [ "$1" = 1 ]; then echo "- [true] $2"; else echo "- [false] $2"; fi; }
 # median in ms of a hyperfine CSV row by command name (hyperfine writes seconds)
-median_ms() { awk -F, -v n="$1" 'NR > 1 && $1 == n { printf "%.3f", $4 * 1000 }' "$run/startup.csv"; }
+median_ms() { csv_awk -v n="$1" 'FNR > 1 && get("command") == n { printf "%.3f", get("median") * 1000 }' "$run/startup.csv"; }
 
 echo "# hoglab bench: $(basename "$run")"
 echo
@@ -29,7 +31,8 @@ fi
 eng=$(median_ms engine)
 echo "| peer | median (ms) | engine / peer |"
 echo "|---|---:|---:|"
-awk -F, -v e="$eng" 'NR > 1 && $1 != "engine" { printf "| %s | %.3f | %.3f |\n", $1, $4 * 1000, e / ($4 * 1000) }' "$run/startup.csv"
+csv_awk -v e="$eng" 'FNR > 1 && get("command") != "engine" {
+	printf "| %s | %.3f | %.3f |\n", get("command"), get("median") * 1000, e / (get("median") * 1000) }' "$run/startup.csv"
 echo
 echo "![start to exit](startup.png)"
 echo
@@ -40,11 +43,12 @@ echo "\`cat\` copying the same stream from a pipe to a file."
 echo
 echo "| run | path | GiB/s | supervisor CPU ms | byte-identical |"
 echo "|---:|---|---:|---:|---|"
-awk -F, 'NR > 1 { printf "| %s | %s | %.3f | %s | %s |\n", $1, $2, $5, $6, $7 }' "$run/logs.csv"
-med() { awk -F, -v p="$1" -v c="$2" 'NR > 1 && $2 == p { print $c }' "$run/logs.csv" | sort -g |
+csv_awk 'FNR > 1 { printf "| %s | %s | %.3f | %s | %s |\n", get("run"), get("path"), get("gib_per_s"), get("supervisor_cpu_ms"),
+	get("identical") }' "$run/logs.csv"
+med() { csv_awk -v p="$1" -v c="$2" 'FNR > 1 && get("path") == p { print get(c) }' "$run/logs.csv" | sort -g |
 	awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-cat_gibs=$(med cat 5) eng_gibs=$(med engine 5) eng_cpu=$(med engine 6)
-bytes=$(awk -F, 'NR == 2 { print $3 }' "$run/logs.csv")
+cat_gibs=$(med cat gib_per_s) eng_gibs=$(med engine gib_per_s) eng_cpu=$(med engine supervisor_cpu_ms)
+bytes=$(csv_awk 'FNR == 2 { print get("bytes") }' "$run/logs.csv")
 cpu_per_gib=$(awk -v c="$eng_cpu" -v b="$bytes" 'BEGIN { printf "%.0f", c / (b / 2^30) }')
 echo
 echo "Median: engine $eng_gibs GiB/s, cat $cat_gibs GiB/s; supervisor CPU $cpu_per_gib ms per GiB."
@@ -56,7 +60,7 @@ echo
 echo "| measure | value |"
 echo "|---|---:|"
 awk -F, '{ printf "| %s | %s |\n", $1, $2 }' "$run/scale-summary.csv"
-ps_ms=$(awk -F, 'NR == 2 { printf "%.3f", $4 * 1000 }' "$run/ps.csv")
+ps_ms=$(csv_awk 'FNR == 2 { printf "%.3f", get("median") * 1000 }' "$run/ps.csv")
 n=$(awk -F, '$1 == "containers" { print $2 }' "$run/scale-summary.csv")
 echo "| engine ps median (ms) | $ps_ms |"
 echo
@@ -75,7 +79,7 @@ else
 fi
 [ -n "$bwrap" ] && claim "$(lt "$eng" "$bwrap")" "engine run median $eng ms below bubblewrap's $bwrap ms"
 [ -n "$unsh" ] && claim "$(lt "$eng" "$unsh")" "engine run median $eng ms below unshare's $unsh ms"
-all_same=$(awk -F, 'NR > 1 && $7 != "yes" { bad = 1 } END { print bad ? 0 : 1 }' "$run/logs.csv")
+all_same=$(csv_awk 'FNR > 1 && get("identical") != "yes" { bad = 1 } END { print bad ? 0 : 1 }' "$run/logs.csv")
 claim "$all_same" "every log byte-identical to its source"
 claim "$(lt "$(awk -v c="$cat_gibs" 'BEGIN { print c * 0.8 }')" "$eng_gibs")" \
 	"log throughput $eng_gibs GiB/s at least 0.8 x cat's $cat_gibs GiB/s"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Report generator of the memory-limit lab: renders plots/mem_*.gp (PNG and SVG) into a run
 # folder and writes its REPORT.md: machines and parameters, tables per backend, the charts and
-# one [true]/[false] line per claim. Reads only the run's files (rows of every machine in them).
+# one [true]/[false] line per claim. Reads only the run's files (rows of every machine in them),
+# their columns by header name (report/csv.sh).
 # Usage: report/memreport.sh RUN_DIR   (run from the tree's top; prints the claims on stdout)
 set -euo pipefail
 dir=${1:?usage: report/memreport.sh RUN_DIR}
@@ -10,6 +11,7 @@ dir=$(cd "$dir" 2>/dev/null && pwd) || { echo "memreport: $1: no such folder" >&
 command -v gnuplot >/dev/null || { echo "memreport: gnuplot is missing (make deps installs it)" >&2; exit 1; }
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
+. report/csv.sh
 
 render() { # NAME OUTNAME [extra gnuplot assignments]
 	local name=$1 outname=$2 extra=${3:-} f
@@ -19,26 +21,27 @@ render() { # NAME OUTNAME [extra gnuplot assignments]
 	done
 	rm -f "$dir/$outname.gnuplot.log"
 }
-col() { head -1 "$1" | tr ',' '\n' | grep -nx "$2" | cut -d: -f1; }
 charts=()
 # Demo: one chart per machine and backend, from runs.csv's demo rows.
 R=$dir/runs.csv
-c_m=$(col "$R" machine) c_r=$(col "$R" run) c_e=$(col "$R" experiment) c_b=$(col "$R" backend) c_p=$(col "$R" period_ms)
-c_rate=$(col "$R" rate_set) c_s=$(col "$R" soft_mib) c_h=$(col "$R" hard_mib) c_se=$(col "$R" soft_event_ms)
-c_sr=$(col "$R" soft_rss_kib) c_ke=$(col "$R" kill_event_ms) c_kr=$(col "$R" rss_kill_kib)
 while IFS=, read -r m run b p rate s h st sr kt kr; do
 	nan() { [ -n "$1" ] && awk -v v="$1" -v d="$2" 'BEGIN { printf "%.6f", v / d }' || echo NaN; }
 	render mem_demo "mem_demo_${m}_$b" "run=$run; machine='$m'; backend='$b'; period=$p; rate='$rate'; soft=$s; hard=$h; \
 st=$(nan "$st" 1000); sr=$(nan "$sr" 1024); kt=$(nan "$kt" 1000); kr=$(nan "$kr" 1024)" && charts+=("mem_demo_${m}_$b")
-done < <(awk -F, -v OFS=, "NR > 1 && \$$c_e == \"demo\" && !seen[\$$c_m \$$c_b]++ { print \$$c_m, \$$c_r, \$$c_b, \$$c_p, \$$c_rate, \$$c_s, \$$c_h, \$$c_se, \$$c_sr, \$$c_ke, \$$c_kr }" "$R")
+done < <(csv_awk -v OFS=, 'FNR > 1 && get("experiment") == "demo" && !seen[get("machine") get("backend")]++ {
+	print get("machine"), get("run"), get("backend"), get("period_ms"), get("rate_set"), get("soft_mib"), get("hard_mib"),
+		get("soft_event_ms"), get("soft_rss_kib"), get("kill_event_ms"), get("rss_kill_kib") }' "$R")
 
 S=$dir/summary.csv
-series() { awk -F, -v e="$1" -v skip="$2" 'NR > 1 && $1 == e && $3 != skip && !s[$2 ":" $3]++ { printf "%s:%s ", $2, $3 }' "$S"; }
-rates=$(awk -F, 'NR > 1 && $1 == "overshoot" && !s[$5]++ { printf "%s ", $5 }' "$S" | tr ' ' '\n' | sort -n | tr '\n' ' ')
+series() { csv_awk -v e="$1" -v skip="$2" 'FNR > 1 && get("experiment") == e && get("backend") != skip &&
+	!s[get("machine") ":" get("backend")]++ { printf "%s:%s ", get("machine"), get("backend") }' "$S"; }
+rates=$(csv_awk 'FNR > 1 && get("experiment") == "overshoot" && !s[get("rate")]++ { printf "%s ", get("rate") }' "$S" | tr ' ' '\n' | sort -n | tr '\n' ' ')
 if [ -n "$(series overshoot cgroup)" ]; then
 	for mb in $(series overshoot cgroup); do
 		for r in $rates; do
-			awk -F, -v m="${mb%%:*}" -v b="${mb#*:}" -v r="$r" 'NR > 1 && $1 == "overshoot" && $2 == m && $3 == b && $5 == r && $7 == "overshoot" { print $4 "," $10 }' "$S" | sort -n
+			echo period_ms,theory
+			csv_awk -v m="${mb%%:*}" -v b="${mb#*:}" -v r="$r" 'FNR > 1 && get("experiment") == "overshoot" && get("machine") == m &&
+				get("backend") == b && get("rate") == r && get("metric") == "overshoot" { print get("period_ms") "," get("theory") }' "$S" | sort -n
 			printf '\n\n'
 		done
 	done >"$dir/mem_theory.dat"
@@ -50,27 +53,29 @@ fi
 # Claims (summary.csv: experiment machine backend period_ms rate containers metric unit n
 # theory theory_max mean ci95 min max; runs.csv for per-run extremes).
 claims=$(
-awk -F, -v c_m="$c_m" -v c_b="$(col "$R" backend)" -v c_e="$c_e" -v c_ov="$(col "$R" overshoot_mib)" \
-	-v c_pk="$(col "$R" peak_sample_over_mib)" -v c_ok="$(col "$R" ok)" '
+csv_awk '
 function line(ok, text) { printf "[%s] %s\n", ok ? "true" : "false", text }
-NR > 1 && $c_b == "cgroup" && $c_e != "cost" { n[$c_m]++; if ($c_ov != "" && $c_ov + 0 > mo[$c_m] || !($c_m in mo)) mo[$c_m] = $c_ov + 0
-	if (!($c_m in mp) || $c_pk + 0 > mp[$c_m]) mp[$c_m] = $c_pk + 0 }
+FNR > 1 && get("backend") == "cgroup" && get("experiment") != "cost" { mc = get("machine"); ov = get("overshoot_mib"); pk = get("peak_sample_over_mib")
+	n[mc]++; if (ov != "" && ov + 0 > mo[mc] || !(mc in mo)) mo[mc] = ov + 0
+	if (!(mc in mp) || pk + 0 > mp[mc]) mp[mc] = pk + 0 }
 END { for (m in n) line(mo[m] <= 0, sprintf("cgroup hard limit (%s): RSS at kill (the cgroup'"'"'s charge) never above the limit in %d runs (highest %+.3f MiB; runner statm peak %+.3f MiB, see Findings)", m, n[m], mo[m], mp[m])) }' "$R"
-awk -F, '
+csv_awk '
 function line(ok, text) { printf "[%s] %s\n", ok ? "true" : "false", text }
-NR == 1 { next }
-$7 == "killed" { line($12 == 100, sprintf("%s %s %s %d ms, %d MiB/s: every run killed at the hard limit (%.0f%% of %d)", $1, $2, $3, $4, $5, $12, $9)) }
-$1 == "overshoot" && $7 == "overshoot" && $3 != "cgroup" && $9 > 0 {
-	line($12 >= 0.5 * $10 && $12 <= 1.5 * $10, sprintf("%s %s at %d ms, %d MiB/s: mean overshoot %.3f MiB (95%% CI +-%.3f, n=%d) within 50%% of theory %.3f MiB", $2, $3, $4, $5, $12, $13, $9, $10))
-	line($15 <= $11 * 1.1 + 0.5, sprintf("%s %s at %d ms, %d MiB/s: largest overshoot %.3f MiB within rate x period %.3f MiB (+10%% +0.5 MiB)", $2, $3, $4, $5, $15, $11)) }
-$1 == "overshoot" && $7 == "soft_seen" && $9 > 0 && $10 < 100 {
-	line($12 <= $10 + 25 && $12 >= $10 - 25, sprintf("%s %s at %d ms, %d MiB/s: soft limit seen in %.0f%% of runs, theory min(1, span / (rate x period)) = %.0f%%", $2, $3, $4, $5, $12, $10)) }
-$1 == "overshoot" && $7 == "soft_delay" && $9 > 0 {
-	sd[$2 " " $3 " " $4] += $12 * $9; sn[$2 " " $3 " " $4] += $9; sp[$2 " " $3 " " $4] = $4 }
-$1 == "cost" && $3 != "kmod" { c[$2 " " $3, $6] = $12; cn[$2 " " $3] = 1; if ($6 > cmax[$2 " " $3]) cmax[$2 " " $3] = $6 }
+FNR == 1 { next }
+{ e = get("experiment"); mc = get("machine"); b = get("backend"); p = get("period_ms"); r = get("rate"); nc = get("containers")
+  m = get("metric"); n = get("n"); th = get("theory"); thm = get("theory_max"); mean = get("mean"); ci = get("ci95"); mx = get("max") }
+m == "killed" { line(mean == 100, sprintf("%s %s %s %d ms, %d MiB/s: every run killed at the hard limit (%.0f%% of %d)", e, mc, b, p, r, mean, n)) }
+e == "overshoot" && m == "overshoot" && b != "cgroup" && n > 0 {
+	line(mean >= 0.5 * th && mean <= 1.5 * th, sprintf("%s %s at %d ms, %d MiB/s: mean overshoot %.3f MiB (95%% CI +-%.3f, n=%d) within 50%% of theory %.3f MiB", mc, b, p, r, mean, ci, n, th))
+	line(mx <= thm * 1.1 + 0.5, sprintf("%s %s at %d ms, %d MiB/s: largest overshoot %.3f MiB within rate x period %.3f MiB (+10%% +0.5 MiB)", mc, b, p, r, mx, thm)) }
+e == "overshoot" && m == "soft_seen" && n > 0 && th < 100 {
+	line(mean <= th + 25 && mean >= th - 25, sprintf("%s %s at %d ms, %d MiB/s: soft limit seen in %.0f%% of runs, theory min(1, span / (rate x period)) = %.0f%%", mc, b, p, r, mean, th)) }
+e == "overshoot" && m == "soft_delay" && n > 0 {
+	sd[mc " " b " " p] += mean * n; sn[mc " " b " " p] += n; sp[mc " " b " " p] = p }
+e == "cost" && b != "kmod" { c[mc " " b, nc] = mean; cn[mc " " b] = 1; if (nc > cmax[mc " " b]) cmax[mc " " b] = nc }
 END {
-	for (k in sd) { m = sd[k] / sn[k]; p = sp[k]
-		line(m >= 0.25 * p && m <= 0.75 * p, sprintf("%s: mean soft-limit detection delay %.2f ms (n=%d) within 50%% of theory %.1f ms", k " ms", m, sn[k], p / 2)) }
+	for (k in sd) { d = sd[k] / sn[k]; p = sp[k]
+		line(d >= 0.25 * p && d <= 0.75 * p, sprintf("%s: mean soft-limit detection delay %.2f ms (n=%d) within 50%% of theory %.1f ms", k " ms", d, sn[k], p / 2)) }
 	for (k in cn) if (cmax[k] > 1)
 		line(c[k, cmax[k]] > c[k, 1], sprintf("%s monitor: CPU per tick grows with the containers watched (%.1f us at 1, %.1f us at %d)", k, c[k, 1], c[k, cmax[k]], cmax[k]))
 }' "$S" | sort
@@ -78,9 +83,11 @@ END {
 
 meta() { sed -n "s/^$1=//p" "$dir/meta"; }
 table() { # MACHINE BACKEND
-	awk -F, -v m="$1" -v b="$2" '
-	NR > 1 && $1 == "overshoot" && $2 == m && $3 == b { k = $4 "," $5; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
-		v[k, $7] = $12; ci[k, $7] = $13; t[k, $7] = $10; tm[k, $7] = $11; nn[k, $7] = $9; mx[k, $7] = $15 }
+	csv_awk -v m="$1" -v b="$2" '
+	FNR > 1 && get("experiment") == "overshoot" && get("machine") == m && get("backend") == b {
+		k = get("period_ms") "," get("rate"); if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+		x = get("metric"); v[k, x] = get("mean"); ci[k, x] = get("ci95"); t[k, x] = get("theory"); tm[k, x] = get("theory_max")
+		nn[k, x] = get("n"); mx[k, x] = get("max") }
 	END { print "| period ms | rate set | rate measured MiB/s | n | killed | " (b == "cgroup" ? "peak charge - limit" : "overshoot") " MiB mean (CI) | theory mean / max | largest | kill delay ms (theory) | soft delay ms (theory) |"
 	      print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	      for (i = 1; i <= n; i++) { k = order[i]; split(k, a, ",")
@@ -156,7 +163,8 @@ table() { # MACHINE BACKEND
 	echo
 	echo "| machine | backend | period ms | containers | n | supervisor CPU per tick us (CI) | per container us |"
 	echo "|---|---|---:|---:|---:|---:|---:|"
-	awk -F, 'NR > 1 && $1 == "cost" { printf "| %s | %s | %d | %d | %d | %.1f (+-%.1f) | %.2f |\n", $2, $3, $4, $6, $9, $12, $13, $12 / $6 }' "$S"
+	csv_awk 'FNR > 1 && get("experiment") == "cost" { printf "| %s | %s | %d | %d | %d | %.1f (+-%.1f) | %.2f |\n", get("machine"), get("backend"),
+		get("period_ms"), get("containers"), get("n"), get("mean"), get("ci95"), get("mean") / get("containers") }' "$S"
 	echo
 	echo "## Charts"
 	for c in "${charts[@]}"; do
@@ -166,25 +174,26 @@ table() { # MACHINE BACKEND
 	echo
 	echo "## Findings"
 	echo
-	awk -F, 'NR > 1 && $7 == "rate" && $12 < 0.9 * $10 { k = $2 " " $3 ", rate " $5; if (!(k in lo) || $12 < lo[k]) lo[k] = $12; if ($12 > hi[k]) hi[k] = $12 }
+	csv_awk 'FNR > 1 && get("metric") == "rate" && get("mean") < 0.9 * get("theory") { k = get("machine") " " get("backend") ", rate " get("rate"); v = get("mean")
+		if (!(k in lo) || v < lo[k]) lo[k] = v; if (v > hi[k]) hi[k] = v }
 	END { for (k in lo) printf "- **%s MiB/s**: memory_hog reached only %.0f..%.0f MiB/s (mean per period): touching fresh pages (a page fault and a zeroed page each) is as fast as this machine goes; every theory line and number uses the measured rate, not the one asked.\n", k, lo[k], hi[k] }' "$S" | sort
-	if awk -F, 'NR > 1 && $3 == "cgroup" && $7 == "kill_delay" && $12 > 0 { f = 1 } END { exit !f }' "$S"; then
+	if csv_awk 'FNR > 1 && get("backend") == "cgroup" && get("metric") == "kill_delay" && get("mean") > 0 { f = 1 } END { exit !f }' "$S"; then
 		echo "- **cgroup kill delay above its theory of 0**: the kernel kills inside the allocation that hits the limit;"
 		echo "  the engine's hard-limit event follows at its next tick or at the reap of the dead container (the"
 		echo "  freeing of its memory), which is what the delay column shows, not a late kill."
 	fi
-	if awk -F, 'NR > 1 && $7 == "soft_seen" && $10 < 100 { f = 1 } END { exit !f }' "$S"; then
+	if csv_awk 'FNR > 1 && get("metric") == "soft_seen" && get("theory") < 100 { f = 1 } END { exit !f }' "$S"; then
 		echo "- **cgroup misses soft-limit crossings at long periods**: the kernel kills at the hard limit inside the"
 		echo "  allocation, so the soft crossing is seen only when a tick falls in the time the hog spends between the"
 		echo "  two limits, (hard - soft) / rate; when that is shorter than the period the soft event is often lost."
 		echo "  proc and kmod report it with the kill at worst."
 	fi
-	if awk -F, -v c="$(col "$R" soft_delay_ms)" -v b="$(col "$R" backend)" 'NR > 1 && $b == "cgroup" && $c != "" && $c < 0 { f = 1 } END { exit !f }' "$R"; then
+	if csv_awk 'FNR > 1 && get("backend") == "cgroup" && get("soft_delay_ms") != "" && get("soft_delay_ms") < 0 { f = 1 } END { exit !f }' "$R"; then
 		echo "- **cgroup soft-limit event before the runner saw RSS cross**: the memory cgroup charges page tables, kernel"
 		echo "  stacks and the page cache of the container's files as well as RSS, so its usage crosses the limit a little"
 		echo "  before statm's RSS does (and its hard kill lands with RSS a little below the limit)."
 	fi
-	if awk -F, -v c="$(col "$R" peak_sample_over_mib)" -v b="$(col "$R" backend)" 'NR > 1 && $b == "cgroup" && $c > 0 { f = 1 } END { exit !f }' "$R"; then
+	if csv_awk 'FNR > 1 && get("backend") == "cgroup" && get("peak_sample_over_mib") > 0 { f = 1 } END { exit !f }' "$R"; then
 		echo "- **statm RSS a little above a cgroup limit**: statm's RSS counts the resident pages of the hog's own binary,"
 		echo "  file pages charged to the cgroup that first read them (the host's), not to this container; the"
 		echo "  container's own charge, which the limit bounds, never passed it."
@@ -203,7 +212,7 @@ table() { # MACHINE BACKEND
 		echo "  At 10 ms single intervals are 8 or 12 ms, which lifts the mean delay by E[L^2] / (2 E[L]) - period / 2, about"
 		echo "  0.2 ms; in the emulated guest the kernel worker also waits for a vCPU that the hog and the runner keep busy."
 	fi
-	if grep -q '^qemu' <<<"$(awk -F, 'NR > 1 { print $1 }' "$R" | sort -u)"; then
+	if grep -q '^qemu' <<<"$(csv_awk 'FNR > 1 { print get("machine") }' "$R" | sort -u)"; then
 		echo "- **guest RSS rises in 256 KiB steps** (its demo chart): the guest's 6.1 kernel counts page faults per task"
 		echo "  (SPLIT_RSS_COUNTING, on since NR_CPUS >= CONFIG_SPLIT_PTLOCK_CPUS = 4: include/linux/mm_types_task.h) and adds"
 		echo "  them to the mm's counters only every TASK_RSS_EVENTS_THRESH = 64 faults (mm/memory.c: add_mm_counter_fast,"
@@ -220,8 +229,9 @@ table() { # MACHINE BACKEND
 		echo "  for kmod (meta: \`$(meta kmod_period_floor)$(meta vm_kmod_period_floor)\`)."
 	fi
 	if grep -q '^\[false\].*cgroup [0-9]* ms: mean soft-limit detection' <<<"$claims"; then
-		lag=$(awk -F, -v b="$(col "$R" backend)" -v p="$c_p" -v d="$(col "$R" soft_delay_ms)" -v r="$(col "$R" rate_mibs)" -v m="$c_m" \
-			'NR > 1 && $b == "cgroup" && $p <= 10 && $d != "" && $r != "" { s[$m] += ($d - $p / 2) * $r / 1000; n[$m]++ } END { for (k in n) printf "%s%s %.2f", (i++ ? ", " : ""), k, s[k] / n[k] }' "$R")
+		lag=$(csv_awk 'FNR > 1 && get("backend") == "cgroup" && get("period_ms") <= 10 && get("soft_delay_ms") != "" && get("rate_mibs") != "" {
+				mc = get("machine"); s[mc] += (get("soft_delay_ms") - get("period_ms") / 2) * get("rate_mibs") / 1000; n[mc]++ }
+			END { for (k in n) printf "%s%s %.2f", (i++ ? ", " : ""), k, s[k] / n[k] }' "$R")
 		echo "- **cgroup soft-limit events late at short periods**: the runner times the crossing on statm's RSS, which counts the"
 		echo "  hog's file-backed pages (its static binary: RssFile about 0.8 MiB). A memory cgroup (v1 or v2) charges those pages to the"
 		echo "  cgroup that first read the file (the host's; in the guest, the root cgroup's), not to the container, so the container's charge reaches the soft"
@@ -229,13 +239,14 @@ table() { # MACHINE BACKEND
 		echo "  batches of up to 64 pages). Here (delay - period / 2) x rate at 1 and 10 ms is, in MiB on average, ${lag:-?}: the order"
 		echo "  of that file RSS; divided by the rate it outweighs period / 2 at 1 ms and is comparable to it at 10 ms."
 	fi
-	phase=$(awk -F, -v c_b="$c_b" -v c_p="$c_p" -v c_m="$c_m" -v c_e="$c_e" -v c_st="$(col "$R" start_mono_ms)" \
-		-v c_k="$c_ke" -v c_d="$(col "$R" detect_ms)" -v c_ok="$(col "$R" ok)" '
-		NR > 1 && $c_e == "overshoot" && $c_b != "cgroup" && $c_p >= 50 && $c_ok == 1 && $c_st != "" && $c_d != "" {
-			k = $c_m " " $c_b " " $c_p " ms"; P = $c_p; t = ($c_st + $c_k) % P
+	phase=$(csv_awk '
+		FNR > 1 && get("experiment") == "overshoot" && get("backend") != "cgroup" && get("period_ms") >= 50 && get("ok") == 1 &&
+		get("start_mono_ms") != "" && get("detect_ms") != "" {
+			k = get("machine") " " get("backend") " " get("period_ms") " ms"; P = get("period_ms")
+			t = (get("start_mono_ms") + get("kill_event_ms")) % P
 			if (!(k in ref)) { ref[k] = t; lo[k] = hi[k] = 0 }
 			d = (t - ref[k] + 1.5 * P) % P - P / 2; if (d < lo[k]) lo[k] = d; if (d > hi[k]) hi[k] = d
-			sd[k] += $c_d; n[k]++; per[k] = P }
+			sd[k] += get("detect_ms"); n[k]++; per[k] = P }
 		END { for (k in n) { m = sd[k] / n[k]; se2 = 2 * per[k] / sqrt(12 * n[k])
 			printf "%s: kill ticks within %.1f ms of one phase, mean delay %.1f ms (n=%d, theory %.1f +- %.1f: %s)\n",
 			k, hi[k] - lo[k], m, n[k], per[k] / 2, se2, (m - per[k] / 2) ^ 2 <= se2 ^ 2 ? "within" : "OUTSIDE" } }' "$R" | sort -k1,1 -k2,2 -k3,3n)
@@ -254,7 +265,7 @@ table() { # MACHINE BACKEND
 		echo "  share also has a binomial standard deviation of up to 25 points, the claim's own tolerance."
 	fi
 	if grep -q '^\[false\].*kmod.* 10 ms' <<<"$claims"; then
-		kmax=$(awk -F, -v b="$c_b" -v p="$c_p" -v d="$(col "$R" detect_ms)" 'NR > 1 && $b == "kmod" && $p == 10 && $d > m { m = $d } END { printf "%.1f", m }' "$R")
+		kmax=$(csv_awk 'FNR > 1 && get("backend") == "kmod" && get("period_ms") == 10 && get("detect_ms") > m { m = get("detect_ms") } END { printf "%.1f", m }' "$R")
 		echo "- **kmod at 10 ms in the emulated guest**: the scan runs in a kernel worker that must wait for a vCPU while the hog"
 		echo "  and the 1 ms runner keep both busy under software emulation; at 10 ms that wait is the size of the period"
 		echo "  (longest kill delay here ${kmax} ms), so single runs overshoot rate x period and the short-period means sit"

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Report generator of the lab: renders every chart of plots/ (PNG and SVG) into a run folder and
 # writes its REPORT.md: host and parameters, one table per experiment, the charts, and one
-# [true]/[false] line per claim checked against theory. Reads only the run's files.
+# [true]/[false] line per claim checked against theory. Reads only the run's files, their columns
+# by header name (report/csv.sh); every theory value comes from the lab's summary.csv and theory.csv.
 # Usage: report/report.sh RUN_DIR   (run from the tree's top; prints the claims on stdout)
 set -euo pipefail
 dir=${1:?usage: report/report.sh RUN_DIR}
 [ -f "$dir/summary.csv" ] || { echo "report: $dir/summary.csv: no such file" >&2; exit 2; }
+[ -f "$dir/theory.csv" ] || { echo "report: $dir/theory.csv: no such file (the lab writes it beside summary.csv; run it again)" >&2; exit 2; }
 command -v gnuplot >/dev/null || { echo "report: gnuplot is missing (make deps installs it)" >&2; exit 1; }
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
+. report/csv.sh
 
-has() { awk -F, -v e="$1" '$1 == e { f = 1 } END { exit !f }' "$dir/summary.csv"; }
+has() { csv_awk -v e="$1" 'FNR > 1 && get("experiment") == e { f = 1 } END { exit !f }' "$dir/summary.csv"; }
 render() { # NAME [extra gnuplot assignments]
 	local name=$1 extra=${2:-} f
 	for f in png svg; do
@@ -22,57 +25,59 @@ render() { # NAME [extra gnuplot assignments]
 charts=()
 has pairs && render shares && render completion && charts+=(shares completion)
 if has mix; then
-	labels=$(awk -F, '$1 == "mix" && $8 == "share" { printf "%s ", $5 }' "$dir/summary.csv")
+	labels=$(csv_awk 'FNR > 1 && get("experiment") == "mix" && get("metric") == "share" { printf "%s ", get("container") }' "$dir/summary.csv")
 	render mix "labels='$labels'" && charts+=(mix)
 fi
 has autogroup && render autogroup && charts+=(autogroup)
 if has demo; then
 	render demo && charts+=(demo)
-	run=$(awk -F, '$3 == "demo" { print $1; exit }' "$dir/runs.csv")
+	run=$(csv_awk 'FNR > 1 && get("experiment") == "demo" { print get("run"); exit }' "$dir/runs.csv")
 	if [ -n "$run" ]; then
 		# CPU used per interval of at least 200 ms (single samples come in scheduler-slice lumps),
-		# as % of one CPU: t_s,pct, one block per container.
-		awk -F, -v run="$run" '$1 == run { s = $4; if (!(s in t)) { t[s] = $2; c[s] = $5 }
-			else if ($2 - t[s] >= 200) { out[s] = out[s] sprintf("%.3f,%.2f\n", $2 / 1000,
-				100 * ($5 - c[s]) / (($2 - t[s]) * 1e6)); t[s] = $2; c[s] = $5 } }
-			END { printf "%s\n\n%s", out[0], out[1] }' "$dir/samples.csv" >"$dir/timeline.csv"
+		# as % of one CPU: t_s,pct, one block per container, each with its header line.
+		csv_awk -v run="$run" 'FNR > 1 && get("run") == run { s = get("slot"); ms = get("t_ms"); ns = get("cpu_ns")
+			if (!(s in t)) { t[s] = ms; c[s] = ns }
+			else if (ms - t[s] >= 200) { out[s] = out[s] sprintf("%.3f,%.2f\n", ms / 1000,
+				100 * (ns - c[s]) / ((ms - t[s]) * 1e6)); t[s] = ms; c[s] = ns } }
+			END { printf "t_s,pct\n%s\n\nt_s,pct\n%s", out[0], out[1] }' "$dir/samples.csv" >"$dir/timeline.csv"
 		render timeline "run=$run" && charts+=(timeline)
 	fi
 fi
 src=$(sed -n 's/^wakeup_delay_source=\([a-z]*\).*/\1/p' "$dir/meta")
 if has wakeup; then
-	cases=$(awk -F, 'NR > 1 && !s[$2]++ { printf "%s ", $2 }' "$dir/wakeup.csv")
+	cases=$(csv_awk 'FNR > 1 && !s[get("case")]++ { printf "%s ", get("case") }' "$dir/wakeup.csv")
 	render wakeup "cases='$cases'; src='$src'" && charts+=(wakeup)
 fi
 
 meta() { sed -n "s/^$1=//p" "$dir/meta"; }
-# Claims: one line each, from summary.csv (columns: experiment case param slot container nice
-# weight metric unit n theory mean ci95 error error_unit).
-claims=$(awk -F, '
+# Claims: one line each, from summary.csv (its columns by name; theory_nice: the share nice alone
+# gives, what the autogroup sessions cases are held against).
+claims=$(csv_awk '
 function line(ok, text) { printf "[%s] %s\n", ok ? "true" : "false", text }
-NR == 1 { next }
-$8 == "share" && ($1 == "pairs" || $1 == "mix" || $1 == "weights" || ($1 == "autogroup" && $2 ~ /^engine/) || $1 == "demo") {
-	line($14 <= 1 && $14 >= -1, sprintf("%s %s: %s share %.2f%% (95%% CI +-%.2f, n=%d) within 1 pp of theory %.2f%%", $1, $2, $5, $12, $13, $10, $11))
+FNR == 1 { next }
+{ e = get("experiment"); cs = get("case"); slot = get("slot"); ct = get("container"); nice = get("nice")
+  m = get("metric"); n = get("n"); th = get("theory"); mean = get("mean"); ci = get("ci95"); err = get("error") }
+m == "share" && (e == "pairs" || e == "mix" || e == "weights" || (e == "autogroup" && cs ~ /^engine/) || e == "demo") {
+	line(err <= 1 && err >= -1, sprintf("%s %s: %s share %.2f%% (95%% CI +-%.2f, n=%d) within 1 pp of theory %.2f%%", e, cs, ct, mean, ci, n, th))
 }
-$1 == "autogroup" && $2 ~ /^sessions/ && $8 == "share" && $4 == 1 {
-	nt = 100 * w[$6] / (1024 + w[$6])
-	line(($12 - nt) > (50 - $12), sprintf("autogroup %s: with a session each, the nice-%d container gets %.2f%%, nearer 50%% than its nice theory %.2f%%: nice loses its effect", $2, $6, $12, nt))
+e == "autogroup" && cs ~ /^sessions/ && m == "share" && slot == 1 {
+	nt = get("theory_nice")
+	line((mean - nt) > (50 - mean), sprintf("autogroup %s: with a session each, the nice-%d container gets %.2f%%, nearer 50%% than its nice theory %.2f%%: nice loses its effect", cs, nice, mean, nt))
 }
-($1 == "pairs" || $1 == "demo") && $8 == "wall_ratio" && $4 == 1 {
-	line($14 <= 5 && $14 >= -5, sprintf("%s %s: %s ends at %.3fx the first one'"'"'s time (95%% CI +-%.3f), within 5%% of theory %.3fx for a CPU of its own", $1, $2, $5, $12, $13, $11))
+(e == "pairs" || e == "demo") && m == "wall_ratio" && slot == 1 {
+	line(err <= 5 && err >= -5, sprintf("%s %s: %s ends at %.3fx the first one'"'"'s time (95%% CI +-%.3f), within 5%% of theory %.3fx for a CPU of its own", e, cs, ct, mean, ci, th))
 }
-($1 == "pairs" || $1 == "demo") && $8 == "wall_ratio_avail" && $4 == 1 {
-	line($14 <= 5 && $14 >= -5, sprintf("%s %s: %s ends at %.3fx, within 5%% of theory %.3fx on the CPU the machine left to the pair", $1, $2, $5, $12, $11))
+(e == "pairs" || e == "demo") && m == "wall_ratio_avail" && slot == 1 {
+	line(err <= 5 && err >= -5, sprintf("%s %s: %s ends at %.3fx, within 5%% of theory %.3fx on the CPU the machine left to the pair", e, cs, ct, mean, th))
 }
-$1 == "demo" && $8 == "wall" && $4 == 1 {
-	line($12 < 120, sprintf("demo: cn-nice completed in %.1f s (predicted %.1f s), not still running after 2 minutes as the original write-up says", $12, $11))
+e == "demo" && m == "wall" && slot == 1 {
+	line(mean < 120, sprintf("demo: cn-nice completed in %.1f s (predicted %.1f s), not still running after 2 minutes as the original write-up says", mean, th))
 }
-$1 == "wakeup" && $8 == "delay_p50" { p50[$6] = $12; n50[$6] = $10 }
+e == "wakeup" && m == "delay_p50" { p50[nice] = mean; n50[nice] = n }
 END {
 	if ((-5 in p50) && (10 in p50))
 		line(p50[-5] <= p50[10], sprintf("wakeup: median run-queue delay at nice -5 (%.0f us, n=%d) is no longer than at nice 10 (%.0f us, n=%d)", p50[-5], n50[-5], p50[10], n50[10]))
 }
-BEGIN { split("88761 71755 56483 46273 36291 29154 23254 18705 14949 11916 9548 7620 6100 4904 3906 3121 2501 1991 1586 1277 1024 820 655 526 423 335 272 215 172 137 110 87 70 56 45 36 29 23 18 15", t, " "); for (i = 1; i <= 40; i++) w[i - 21] = t[i] }
 ' "$dir/summary.csv")
 
 table() { # EXPERIMENT METRIC...
@@ -80,11 +85,12 @@ table() { # EXPERIMENT METRIC...
 	shift
 	printf '| case | container | nice | weight | metric | n | theory | measured | 95%% CI | error |\n|---|---|---|---|---|---|---|---|---|---|\n'
 	for m in "$@"; do
-		awk -F, -v e="$e" -v m="$m" '$1 == e && $8 == m {
-			u = $9 == "pct" ? " %" : ($9 == "x" ? "x" : " " $9); eu = $15 == "pp" ? " pp" : ($15 == "pct" ? " %" : "")
-			printf "| %s | %s | %s | %s | %s | %s | %s | %.3f%s | %s | %s |\n", $2, $5, $6, $7 ? $7 : "-", m, $10,
-				$11 == "" ? "-" : sprintf("%.3f%s", $11, u), $12, u, $13 == "" ? "-" : sprintf("+-%.3f", $13),
-				$14 == "" ? "-" : sprintf("%+.2f%s", $14, eu) }' "$dir/summary.csv"
+		csv_awk -v e="$e" -v m="$m" 'FNR > 1 && get("experiment") == e && get("metric") == m {
+			unit = get("unit"); eunit = get("error_unit"); w = get("weight"); th = get("theory"); ci = get("ci95"); err = get("error")
+			u = unit == "pct" ? " %" : (unit == "x" ? "x" : " " unit); eu = eunit == "pp" ? " pp" : (eunit == "pct" ? " %" : "")
+			printf "| %s | %s | %s | %s | %s | %s | %s | %.3f%s | %s | %s |\n", get("case"), get("container"), get("nice"),
+				w ? w : "-", m, get("n"), th == "" ? "-" : sprintf("%.3f%s", th, u), get("mean"), u,
+				ci == "" ? "-" : sprintf("+-%.3f", ci), err == "" ? "-" : sprintf("%+.2f%s", err, eu) }' "$dir/summary.csv"
 	done
 }
 
@@ -98,8 +104,9 @@ avail() { # EXPERIMENT: the CPU the machine left to each case, from runs.csv
 	echo
 	echo "| case | runs | A1: CPU of all while both ran (% of one CPU) | A2: CPU of the slower one alone (% of one CPU) | A1 / A2 |"
 	echo "|---|---|---|---|---|"
-	awk -F, -v e="$1" '$3 == e && $21 == 1 && $7 == 0 { a1[$4] += $18; n[$4]++; if (!(($4) in seen)) { seen[$4] = 1; order[++k] = $4 } }
-		$3 == e && $21 == 1 && $7 == 1 && $19 != "" { a2[$4] += $19; m[$4]++ }
+	csv_awk -v e="$1" 'FNR > 1 && get("experiment") == e && get("ok") == 1 { cs = get("case"); slot = get("slot")
+			if (slot == 0) { a1[cs] += get("avail_overlap"); n[cs]++; if (!(cs in seen)) { seen[cs] = 1; order[++k] = cs } }
+			if (slot == 1 && get("avail_after") != "") { a2[cs] += get("avail_after"); m[cs]++ } }
 		END { for (i = 1; i <= k; i++) { c = order[i]; x = a1[c] / n[c]; y = m[c] ? a2[c] / m[c] : 0
 			printf "| %s | %d | %.1f | %s | %s |\n", c, n[c], x, m[c] ? sprintf("%.1f", y) : "-", m[c] && y ? sprintf("%.3f", x / y) : "-" } }' "$dir/runs.csv"
 }
@@ -113,7 +120,8 @@ wakeup_text() {
 	echo
 	echo "| case | run | hog's CPU (% of one CPU) |"
 	echo "|---|---|---|"
-	awk -F, '$3 == "wakeup" && $8 == "hog" && $13 > 0 { printf "| %s | %s | %.1f |\n", $4, $1, $14 / ($13 * 10) }' "$dir/runs.csv"
+	csv_awk 'FNR > 1 && get("experiment") == "wakeup" && get("container") == "hog" && get("wall_s") > 0 {
+		printf "| %s | %s | %.1f |\n", get("case"), get("run"), get("cpu_ms") / (get("wall_s") * 10) }' "$dir/runs.csv"
 }
 {
 	echo "# CFS lab report: $(basename "$(cd "$dir" && pwd)")"

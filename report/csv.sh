@@ -1,0 +1,28 @@
+# CSV columns by header name, for the report scripts and ci/regress-sched (sourced, bash).
+# csv_awk is `awk -F,` with a preamble that maps each file's header line to col["name"] (index)
+# and get("name") (the field; a column the file lacks stops awk with one line and exit 2).
+# Programs still skip each header line themselves (FNR > 1).
+CSV_AWK_LIB='
+function get(name) {
+	if (!(name in col)) {
+		if (!csv_missing)
+			printf "%s: no column \"%s\" in its header line\n", FILENAME, name >"/dev/stderr"
+		csv_missing = 1
+		exit 2
+	}
+	return $(col[name])
+}
+function has(name) { return name in col }
+FNR == 1 { split("", col); for (csv_i = 1; csv_i <= NF; csv_i++) col[$csv_i] = csv_i }
+END { if (csv_missing) exit 2 }
+'
+
+# csv_awk [-v NAME=VALUE]... PROGRAM [FILE]...
+csv_awk() {
+	local opts=()
+	while [ "${1-}" = -v ]; do
+		opts+=(-v "$2")
+		shift 2
+	done
+	awk -F, "${opts[@]}" "$CSV_AWK_LIB$1" "${@:2}"
+}
