@@ -15,6 +15,7 @@ die() { echo "vm-experiment: $*" >&2; exit 1; }
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)"
 command -v cpio >/dev/null || die "cpio not installed (apt-get install cpio)"
 . "$TOP/tests/vm/vmlib.sh"
+. "$TOP/report/csv.sh"
 vm_find_busybox || die "$vm_why"
 vm_find_kernel || die "$vm_why"
 vm_find_accel || die "$vm_why"
@@ -66,7 +67,7 @@ for f in runs samples cost; do
 done
 # A second merge of the same guest run would duplicate rows: drop the old ones first.
 for f in runs samples cost; do
-	awk -F, -v m="$machine" 'NR == 1 || $1 != m' "$dir/$f.csv" >"$tmp/$f.csv" && tail -n +2 "$dir/vm/$f.csv" >>"$tmp/$f.csv" &&
+	csv_awk -v m="$machine" 'FNR == 1 || get("machine") != m' "$dir/$f.csv" >"$tmp/$f.csv" && tail -n +2 "$dir/vm/$f.csv" >>"$tmp/$f.csv" &&
 		cat "$tmp/$f.csv" >"$dir/$f.csv" || die "merging $f.csv failed"
 done
 {
