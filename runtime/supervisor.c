@@ -812,11 +812,15 @@ static void handle_id(struct sv *sv, struct conn *k, uint16_t type, const void *
 		if (c) {
 			conn_reply_container(k, type, c);
 		} else {
+			/* Forgotten (rm, --rm): its log may stay; without one it is unknown. */
 			struct container tmp = {.info = {.exit_code = -1}};
 			memcpy(tmp.info.id, r.id, PROTO_ID_SIZE);
 			snprintf(tmp.log_path, sizeof(tmp.log_path), "%s/%s.log", sv->o->log_dir,
 				 r.id);
-			conn_reply_container(k, type, &tmp);
+			if (access(tmp.log_path, F_OK) && errno == ENOENT)
+				conn_error(k, type, -ENOENT, "no container %s", r.id);
+			else
+				conn_reply_container(k, type, &tmp);
 		}
 		return;
 	}
@@ -989,6 +993,28 @@ static struct conn *conn_idlest(struct sv *sv)
 	return best;
 }
 
+/* One line for a peer we do not serve, so that it learns why instead of reading a closed
+ * connection. Best effort: a fresh socket's buffer holds it, and nothing here may block. */
+static void conn_refuse(int fd, uid_t uid)
+{
+	struct {
+		struct proto_hdr h;
+		char msg[PROTO_ERR_MAX];
+	} m;
+	uid_t own = geteuid();
+	int n;
+	if (own == 0)
+		n = snprintf(m.msg, sizeof(m.msg),
+			     "refused by the supervisor: it serves root only, not uid %u", (unsigned)uid);
+	else
+		n = snprintf(m.msg, sizeof(m.msg),
+			     "refused by the supervisor: it serves root and uid %u only, not uid %u",
+			     (unsigned)own, (unsigned)uid);
+	proto_hdr_init(&m.h, PROTO_REFUSED | PROTO_REPLY, -EACCES, (uint32_t)n + 1);
+	ssize_t w = send(fd, &m, sizeof(m.h) + (size_t)n + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)w;
+}
+
 static void conn_accept(struct sv *sv)
 {
 	int fd = accept4(sv->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -1006,8 +1032,12 @@ static void conn_accept(struct sv *sv)
 		return;
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) ||
-	    (cred.uid != 0 && cred.uid != geteuid())) {
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl)) {
+		close(fd);
+		return;
+	}
+	if (cred.uid != 0 && cred.uid != geteuid()) {
+		conn_refuse(fd, cred.uid);
 		close(fd);
 		return;
 	}
