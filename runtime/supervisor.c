@@ -246,6 +246,13 @@ static bool container_alive(const struct container *c)
 	return !c->reaped && !container_ended(c);
 }
 
+/* Whether the container stays in the supervisor's memory cgroup: no memory cgroup of its own,
+ * and no cpu one in the same hierarchy (v2, or v1 with cpu and memory mounted together). */
+static bool container_in_sv_memcg(const struct sv *sv, const struct container *c)
+{
+	return !c->box.mem_dir[0] && (!c->box.cpu_dir[0] || strcmp(sv->cg.cpu.root, sv->cg.mem.root));
+}
+
 static void container_json(struct sv *sv, const struct container *c, struct sbuf *b)
 {
 	const struct proto_container *i = &c->info;
@@ -296,9 +303,10 @@ static void container_json(struct sv *sv, const struct container *c, struct sbuf
 			 "upward crossing; hard: the module sends SIGKILL");
 	else if (i->monitor == PROTO_MONITOR_CGROUP && !c->box.mem_dir[0])
 		snprintf(how, sizeof(how), "no memory limit, so no memory cgroup: statm of every "
-			 "process of the container every %u ms, for RSS and its peak; a kernel OOM "
-			 "kill seen in the oom_kill of the supervisor's memory cgroup, which it is in",
-			 sv->mon.period_ms);
+			 "process of the container every %u ms, for RSS and its peak%s",
+			 sv->mon.period_ms, container_in_sv_memcg(sv, c) && sv->oom_fd >= 0 ?
+			 "; a kernel OOM kill is seen in the oom_kill counter of the supervisor's "
+			 "memory cgroup, which it shares" : "");
 	else if (i->monitor == PROTO_MONITOR_CGROUP)
 		snprintf(how, sizeof(how), "memory cgroup: the kernel enforces the hard limit (%s); "
 			 "usage sampled every %u ms for the soft limit; kills seen in oom_kill",
@@ -714,7 +722,7 @@ static void handle_start(struct sv *sv, struct conn *k, const void *p, size_t le
 	}
 	fcntl(log_pipe[0], F_SETFL, O_NONBLOCK);
 	spec.log_fd = log_pipe[1];
-	if (!c->box.mem_dir[0] && sv->oom_fd >= 0)
+	if (container_in_sv_memcg(sv, c) && sv->oom_fd >= 0)
 		c->oom_known = !cgroup_oom_kills_read(sv->oom_fd, &c->oom_kills_at_start);
 	i->start_real_ns = now_ns(CLOCK_REALTIME);
 	i->start_mono_ns = now_ns(CLOCK_MONOTONIC);
@@ -1205,7 +1213,7 @@ static void container_started(struct sv *sv, struct container *c)
 		conn_error(k, PROTO_START, -e.err, "%s", e.msg);
 }
 
-/* A container without a memory cgroup of its own is in the supervisor's. Its init killed by a
+/* A container in the supervisor's memory cgroup (container_in_sv_memcg): its init killed by a
  * SIGKILL that neither the monitor nor a stop sent, while that cgroup's oom_kill counter rose
  * since its start, was the kernel's OOM killer (which counts before it signals). The counter
  * is shared: each rise explains one such end only. */
