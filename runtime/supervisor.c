@@ -1025,6 +1025,8 @@ static void conn_refuse(int fd, uid_t uid)
 		n = snprintf(m.msg, sizeof(m.msg),
 			     "refused by the supervisor: it serves root and uid %u only, not uid %u",
 			     (unsigned)own, (unsigned)uid);
+	if (n < 0 || (size_t)n >= sizeof(m.msg))
+		n = (int)strlen(m.msg);
 	proto_hdr_init(&m.h, PROTO_REFUSED | PROTO_REPLY, -EACCES, (uint32_t)n + 1);
 	ssize_t w = send(fd, &m, sizeof(m.h) + (size_t)n + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	(void)w;
