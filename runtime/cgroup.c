@@ -342,10 +342,10 @@ int cgroup_mem_peak(const struct cgroup_box *b, uint64_t *bytes)
 	return fd_u64(b->peak_fd, bytes);
 }
 
-int cgroup_mem_oom_kills(const struct cgroup_box *b, uint64_t *count)
+int cgroup_oom_kills_read(int fd, uint64_t *count)
 {
 	char buf[512];
-	int rc = fd_text(b->events_fd, buf, sizeof(buf));
+	int rc = fd_text(fd, buf, sizeof(buf));
 	if (rc)
 		return rc;
 	/* Both memory.events (v2) and memory.oom_control (v1, 4.13+) have an "oom_kill N" line. */
@@ -357,6 +357,50 @@ int cgroup_mem_oom_kills(const struct cgroup_box *b, uint64_t *count)
 		}
 	}
 	return -ENOENT;
+}
+
+int cgroup_mem_oom_kills(const struct cgroup_box *b, uint64_t *count)
+{
+	return cgroup_oom_kills_read(b->events_fd, count);
+}
+
+int cgroup_self_oom_open(const struct cgroup_host *h)
+{
+	if (!h->mem.version)
+		return -ENOENT;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return -errno;
+	char line[1024], path[512] = "";
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *ctl = strchr(line, ':'), *p = ctl ? strchr(ctl + 1, ':') : NULL;
+		if (!p)
+			continue;
+		*p++ = '\0';
+		p[strcspn(p, "\n")] = '\0';
+		if (h->mem.version == 2) {
+			found = ctl[1] == '\0';
+		} else {
+			for (char *save, *t = strtok_r(ctl + 1, ",", &save); t && !found;
+			     t = strtok_r(NULL, ",", &save))
+				found = !strcmp(t, "memory");
+		}
+		if (found)
+			snprintf(path, sizeof(path), "%s", p);
+	}
+	fclose(f);
+	if (!found)
+		return -ENOENT;
+	char dir[1024];
+	int rc = path_fmt(dir, sizeof(dir), "%s%s", h->mem.root, strcmp(path, "/") ? path : "");
+	if (rc)
+		return rc;
+	if (h->mem.version == 1)
+		return file_open(dir, "memory.oom_control", O_RDONLY);
+	/* v2: the local counter leaves out the descendants; older kernels have only the other. */
+	int fd = file_open(dir, "memory.events.local", O_RDONLY);
+	return fd >= 0 ? fd : file_open(dir, "memory.events", O_RDONLY);
 }
 
 int cgroup_pids(const struct cgroup_box *b, pid_t *pids, size_t cap, size_t *n)

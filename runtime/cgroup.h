@@ -64,6 +64,13 @@ void cgroup_cleanup(const struct cgroup_host *h);
 int cgroup_mem_usage(const struct cgroup_box *b, uint64_t *bytes);
 int cgroup_mem_peak(const struct cgroup_box *b, uint64_t *bytes);
 int cgroup_mem_oom_kills(const struct cgroup_box *b, uint64_t *count);
+/* The OOM-kill counter of the memory cgroup this process is in (memory.oom_control on v1,
+ * memory.events.local or memory.events on v2), opened read-only: the fd, or -errno (-ENOENT
+ * without a memory controller, or in the v2 root, which keeps no such counter). Its
+ * children without a memory cgroup of their own are counted there. */
+int cgroup_self_oom_open(const struct cgroup_host *h);
+/* The oom_kill count of such a file (or of a box's events_fd). */
+int cgroup_oom_kills_read(int fd, uint64_t *count);
 /* The PIDs in the box's cgroup (any of its directories), up to cap; *n is how many. */
 int cgroup_pids(const struct cgroup_box *b, pid_t *pids, size_t cap, size_t *n);
 /* The value written for a weight: "cpu.weight 100" or "cpu.shares 1024". */

@@ -47,6 +47,13 @@ int client_connect(struct client *c, const char *sock_path)
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int err = errno;
 		close(fd);
+		/* The socket (or its directory) exists but is not ours to use: a supervisor
+		 * may well be running, for root only (socket 0600 in a 0700 directory). */
+		if (err == EACCES || err == EPERM)
+			return client_fail(c, -err,
+					   "socket %s is not accessible to uid %d (%s): the supervisor "
+					   "serves root only; run engine as root",
+					   sock_path, (int)geteuid(), strerror(err));
 		return client_fail(c, -err,
 				   "no supervisor on %s (%s); start one with: engine supervisor --socket %s",
 				   sock_path, strerror(err), sock_path);
@@ -115,7 +122,8 @@ static int client_recv(struct client *c, uint16_t type, void **payload, size_t *
 		return client_fail(c, rc, "reading the supervisor's reply: %s",
 				   rc == -ECONNRESET ? "connection closed" : strerror(-rc));
 	rc = proto_hdr_check(&h, true);
-	if (rc || h.type != (type | PROTO_REPLY))
+	bool refused = h.type == (PROTO_REFUSED | PROTO_REPLY);
+	if (rc || (h.type != (type | PROTO_REPLY) && !refused))
 		return client_fail(c, -EPROTO, "malformed reply from the supervisor");
 	char *buf = malloc(h.length + 1);
 	if (!buf)
@@ -141,10 +149,30 @@ static int client_recv(struct client *c, uint16_t type, void **payload, size_t *
 	return 0;
 }
 
+/* A supervisor that refuses this peer sends why and closes, maybe before the request went
+ * out: then the refusal is still queued here, and reading it cannot block. */
+static int client_send_or_refused(struct client *c, uint16_t type, const void *req, size_t len)
+{
+	int rc = client_send(c, type, req, len);
+	if (rc != -EPIPE && rc != -ECONNRESET)
+		return rc;
+	char sent_err[sizeof(c->error)];
+	memcpy(sent_err, c->error, sizeof(sent_err));
+	void *payload;
+	size_t plen;
+	int rrc = client_recv(c, type, &payload, &plen);
+	if (rrc == -EACCES)
+		return rrc;
+	if (!rrc)
+		free(payload);
+	memcpy(c->error, sent_err, sizeof(sent_err));
+	return rc;
+}
+
 static int client_call(struct client *c, uint16_t type, const void *req, size_t len,
 		       void **payload, size_t *plen)
 {
-	int rc = client_send(c, type, req, len);
+	int rc = client_send_or_refused(c, type, req, len);
 	return rc ? rc : client_recv(c, type, payload, plen);
 }
 
@@ -235,7 +263,7 @@ int client_wait_begin(struct client *c, const char *id)
 {
 	struct proto_id_req r;
 	int rc = id_req_fill(c, &r, id);
-	return rc ? rc : client_send(c, PROTO_WAIT, &r, sizeof(r));
+	return rc ? rc : client_send_or_refused(c, PROTO_WAIT, &r, sizeof(r));
 }
 
 int client_wait_end(struct client *c, struct proto_container *out)

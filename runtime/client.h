@@ -54,7 +54,8 @@ int client_rm(struct client *c, const char *id, bool logs);
 int client_inspect(struct client *c, const char *id, char **json);
 /* *list is malloc'd (NULL when *count is 0); the caller frees it. */
 int client_ps(struct client *c, struct proto_container **list, size_t *count);
-/* The log path of an ID, and the container if still known (else state PROTO_STATE_UNKNOWN). */
+/* The log path of an ID, and the container if still known (else state PROTO_STATE_UNKNOWN);
+ * -ENOENT ("no container ID") when neither the container nor its log exists. */
 int client_log(struct client *c, const char *id, struct proto_container *out, char *log_path,
 	       size_t log_path_size);
 

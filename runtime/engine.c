@@ -354,7 +354,8 @@ struct id_cli {
 	uint32_t timeout_ms;
 };
 
-static void id_parse(int argc, char **argv, struct id_cli *a, const char *help, bool need_id)
+static void id_parse(int argc, char **argv, struct id_cli *a, const char *cmd, const char *help,
+		     bool need_id)
 {
 	const char *v;
 	a->timeout_ms = STOP_TIMEOUT_DEFAULT_MS;
@@ -376,18 +377,18 @@ static void id_parse(int argc, char **argv, struct id_cli *a, const char *help, 
 			errno = 0;
 			double sec = strtod(v, &end);
 			if (!*v || *end || errno || !(sec >= 0 && sec <= 86400))
-				die(2, "--timeout: '%s' is not a number of seconds (0..86400)", v);
+				die(2, "--timeout: '%s' is not a number of seconds (0..86400)", shown(v));
 			a->timeout_ms = (uint32_t)(sec * 1000 + 0.5);
 		} else if (w[0] == '-' && w[1]) {
-			die(2, "unknown option %s\n%s", w, help);
+			die(2, "unknown option %s (engine %s --help)", shown(w), cmd);
 		} else if (!a->id && need_id) {
 			a->id = w;
 		} else {
-			die(2, "unexpected argument '%s'\n%s", w, help);
+			die(2, "unexpected argument '%s' (engine %s --help)", shown(w), cmd);
 		}
 	}
 	if (need_id && !a->id)
-		die(2, "missing ID\n%s", help);
+		die(2, "missing ID (engine %s --help)", cmd);
 	if (need_id && !id_is_valid(a->id))
 		die(2, "invalid ID '%s': 1-%d characters from [A-Za-z0-9_.-], not . or ..",
 		    shown(a->id), PROTO_ID_MAX);
@@ -412,7 +413,7 @@ static uint64_t mono_now(void)
 static int cmd_ps(int argc, char **argv)
 {
 	struct id_cli a = {0};
-	id_parse(argc, argv, &a,
+	id_parse(argc, argv, &a, "ps",
 		 "usage: engine ps [--json] [--socket PATH]\n"
 		 "  ID, host PID, state, reason, nice, CPUs, CPU weight, memory limits, start and run "
 		 "time.\n  --json prints one JSON document.\n",
@@ -476,7 +477,7 @@ static int cmd_ps(int argc, char **argv)
 static int cmd_logs(int argc, char **argv)
 {
 	struct id_cli a = {0};
-	id_parse(argc, argv, &a,
+	id_parse(argc, argv, &a, "logs",
 		 "usage: engine logs ID [-f] [--socket PATH]\n"
 		 "  Prints the container's log (stdout and stderr); -f follows it until it ends.\n",
 		 true);
@@ -502,7 +503,7 @@ static int cmd_logs(int argc, char **argv)
 static int cmd_stop(int argc, char **argv)
 {
 	struct id_cli a = {0};
-	id_parse(argc, argv, &a,
+	id_parse(argc, argv, &a, "stop",
 		 "usage: engine stop ID [--timeout S] [--socket PATH]\n"
 		 "  SIGTERM to the container's init, SIGKILL after S seconds (default 5; 0 = at once).\n"
 		 "  Returns once it has ended; its state becomes stopped.\n",
@@ -521,7 +522,7 @@ static int cmd_stop(int argc, char **argv)
 static int cmd_wait(int argc, char **argv)
 {
 	struct id_cli a = {0};
-	id_parse(argc, argv, &a,
+	id_parse(argc, argv, &a, "wait",
 		 "usage: engine wait ID [--socket PATH]\n"
 		 "  Waits until the container has ended and its log is complete, prints how it\n"
 		 "  ended and exits with its exit code, or 128+signal.\n",
@@ -540,7 +541,7 @@ static int cmd_wait(int argc, char **argv)
 static int cmd_inspect(int argc, char **argv)
 {
 	struct id_cli a = {0};
-	id_parse(argc, argv, &a,
+	id_parse(argc, argv, &a, "inspect",
 		 "usage: engine inspect ID [--socket PATH]\n"
 		 "  Everything the supervisor knows of the container, as one JSON document.\n",
 		 true);
@@ -557,7 +558,7 @@ static int cmd_inspect(int argc, char **argv)
 static int cmd_rm(int argc, char **argv)
 {
 	struct id_cli a = {0};
-	id_parse(argc, argv, &a,
+	id_parse(argc, argv, &a, "rm",
 		 "usage: engine rm ID [--logs] [--socket PATH]\n"
 		 "  Forgets an ended container. Its log stays unless --logs.\n",
 		 true);
@@ -571,7 +572,7 @@ static int cmd_rm(int argc, char **argv)
 static int cmd_stats(int argc, char **argv)
 {
 	struct id_cli a = {0};
-	id_parse(argc, argv, &a,
+	id_parse(argc, argv, &a, "stats",
 		 "usage: engine stats ID [--json] [--socket PATH]\n"
 		 "  Current RSS (0 once ended), peak RSS as the memory monitor saw it, and CPU time\n"
 		 "  (user + system) of all the container's processes.\n",
@@ -599,7 +600,7 @@ static int cmd_stats(int argc, char **argv)
 static int cmd_events(int argc, char **argv)
 {
 	struct id_cli a = {0};
-	id_parse(argc, argv, &a,
+	id_parse(argc, argv, &a, "events",
 		 "usage: engine events [-f] [--json] [--socket PATH]\n"
 		 "  The supervisor's events (the newest 1024): start, soft-limit, hard-limit, oom, stop,\n"
 		 "  exit, each with time, container, PID, RSS and limit. -f keeps following them.\n"
@@ -697,7 +698,7 @@ static int cmd_supervisor(int argc, char **argv)
 			o.log_dir = abs_path(v, logs, sizeof(logs));
 		} else if (opt_value(argc, argv, &i, "--monitor", &v)) {
 			if (monitor_kind_parse(v, &o.monitor))
-				die(2, "--monitor: '%s' is not auto, kmod, cgroup or proc", v);
+				die(2, "--monitor: '%s' is not auto, kmod, cgroup or proc", shown(v));
 		} else if (opt_value(argc, argv, &i, "--monitor-period-ms", &v)) {
 			o.monitor_period_ms = (unsigned)parse_long("--monitor-period-ms", v, 1, 60000);
 		} else if (opt_value(argc, argv, &i, "--log-buffer-kib", &v)) {
@@ -705,13 +706,13 @@ static int cmd_supervisor(int argc, char **argv)
 				(size_t)parse_long("--log-buffer-kib", v, LOG_BUFFER_MIN_KIB, 1 << 20) *
 				1024;
 		} else if (w[0] == '-' && w[1]) {
-			die(2, "unknown option %s (engine supervisor --help)", w);
+			die(2, "unknown option %s (engine supervisor --help)", shown(w));
 		} else if (!o.default_rootfs) {
 			if (!realpath(w, rootfs))
-				die(1, "default rootfs %s: %s", w, strerror(errno));
+				die(1, "default rootfs %s: %s", shown(w), strerror(errno));
 			o.default_rootfs = rootfs;
 		} else {
-			die(2, "unexpected argument '%s' (engine supervisor --help)", w);
+			die(2, "unexpected argument '%s' (engine supervisor --help)", shown(w));
 		}
 	}
 	o.socket_path = abs_path(socket_path ? socket_path : client_socket_path(), sock, sizeof(sock));

@@ -71,8 +71,8 @@ int monitor_open(struct monitor *m, enum monitor_kind want, unsigned period_ms,
 		 const struct cgroup_host *cg, char *err, size_t err_size);
 void monitor_close(struct monitor *m);
 /* Whether a container with these limits (0 = none) needs a memory cgroup of its own: with the
- * cgroup backend and a limit. Without one it is sampled through statm, as by proc, and a
- * kernel OOM kill of it reads as killed by SIGKILL, not oom. */
+ * cgroup backend and a limit. Without one it is sampled through statm, as by proc, and stays
+ * in the supervisor's memory cgroup, whose oom_kill counter shows a kernel OOM kill of it. */
 bool monitor_wants_memcg(const struct monitor *m, uint64_t soft_bytes, uint64_t hard_bytes);
 /* The fd to poll for POLLIN (device or timer), -1 when there is nothing to poll. */
 int monitor_fd(const struct monitor *m);

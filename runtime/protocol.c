@@ -63,6 +63,8 @@ int proto_hdr_check(const struct proto_hdr *h, bool want_reply)
 	if (h->length > PROTO_PAYLOAD_MAX)
 		return -EMSGSIZE;
 	bool is_reply = h->type & PROTO_REPLY;
+	if (want_reply && h->type == (PROTO_REFUSED | PROTO_REPLY))
+		return h->status < 0 && h->status >= -4095 ? 0 : -EBADMSG;
 	if (is_reply != want_reply || !proto_type_is_request(h->type & ~PROTO_REPLY))
 		return -EBADMSG;
 	if (!want_reply && h->status != 0)

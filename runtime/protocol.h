@@ -27,9 +27,14 @@ enum proto_type {
 	PROTO_RM      = 0x0104, /* proto_id_req (PROTO_RM_LOGS) -> empty */
 	PROTO_PS      = 0x0105, /* empty -> proto_container[N] */
 	PROTO_INSPECT = 0x0106, /* proto_id_req -> JSON text with its NUL */
-	PROTO_LOG     = 0x0107, /* proto_id_req -> proto_container (state UNKNOWN if forgotten) + log path */
+	PROTO_LOG     = 0x0107, /* proto_id_req -> proto_container (state UNKNOWN if forgotten) + log path;
+				 * -ENOENT when neither the container nor its log exists */
 	PROTO_EVENTS  = 0x0108, /* proto_events_req -> proto_event[N], oldest first */
 	PROTO_STATS   = 0x0109, /* proto_id_req -> proto_stats */
+	/* Never a request: sent as PROTO_REFUSED | PROTO_REPLY, status -EACCES, with a one-line
+	 * message, as the first and only message to a peer the supervisor refuses (SO_PEERCRED);
+	 * then it closes. A client takes it in place of the reply to whatever it sent. */
+	PROTO_REFUSED = 0x01ff,
 	PROTO_REPLY   = 0x8000,
 };
 

@@ -67,6 +67,8 @@ struct container {
 	bool failed;      /* setup failed: hidden, freed at the reap */
 	bool stop_requested;
 	uint64_t kill_at_ns; /* SIGKILL deadline of a stop, 0 = none */
+	bool oom_known;          /* without a memory cgroup of its own: the next field is valid */
+	uint64_t oom_kills_at_start; /* the supervisor's memory cgroup's oom_kill before clone */
 	struct conn *start_conn;
 	struct conn *hold_conn;
 };
@@ -98,6 +100,8 @@ struct sv {
 	int wake_fd;          /* eventfd the log writer signals when it frees room */
 	struct cgroup_host cg;
 	struct monitor mon;
+	int oom_fd;           /* oom_kill counter of our own memory cgroup, -1 = none */
+	uint64_t oom_kills_used; /* that counter's kills already taken as some container's end */
 	int events_file;      /* <state-dir>/events.jsonl, append only; -1 if it cannot be opened */
 	struct proto_event events[EVENTS_KEPT]; /* ring of the newest events */
 	uint64_t event_seq;   /* seq of the newest event */
@@ -242,6 +246,13 @@ static bool container_alive(const struct container *c)
 	return !c->reaped && !container_ended(c);
 }
 
+/* Whether the container stays in the supervisor's memory cgroup: no memory cgroup of its own,
+ * and no cpu one in the same hierarchy (v2, or v1 with cpu and memory mounted together). */
+static bool container_in_sv_memcg(const struct sv *sv, const struct container *c)
+{
+	return !c->box.mem_dir[0] && (!c->box.cpu_dir[0] || strcmp(sv->cg.cpu.root, sv->cg.mem.root));
+}
+
 static void container_json(struct sv *sv, const struct container *c, struct sbuf *b)
 {
 	const struct proto_container *i = &c->info;
@@ -292,8 +303,10 @@ static void container_json(struct sv *sv, const struct container *c, struct sbuf
 			 "upward crossing; hard: the module sends SIGKILL");
 	else if (i->monitor == PROTO_MONITOR_CGROUP && !c->box.mem_dir[0])
 		snprintf(how, sizeof(how), "no memory limit, so no memory cgroup: statm of every "
-			 "process of the container every %u ms, for RSS and its peak",
-			 sv->mon.period_ms);
+			 "process of the container every %u ms, for RSS and its peak%s",
+			 sv->mon.period_ms, container_in_sv_memcg(sv, c) && sv->oom_fd >= 0 ?
+			 "; a kernel OOM kill is seen in the oom_kill counter of the supervisor's "
+			 "memory cgroup, which it shares" : "");
 	else if (i->monitor == PROTO_MONITOR_CGROUP)
 		snprintf(how, sizeof(how), "memory cgroup: the kernel enforces the hard limit (%s); "
 			 "usage sampled every %u ms for the soft limit; kills seen in oom_kill",
@@ -709,6 +722,8 @@ static void handle_start(struct sv *sv, struct conn *k, const void *p, size_t le
 	}
 	fcntl(log_pipe[0], F_SETFL, O_NONBLOCK);
 	spec.log_fd = log_pipe[1];
+	if (container_in_sv_memcg(sv, c) && sv->oom_fd >= 0)
+		c->oom_known = !cgroup_oom_kills_read(sv->oom_fd, &c->oom_kills_at_start);
 	i->start_real_ns = now_ns(CLOCK_REALTIME);
 	i->start_mono_ns = now_ns(CLOCK_MONOTONIC);
 	pid_t pid;
@@ -812,11 +827,15 @@ static void handle_id(struct sv *sv, struct conn *k, uint16_t type, const void *
 		if (c) {
 			conn_reply_container(k, type, c);
 		} else {
+			/* Forgotten (rm, --rm): its log may stay; without one it is unknown. */
 			struct container tmp = {.info = {.exit_code = -1}};
 			memcpy(tmp.info.id, r.id, PROTO_ID_SIZE);
 			snprintf(tmp.log_path, sizeof(tmp.log_path), "%s/%s.log", sv->o->log_dir,
 				 r.id);
-			conn_reply_container(k, type, &tmp);
+			if (access(tmp.log_path, F_OK) && errno == ENOENT)
+				conn_error(k, type, -ENOENT, "no container %s", r.id);
+			else
+				conn_reply_container(k, type, &tmp);
 		}
 		return;
 	}
@@ -989,6 +1008,30 @@ static struct conn *conn_idlest(struct sv *sv)
 	return best;
 }
 
+/* One line for a peer we do not serve, so that it learns why instead of reading a closed
+ * connection. Best effort: a fresh socket's buffer holds it, and nothing here may block. */
+static void conn_refuse(int fd, uid_t uid)
+{
+	struct {
+		struct proto_hdr h;
+		char msg[PROTO_ERR_MAX];
+	} m;
+	uid_t own = geteuid();
+	int n;
+	if (own == 0)
+		n = snprintf(m.msg, sizeof(m.msg),
+			     "refused by the supervisor: it serves root only, not uid %u", (unsigned)uid);
+	else
+		n = snprintf(m.msg, sizeof(m.msg),
+			     "refused by the supervisor: it serves root and uid %u only, not uid %u",
+			     (unsigned)own, (unsigned)uid);
+	if (n < 0 || (size_t)n >= sizeof(m.msg))
+		n = (int)strlen(m.msg);
+	proto_hdr_init(&m.h, PROTO_REFUSED | PROTO_REPLY, -EACCES, (uint32_t)n + 1);
+	ssize_t w = send(fd, &m, sizeof(m.h) + (size_t)n + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)w;
+}
+
 static void conn_accept(struct sv *sv)
 {
 	int fd = accept4(sv->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -1006,8 +1049,12 @@ static void conn_accept(struct sv *sv)
 		return;
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) ||
-	    (cred.uid != 0 && cred.uid != geteuid())) {
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl)) {
+		close(fd);
+		return;
+	}
+	if (cred.uid != 0 && cred.uid != geteuid()) {
+		conn_refuse(fd, cred.uid);
 		close(fd);
 		return;
 	}
@@ -1168,6 +1215,27 @@ static void container_started(struct sv *sv, struct container *c)
 		conn_error(k, PROTO_START, -e.err, "%s", e.msg);
 }
 
+/* A container in the supervisor's memory cgroup (container_in_sv_memcg): its init killed by a
+ * SIGKILL that neither the monitor nor a stop sent, while that cgroup's oom_kill counter rose
+ * since its start, was the kernel's OOM killer (which counts before it signals). The counter
+ * is shared: each rise explains one such end only. */
+static void container_oom_check(struct sv *sv, struct container *c)
+{
+	uint64_t kills;
+	if (!c->oom_known || c->watch.killed || c->stop_requested || !WIFSIGNALED(c->status) ||
+	    WTERMSIG(c->status) != SIGKILL || cgroup_oom_kills_read(sv->oom_fd, &kills))
+		return;
+	uint64_t seen = c->oom_kills_at_start > sv->oom_kills_used ? c->oom_kills_at_start
+								    : sv->oom_kills_used;
+	if (kills <= seen)
+		return;
+	sv->oom_kills_used = seen + 1;
+	c->watch.killed = c->watch.oom = c->watch.kill_reported = true;
+	c->watch.kill_rss_bytes = c->watch.peak_bytes;
+	struct monitor_report r = {.type = MONITOR_REPORT_OOM, .rss_bytes = c->watch.peak_bytes};
+	on_report(sv, &c->watch, &r);
+}
+
 /* Its end is known; the record ends when the log is complete (container_finish). Nothing
  * here waits for the log writer, which may be slow or stuck on another container's file. */
 static void container_reaped(struct sv *sv, struct container *c, int status,
@@ -1180,6 +1248,7 @@ static void container_reaped(struct sv *sv, struct container *c, int status,
 		container_started(sv, c);
 	if (!c->failed) {
 		monitor_watch_end(&sv->mon, &c->watch, on_report, sv);
+		container_oom_check(sv, c);
 		container_peak_update(c);
 	}
 	atomic_store(&c->draining, true);
@@ -1572,7 +1641,7 @@ static void nice_scope_probe(struct sv *sv)
 int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size)
 {
 	struct sv sv = {.o = o, .listen_fd = -1, .sig_fd = -1, .wake_fd = -1, .events_file = -1,
-			.spare_fd = -1, .self_pidfd = -1};
+			.spare_fd = -1, .self_pidfd = -1, .oom_fd = -1};
 	const char *dirs[] = {o->state_dir, o->log_dir};
 	for (int i = 0; i < 2; i++) {
 		char tmp[PROTO_PATH_MAX];
@@ -1599,6 +1668,7 @@ int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size)
 	int rc = monitor_open(&sv.mon, o->monitor, o->monitor_period_ms, &sv.cg, err, err_size);
 	if (rc)
 		return rc;
+	sv.oom_fd = cgroup_self_oom_open(&sv.cg); /* none: kernel OOM kills read as SIGKILL */
 
 	sigset_t set;
 	sigemptyset(&set);
@@ -1682,5 +1752,7 @@ out_signals:
 	close(sv.sig_fd);
 out_monitor:
 	monitor_close(&sv.mon);
+	if (sv.oom_fd >= 0)
+		close(sv.oom_fd);
 	return rc;
 }
