@@ -106,3 +106,18 @@ void stats_shuffle(int *v, size_t n, uint64_t *state)
 		v[j] = tmp;
 	}
 }
+
+int stats_percentile_ci(const double *sorted, size_t n, double p, double *lo, double *hi)
+{
+	double q = p / 100, half, j, k;
+
+	if (n == 0 || p < 0 || p > 100)
+		return -EINVAL;
+	/* Ranks 1..n: the rank of the p-th percentile is about n q, binomial(n, q) around it. */
+	half = 1.959964 * sqrt(n * q * (1 - q));
+	j = floor(n * q - half);
+	k = ceil(n * q + half) + 1;
+	*lo = sorted[(size_t)fmax(1, fmin(j, n)) - 1];
+	*hi = sorted[(size_t)fmax(1, fmin(k, n)) - 1];
+	return 0;
+}

@@ -19,6 +19,11 @@ int stats_mean_ci(const double *v, size_t n, double *mean, double *ci95);
 /* The p-th percentile (0..100, linear interpolation) of n values; sorts v in place. */
 int stats_percentile(double *v, size_t n, double p, double *out);
 
+/* A distribution-free 95% confidence interval of the p-th percentile (0..100) of n values already
+ * sorted ascending: the order statistics whose ranks bound n p / 100 by 1.96 binomial standard
+ * deviations (normal approximation, clamped to the sample). -EINVAL for n == 0 or p out of range. */
+int stats_percentile_ci(const double *sorted, size_t n, double p, double *lo, double *hi);
+
 /* A reproducible random number stream (splitmix64) and an in-place shuffle of n ints. */
 uint64_t stats_rand_next(uint64_t *state);
 void stats_shuffle(int *v, size_t n, uint64_t *state);

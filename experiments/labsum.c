@@ -119,14 +119,17 @@ static int theory_write(struct lab *lab, const char *path)
 	return rc;
 }
 
-/* p50, p99 and max of every wake-up delay of case ci from source src, pooled over its runs. */
-static int wakeup_rows(struct lab *lab, struct csv_table *t, int ci, enum lab_delay_src src, const char *prefix)
+/* p50, p99 and max of every wake-up delay of case ci from source src, pooled over its runs, each
+ * with the half-width of its distribution-free 95% interval (the wider side), and the pooled
+ * cumulative distribution into cdf (one row per wake-up, ascending; the last has fraction 1). */
+static int wakeup_rows(struct lab *lab, struct csv_table *t, struct csv_table *cdf, int ci, enum lab_delay_src src,
+		       const char *prefix)
 {
 	const struct lab_case *c = &lab->cases[ci];
 	static const double pct[] = { 50, 99, 100 };
 	static const char *const name[] = { "p50", "p99", "max" };
 	size_t total = 0, k = 0;
-	double *all, v;
+	double *all, v, lo, hi;
 	int r, i, rc = 0, slot = c->ct[0].sleeper ? 0 : 1;
 	char metric[32];
 
@@ -143,12 +146,29 @@ static int wakeup_rows(struct lab *lab, struct csv_table *t, int ci, enum lab_de
 			for (size_t j = 0; j < lab->runs[r].delays[src].n; j++)
 				all[k++] = lab->runs[r].delays[src].us[j];
 	for (i = 0; !rc && i < 3; i++) {
-		stats_percentile(all, total, pct[i], &v);
+		stats_percentile(all, total, pct[i], &v); /* sorts all */
+		stats_percentile_ci(all, total, pct[i], &lo, &hi);
 		snprintf(metric, sizeof(metric), "%s_%s", prefix, name[i]);
-		rc = summary_row(lab, t, c, slot, metric, "us", total, NAN, v, NAN, "");
+		/* A sample's maximum has no interval of this kind: left empty. */
+		rc = summary_row(lab, t, c, slot, metric, "us", total, NAN, v, pct[i] < 100 ? fmax(v - lo, hi - v) : NAN,
+				 "");
 	}
+	for (k = 0; !rc && k < total; k++)
+		if (k + 1 == total || all[k + 1] != all[k])
+			rc = csvout_row(lab->csv, cdf, "sisgg", c->name, c->ct[slot].nice, lab_delay_src_name(src), all[k],
+					(double)(k + 1) / total);
 	free(all);
 	return rc;
+}
+
+/* dir/name for the file beside path (the summary's folder). */
+static int beside(char *out, size_t size, const char *path, const char *name)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (snprintf(out, size, "%.*s%s", slash ? (int)(slash - path + 1) : 0, path, name) >= (int)size)
+		return -ENAMETOOLONG;
+	return 0;
 }
 
 int lab_summary_write(struct lab *lab, const char *path)
@@ -157,20 +177,21 @@ int lab_summary_write(struct lab *lab, const char *path)
 	static const char *const cols[] = { "experiment", "case", "param", "slot", "container", "nice", "weight",
 					    "metric", "unit", "n", "theory", "mean", "ci95", "error", "error_unit",
 					    "theory_nice" };
-	struct csv_table *t;
+	static const char *const cdf_cols[] = { "case", "nice", "source", "delay_us", "fraction" };
+	struct csv_table *t, *cdf = NULL;
 	double *v = malloc(sizeof(double) * (size_t)(lab->n_runs + 1));
-	const char *slash = strrchr(path, '/');
-	char theory[PATH_MAX];
+	char theory[PATH_MAX], cdf_path[PATH_MAX];
 	int ci, rc;
 
 	if (!v)
 		return -ENOMEM;
-	if (snprintf(theory, sizeof(theory), "%.*stheory.csv", slash ? (int)(slash - path + 1) : 0, path) >=
-	    (int)sizeof(theory)) {
-		free(v);
-		return -ENAMETOOLONG;
-	}
-	rc = theory_write(lab, theory);
+	rc = beside(theory, sizeof(theory), path, "theory.csv");
+	if (!rc)
+		rc = beside(cdf_path, sizeof(cdf_path), path, "wakeup_cdf.csv");
+	if (!rc)
+		rc = theory_write(lab, theory);
+	if (!rc && lab->conf.exp[LAB_EXP_WAKEUP].enabled)
+		rc = csvout_table_open(lab->csv, &cdf, cdf_path, cdf_cols, sizeof(cdf_cols) / sizeof(cdf_cols[0]));
 	if (!rc)
 		rc = csvout_table_open(lab->csv, &t, path, cols, sizeof(cols) / sizeof(cols[0]));
 	for (ci = 0; !rc && ci < lab->n_cases; ci++) {
@@ -178,9 +199,9 @@ int lab_summary_write(struct lab *lab, const char *path)
 		int slot, ref = 0, r;
 
 		if (c->exp == LAB_EXP_WAKEUP) {
-			rc = wakeup_rows(lab, t, ci, lab->delay_src, "delay");
+			rc = wakeup_rows(lab, t, cdf, ci, lab->delay_src, "delay");
 			if (!rc && lab->delay_src == LAB_DELAY_PERF)
-				rc = wakeup_rows(lab, t, ci, LAB_DELAY_SCHEDSTAT, "xcheck");
+				rc = wakeup_rows(lab, t, cdf, ci, LAB_DELAY_SCHEDSTAT, "xcheck");
 			continue;
 		}
 		for (slot = 1; slot < c->n; slot++)

@@ -8,7 +8,9 @@ set logscale x
 set xrange [1:*]
 set yrange [0:1.02]
 set key bottom right
-wk = dir."/wakeup.csv"
+# wakeup_cdf.csv: each case's delays pooled over its repetitions, ascending, with the fraction of
+# that case's wake-ups at or below each (written by the lab), so every curve ends at 1.
+wk = dir."/wakeup_cdf.csv"
 plot for [i = 1:words(cases)] wk using (strcol("case") eq word(cases, i) && strcol("source") eq src ? \
-                                        (column("delay_us") > 1 ? column("delay_us") : 1) : NaN):(1.0) \
-     smooth cnormal with steps ls i title word(cases, i)
+                                        (column("delay_us") > 1 ? column("delay_us") : 1) : NaN):"fraction" \
+     with steps ls i title word(cases, i)

@@ -114,6 +114,8 @@ wakeup_text() {
 	echo "Delays come from $(meta wakeup_delay_source). The delay_* rows are that source; the"
 	echo "xcheck_* rows, present when perf is the source, are the sleeper's own /proc/self/schedstat"
 	echo "run_delay per wake-up, as a cross-check. Raw delays: wakeup.csv; the sleeper's output: wakeup-RUN.out."
+	echo "Wake-ups are pooled over a case's repetitions (wakeup_cdf.csv, the chart); the 95 % CI of p50 and"
+	echo "p99 is distribution-free (the order statistics around the percentile's rank), its wider side shown."
 	echo
 	echo "Other load on the same CPU (outside this run) delays the sleeper too, whatever its nice: the"
 	echo "CPU the hog got in each run shows how much was left to the two (100 % = the CPU was theirs)."

@@ -1,8 +1,10 @@
 /* Unit tests of the lab's statistics: weights against the kernel's table, mean and 95% CI
  * against values computed by hand, percentiles, the seeded shuffle and the schedstat parser. */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -32,6 +34,23 @@ int main(void)
 	CHECK(stats_mean_ci(v, 0, &m, &ci) == -EINVAL, "no values: -EINVAL");
 	CHECK(stats_percentile(v, 8, 50, &p) == 0 && near(p, 4.5, 1e-12), "median of 8 values (%g)", p);
 	CHECK(stats_percentile(v, 8, 100, &p) == 0 && p == 9, "p100 is the max");
+	{
+		/* 1000 values 0..999 (rank r holds r - 1): the median's interval is ranks 469..532, n q -+ 1.96
+		 * sqrt(n q (1 - q)) rounded outwards, the upper one past the rank of the percentile itself. */
+		static double u[1000];
+		double lo, hi;
+
+		for (i = 0; i < 1000; i++)
+			u[i] = i;
+		CHECK(stats_percentile_ci(u, 1000, 50, &lo, &hi) == 0 && lo == 468 && hi == 531,
+		      "median CI of 0..999 is [468, 531] (got [%g, %g])", lo, hi);
+		CHECK(stats_percentile_ci(u, 1000, 99, &lo, &hi) == 0 && lo == 982 && hi == 997,
+		      "p99 CI of 0..999 is [982, 997] (ranks 983..998) (got [%g, %g])", lo, hi);
+		CHECK(stats_percentile_ci(u, 1000, 100, &lo, &hi) == 0 && lo == 999 && hi == 999, "p100's CI is the max");
+		CHECK(stats_percentile_ci(u, 3, 50, &lo, &hi) == 0 && lo == 0 && hi == 2, "3 values: the whole sample");
+		CHECK(stats_percentile_ci(u, 0, 50, &lo, &hi) == -EINVAL, "no values: -EINVAL");
+		CHECK(stats_percentile_ci(u, 10, 101, &lo, &hi) == -EINVAL, "p above 100: -EINVAL");
+	}
 	for (i = 0; i < 20; i++)
 		a[i] = b[i] = i;
 	stats_shuffle(a, 20, &s1);
@@ -45,6 +64,17 @@ int main(void)
 	CHECK(schedstat_parse("123 456 7\n", &ss) == 0 && ss.cpu_ns == 123 && ss.wait_ns == 456 && ss.slices == 7,
 	      "schedstat's three fields");
 	CHECK(schedstat_parse("123 456\n", &ss) == -EINVAL, "a short schedstat is refused");
-	CHECK(schedstat_read(getpid(), &ss) == 0 && ss.cpu_ns > 0, "our own schedstat reads");
+	{
+		/* A task's runtime is brought up to date when it is read through the CPU-time clock; until
+		 * then a process this young can read 0 (about half the runs here did), so read it first. */
+		struct timespec ts;
+		uint64_t before;
+
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+		before = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		CHECK(schedstat_read(getpid(), &ss) == 0 && ss.cpu_ns > 0 && ss.cpu_ns >= before,
+		      "our own schedstat reads, at least the CPU time the clock gave before (%" PRIu64 " >= %" PRIu64 ")",
+		      ss.cpu_ns, before);
+	}
 	return check_exit();
 }
