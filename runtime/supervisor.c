@@ -480,8 +480,8 @@ int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size)
 	if (o->ready)
 		o->ready(sv.mon.how, stale);
 	if (access(o->log_dir, W_OK))
-		supervisor_warn(&sv, "log dir %s is not writable (%s): starts will fail until it is", o->log_dir,
-		     strerror(errno));
+		supervisor_warn(&sv, "log dir %s is not writable (%s): starts will fail until it is",
+				o->log_dir, strerror(errno));
 
 	rc = serve(&sv, err, err_size);
 out_socket:

@@ -135,7 +135,7 @@ void ctr_maybe_forget(struct sv *sv, struct ctr_record *c)
 		ctr_forget(sv, c);
 }
 
-/* ---- container events ---- */
+/* ---- log relay, start report, reap and end ---- */
 
 /* Queues a chunk without blocking. When the buffer is full the chunk waits in c->pending and
  * log_fd is not polled, so the pipe pushes back on the container, until the writer thread
@@ -295,8 +295,7 @@ static void ctr_oom_check(struct sv *sv, struct ctr_record *c)
 
 /* Its end is known; the record ends when the log is complete (ctr_finish). Nothing
  * here waits for the log writer, which may be slow or stuck on another container's file. */
-void ctr_reaped(struct sv *sv, struct ctr_record *c, int status,
-			     const struct rusage *ru)
+void ctr_reaped(struct sv *sv, struct ctr_record *c, int status, const struct rusage *ru)
 {
 	c->reaped = true;
 	c->status = status;
@@ -344,9 +343,9 @@ static void ctr_finish(struct sv *sv, struct ctr_record *c)
 	c->kill_at_ns = 0;
 	int log_err = atomic_load(&c->log_errno);
 	if (log_err)
-		supervisor_warn(sv, "container %s: %llu bytes of its output could not be written to %s: %s",
-		     i->id, (unsigned long long)atomic_load(&c->log_lost), c->log_path,
-		     strerror(log_err));
+		supervisor_warn(sv, "container %s: %llu bytes of its output could not be written "
+				"to %s: %s", i->id, (unsigned long long)atomic_load(&c->log_lost),
+				c->log_path, strerror(log_err));
 	event_emit(sv, c, PROTO_EVENT_EXIT, c->watch.peak_bytes,
 		   i->state == PROTO_STATE_HARD_LIMIT ? c->watch.hard_bytes : 0);
 
