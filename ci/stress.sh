@@ -374,9 +374,10 @@ mkdir -p "$T/rologs"
 mount --bind "$T/rologs" "$T/rologs" && mount -o remount,bind,ro "$T/rologs"
 sv_main=$SV_PID sock_main=$HOGLAB_SOCKET
 export HOGLAB_SOCKET=$T/ro.sock
-"$ENGINE" supervisor --state-dir "$T/rostate" --log-dir "$T/rologs" >/dev/null 2>"$T/ro.err" &
+"$ENGINE" supervisor --state-dir "$T/rostate" --log-dir "$T/rologs" >"$T/ro.out" 2>"$T/ro.err" &
 ro_pid=$!
-for _ in $(seq 100); do [ -S "$HOGLAB_SOCKET" ] && break; sleep 0.05; done
+# Its warnings come before its ready line (the socket exists a little earlier).
+for _ in $(seq 100); do grep -q '^engine: supervisor' "$T/ro.out" && break; sleep 0.05; done
 gate faults ro_warned "$(grep -c 'not writable.*Read-only' "$T/ro.err")" -eq 1 "a read-only log dir is reported at start"
 out=$(one_line "$ENGINE" run ro1 "$ROOTFS" /bin/true) && r=1 || r=0
 gate faults ro_start_refused "$r" -eq 1 "a start then fails with one line ($(grep -o 'Read-only.*' <<<"$("$ENGINE" run ro1 "$ROOTFS" /bin/true 2>&1)"))"

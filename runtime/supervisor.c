@@ -477,11 +477,12 @@ int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size)
 		goto out_socket;
 	}
 	logbuf_wake_fd_set(sv.log, sv.wake_fd);
-	if (o->ready)
-		o->ready(sv.mon.how, stale);
+	/* Everything the supervisor has to say about its start comes before it says it is ready. */
 	if (access(o->log_dir, W_OK))
 		supervisor_warn(&sv, "log dir %s is not writable (%s): starts will fail until it is",
 				o->log_dir, strerror(errno));
+	if (o->ready)
+		o->ready(sv.mon.how, stale);
 
 	rc = serve(&sv, err, err_size);
 out_socket:
