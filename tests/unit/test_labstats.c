@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "labstats.h"
-#include "procstat.h"
+#include "experiments/labstats.h"
+#include "lib/procfs.h"
 
 static int near(double a, double b, double tol) { return fabs(a - b) <= tol; }
 
