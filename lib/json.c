@@ -55,6 +55,24 @@ const char *json_text(struct json *j, size_t *len, int *err)
 	return buf ? (const char *)buf : ""; /* nothing written yet */
 }
 
+char *json_line(struct json *j, size_t *len, int *err)
+{
+	size_t n;
+	const char *text = json_text(j, &n, err);
+	char *line = text ? malloc(n + 2) : NULL;
+
+	if (text && !line && err)
+		*err = -ENOMEM;
+	if (!line)
+		return NULL;
+	memcpy(line, text, n);
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	if (len)
+		*len = n + 1;
+	return line;
+}
+
 #define GEN(j, call)                              \
 	do {                                      \
 		if (!(j)->err)                    \

@@ -20,6 +20,10 @@ void json_reset(struct json *j);
 /* The text so far (NUL-terminated, *len without the NUL) or NULL after a failure (*err). */
 const char *json_text(struct json *j, size_t *len, int *err);
 
+/* A malloc'd copy of the text with a newline and a NUL after it (*len counts the newline),
+ * for files and replies; NULL after a failure (*err) or without memory (-ENOMEM). */
+char *json_line(struct json *j, size_t *len, int *err);
+
 void json_obj_begin(struct json *j);
 void json_obj_end(struct json *j);
 void json_arr_begin(struct json *j);

@@ -26,6 +26,8 @@ bool opt_value(int argc, char **argv, int *i, const char *name, const char **val
 /* A whole number in lo..hi, or one line and exit 2. */
 long parse_long(const char *opt, const char *s, long lo, long hi);
 struct client connect_or_die(void);
+/* --help (prints help, exit 0) or --socket PATH at argv[*i]; false if it is neither. */
+bool common_option(int argc, char **argv, int *i, const char *help);
 
 /* "ID [flags]" of the commands that take one ID (or none); a flag counts only where help
  * mentions it. */

@@ -63,11 +63,8 @@ static void daemon_parse(int argc, char **argv, struct supervisor_opts *o)
 	const char *v;
 	for (int i = 0; i < argc; i++) {
 		const char *w = argv[i];
-		if (is_help(w)) {
-			fputs(help, stdout);
-			exit(0);
-		} else if (opt_value(argc, argv, &i, "--socket", &v)) {
-			cli_socket_path = v;
+		if (common_option(argc, argv, &i, help)) {
+			continue;
 		} else if (opt_value(argc, argv, &i, "--state-dir", &v)) {
 			o->state_dir = abs_path(v, state, sizeof(state));
 		} else if (opt_value(argc, argv, &i, "--log-dir", &v)) {

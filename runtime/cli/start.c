@@ -38,9 +38,8 @@ struct start_cli {
 static bool start_option(int argc, char **argv, int *i, struct start_cli *s)
 {
 	const char *w = argv[*i], *v;
-	if (is_help(w)) {
-		fputs(start_help, stdout);
-		exit(0);
+	if (common_option(argc, argv, i, start_help)) {
+		return true;
 	} else if (opt_value(argc, argv, i, "--nice", &v)) {
 		s->o.has_nice = true;
 		s->o.nice = (int)parse_long("--nice", v, -20, 19);
@@ -57,8 +56,6 @@ static bool start_option(int argc, char **argv, int *i, struct start_cli *s)
 		s->o.soft_mib = (unsigned)parse_long("--soft-mib", v, 1, 1 << 20);
 	} else if (opt_value(argc, argv, i, "--hard-mib", &v)) {
 		s->o.hard_mib = (unsigned)parse_long("--hard-mib", v, 1, 1 << 20);
-	} else if (opt_value(argc, argv, i, "--socket", &v)) {
-		cli_socket_path = v;
 	} else if (!strcmp(w, "--rm")) {
 		s->o.rm = true;
 	} else {

@@ -95,6 +95,19 @@ static uint32_t timeout_parse(const char *v)
 	return (uint32_t)(sec * 1000 + 0.5);
 }
 
+bool common_option(int argc, char **argv, int *i, const char *help)
+{
+	const char *v;
+	if (is_help(argv[*i])) {
+		fputs(help, stdout);
+		exit(0);
+	}
+	if (!opt_value(argc, argv, i, "--socket", &v))
+		return false;
+	cli_socket_path = v;
+	return true;
+}
+
 void id_parse(int argc, char **argv, struct id_cli *a, const char *cmd, const char *help,
 	      bool need_id)
 {
@@ -102,11 +115,8 @@ void id_parse(int argc, char **argv, struct id_cli *a, const char *cmd, const ch
 	a->timeout_ms = STOP_TIMEOUT_DEFAULT_MS;
 	for (int i = 0; i < argc; i++) {
 		const char *w = argv[i];
-		if (is_help(w)) {
-			fputs(help, stdout);
-			exit(0);
-		} else if (opt_value(argc, argv, &i, "--socket", &v)) {
-			cli_socket_path = v;
+		if (common_option(argc, argv, &i, help)) {
+			continue;
 		} else if (strstr(help, "--json") && !strcmp(w, "--json")) {
 			a->json = true;
 		} else if (strstr(help, "-f") && (!strcmp(w, "-f") || !strcmp(w, "--follow"))) {

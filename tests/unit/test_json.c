@@ -45,6 +45,11 @@ int main(void)
 	CHECK(t && !strcmp(t, want) && len == strlen(want) && !err,
 	      "compact object, numbers in full, null for NULL: %s", t ? t : "(failed)");
 
+	char *line = json_line(&j, &len, &err);
+	CHECK(line && len == strlen(want) + 1 && !strncmp(line, want, strlen(want)) &&
+	      !strcmp(line + strlen(want), "\n"), "json_line: the text and a newline");
+	free(line);
+
 	t = one_str(&j, "say \"hi\" \\ now");
 	CHECK(t && !strcmp(t, "\"say \\\"hi\\\" \\\\ now\""), "quotes and backslashes escaped: %s", t);
 	t = one_str(&j, "a\nb\tc\rd\be\ff\x01g\x1fh");
