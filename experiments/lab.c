@@ -24,6 +24,7 @@
 #include "launch.h"
 #include "rundir.h"
 #include "lib/clock.h"
+#include "lib/file.h"
 #include "lib/cgroupfs.h"
 
 static void usage(FILE *out)
@@ -40,23 +41,6 @@ static void usage(FILE *out)
 		"  --seed N        shuffle seed (default: the definition's, else from the clock)\n"
 		"  --wakeup-source where wake-up delays come from: perf sched timehist, or the sleeper's\n"
 		"                  own /proc/self/schedstat; auto (default) takes perf where it can record\n");
-}
-
-static int file_read_line(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "re");
-	char *nl;
-
-	buf[0] = '\0';
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)cap, f))
-		buf[0] = '\0';
-	fclose(f);
-	nl = strchr(buf, '\n');
-	if (nl)
-		*nl = '\0';
-	return 0;
 }
 
 const char *lab_delay_src_name(enum lab_delay_src s)
@@ -413,8 +397,8 @@ static int setup(struct lab *lab, struct lab_main *m)
 		fprintf(stderr, "lab: rootfs %s: %s (make rootfs builds it)\n", lab->conf.rootfs, strerror(errno));
 		return 1;
 	}
-	file_read_line("/proc/sys/kernel/sched_autogroup_enabled", err, sizeof(err));
-	lab->autogroup = err[0] == '1';
+	lab->autogroup = file_read_text("/proc/sys/kernel/sched_autogroup_enabled", err, sizeof(err)) > 0 &&
+			 err[0] == '1';
 	if (!m->have_seed)
 		m->seed = lab->conf.seed ? lab->conf.seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	if (cases_expand(lab) || runs_plan(lab, m->seed)) {
