@@ -1,6 +1,6 @@
 /* Unit test of lib/procfs, lib/file and lib/clock: statm and schedstat parsing by hand-made
- * texts and against our own process, the kept-fd reader, the small-file helpers on a temp dir,
- * and the clocks' order. */
+ * texts and against our own process (CPU time it spent, memory it touched), the kept-fd
+ * reader, the small-file helpers on a temp dir, and the clocks' order. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -26,7 +26,21 @@ int main(void)
 	CHECK(statm_parse("", &pages) == -EBADMSG, "an empty statm is refused");
 	CHECK(schedstat_parse("123 456 7\n", &ss) == 0 && ss.cpu_ns == 123 && ss.wait_ns == 456 &&
 	      ss.slices == 7, "schedstat's three fields");
+	CHECK(schedstat_parse("123 456\n", &ss) == -EINVAL, "a short schedstat is refused");
 	CHECK(schedstat_parse("1 2 3 4\n", &ss) == -EINVAL, "a schedstat with a fourth field is refused");
+
+	/* The kernel folds a running task's CPU time into schedstat at a tick, a switch or a read of
+	 * its CPU clock; a task younger than a tick may still read 0 (test_labstats, which checked
+	 * "> 0" right at start, failed 113 of 300 back-to-back runs). So: 20 ms of our own CPU time,
+	 * measured by that clock, then schedstat must hold at least that much. */
+	uint64_t spent;
+	do
+		spent = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	while (spent < 20000000ull);
+	CHECK(schedstat_read(getpid(), &ss) == 0 && ss.cpu_ns >= spent && ss.slices >= 1,
+	      "our own schedstat holds the %llu ns of CPU we spent (%llu ns, %llu slices)",
+	      (unsigned long long)spent, (unsigned long long)ss.cpu_ns, (unsigned long long)ss.slices);
+	CHECK(schedstat_read(0x7ffffff0, &ss) == -ENOENT, "the schedstat of a PID that does not exist: -ENOENT");
 
 	/* Our RSS holds at least the 4 MiB touched here. */
 	size_t n = 4 << 20;
