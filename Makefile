@@ -2,9 +2,9 @@
 # binaries land in build/bin (build/asan/bin with ASAN=1), the rootfs in rootfs/.
 .DELETE_ON_ERROR:
 .PHONY: all deps rootfs test test-unit test-integration vm-test kmod bench fuzz clean \
-        workloads runtime experiments
+        lib workloads runtime experiments
 
-PARTS := workloads runtime experiments
+PARTS := lib workloads runtime experiments
 BUILD_DIR := $(if $(filter 1,$(ASAN)),build/asan,build)
 
 all: $(PARTS)
@@ -15,6 +15,10 @@ include ci/stress.mk
 
 $(PARTS):
 	@if [ -f $@/Makefile ]; then $(MAKE) -C $@; fi
+
+# lib/ first, then runtime/ (the lab links both): no two parts build one archive at once.
+runtime: lib
+experiments: lib runtime
 
 # Everything on a fresh machine: install what is missing (only when missing).
 deps:

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "logbuf.h"
+#include "lib/logbuf.h"
 
 struct csv_table {
 	struct csv_table *next;

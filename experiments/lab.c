@@ -23,6 +23,9 @@
 #include "labsup.h"
 #include "launch.h"
 #include "rundir.h"
+#include "lib/clock.h"
+#include "lib/file.h"
+#include "lib/cgroupfs.h"
 
 static void usage(FILE *out)
 {
@@ -38,31 +41,6 @@ static void usage(FILE *out)
 		"  --seed N        shuffle seed (default: the definition's, else from the clock)\n"
 		"  --wakeup-source where wake-up delays come from: perf sched timehist, or the sleeper's\n"
 		"                  own /proc/self/schedstat; auto (default) takes perf where it can record\n");
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int file_read_line(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "re");
-	char *nl;
-
-	buf[0] = '\0';
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)cap, f))
-		buf[0] = '\0';
-	fclose(f);
-	nl = strchr(buf, '\n');
-	if (nl)
-		*nl = '\0';
-	return 0;
 }
 
 const char *lab_delay_src_name(enum lab_delay_src s)
@@ -273,6 +251,7 @@ static pid_t supervisor_start(struct lab *lab, const char *tmp, char *sock, size
 static void meta_write(struct lab *lab, const char *def, uint64_t seed, const char *socket)
 {
 	char path[1200];
+	struct cgroup_host cg;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/meta", lab->run_dir);
@@ -280,7 +259,8 @@ static void meta_write(struct lab *lab, const char *def, uint64_t seed, const ch
 	if (!f)
 		return;
 	labsup_meta_machine(f);
-	fprintf(f, "cgroup_cpu=%s\n", access("/sys/fs/cgroup/cpu/cpu.shares", F_OK) == 0 ? "v1" : "v2");
+	cgroup_detect(&cg);
+	fprintf(f, "cgroup_cpu=%s\n", cg.cpu.version == 1 ? "v1" : "v2");
 	fprintf(f, "monitor=%s\n", access("/dev/container_monitor", F_OK) == 0 ? "kmod" : "none (RSS from /proc/PID/statm)");
 	fprintf(f, "definition=%s\nprofile=%s\nseed=%llu\n", def,
 		lab->profile ? lab->profile : "default", (unsigned long long)seed);
@@ -296,7 +276,7 @@ static void meta_write(struct lab *lab, const char *def, uint64_t seed, const ch
 static void progress(int done, int total, const struct lab_case *c, int rep, double t0, double cost_done,
 		     double cost_total, bool tty)
 {
-	double el = now_s() - t0, left = cost_done > 0 ? el * (cost_total - cost_done) / cost_done : 0;
+	double el = clock_mono_s() - t0, left = cost_done > 0 ? el * (cost_total - cost_done) / cost_done : 0;
 
 	if (tty)
 		fprintf(stderr, "\r\033[K[%d/%d] %s %s rep %d | %.0f s elapsed, about %.0f s left", done, total,
@@ -417,8 +397,8 @@ static int setup(struct lab *lab, struct lab_main *m)
 		fprintf(stderr, "lab: rootfs %s: %s (make rootfs builds it)\n", lab->conf.rootfs, strerror(errno));
 		return 1;
 	}
-	file_read_line("/proc/sys/kernel/sched_autogroup_enabled", err, sizeof(err));
-	lab->autogroup = err[0] == '1';
+	lab->autogroup = file_read_text("/proc/sys/kernel/sched_autogroup_enabled", err, sizeof(err)) > 0 &&
+			 err[0] == '1';
 	if (!m->have_seed)
 		m->seed = lab->conf.seed ? lab->conf.seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	if (cases_expand(lab) || runs_plan(lab, m->seed)) {
@@ -527,7 +507,7 @@ static void runs_all(struct lab *lab, struct lab_main *m)
 		cost_total += lab->cases[lab->runs[i].case_idx].work_ms * (double)lab->cases[lab->runs[i].case_idx].n;
 	fprintf(stderr, "lab: %d runs of %d cases into %s (seed %llu, %s)\n", lab->n_runs, lab->n_cases, lab->run_dir,
 		(unsigned long long)m->seed, lab->direct ? "direct, no engine" : m->socket);
-	t0 = now_s();
+	t0 = clock_mono_s();
 	for (int k = 0; k < lab->n_runs; k++) {
 		struct lab_run *run = NULL;
 		const struct lab_case *cs;

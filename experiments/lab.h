@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "client.h"
+#include "runtime/client.h"
 #include "csvout.h"
 #include "labconf.h"
 

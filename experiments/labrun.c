@@ -18,7 +18,8 @@
 #include <unistd.h>
 
 #include "launch.h"
-#include "procstat.h"
+#include "lib/procfs.h"
+#include "lib/clock.h"
 
 /* One reading of a container's CPU time, at mono time t_ns. */
 struct point {
@@ -40,14 +41,6 @@ struct live {
 	bool have_final;         /* final_cpu_ns known exactly (wait4 of a direct child) */
 	uint64_t final_cpu_ns;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int hist_push(struct live *lv, uint64_t t_ns, uint64_t cpu_ns)
 {
@@ -126,7 +119,7 @@ static int live_start(struct lab *lab, const struct lab_case *c, int slot, int r
 			}
 			o.cgroup = lv->cgroup;
 		}
-		lv->start_ns = mono_ns();
+		lv->start_ns = clock_mono_ns();
 		rc = launch_direct(&o, &lv->pid, err, errlen);
 		if (rc)
 			return rc;
@@ -161,7 +154,7 @@ static int live_start(struct lab *lab, const struct lab_case *c, int slot, int r
 			return rc;
 		}
 		lv->ended = true; /* already gone: collected below */
-		lv->end_ns = mono_ns();
+		lv->end_ns = clock_mono_ns();
 	}
 	return 0;
 }
@@ -224,12 +217,12 @@ static void live_kill(struct lab *lab, struct live *lv)
 static int live_sample(struct lab *lab, int run_id, const struct lab_case *c, struct live *lv, int n,
 		       uint64_t deadline, uint64_t *t_all)
 {
-	uint64_t t0 = mono_ns(), next = t0, period = (uint64_t)lab->conf.sample_ms * 1000000ull;
+	uint64_t t0 = clock_mono_ns(), next = t0, period = (uint64_t)lab->conf.sample_ms * 1000000ull;
 
 	*t_all = 0;
 	for (;;) {
 		struct pollfd pf[LAB_CT_MAX];
-		uint64_t tick = mono_ns();
+		uint64_t tick = clock_mono_ns();
 		bool all_running = true;
 		int alive = 0, i, rc;
 
@@ -241,7 +234,7 @@ static int live_sample(struct lab *lab, int run_id, const struct lab_case *c, st
 				all_running = false;
 				continue;
 			}
-			t = mono_ns();
+			t = clock_mono_ns();
 			rss_read_kib(lv[i].pid, &rss);
 			lv[i].last = ss;
 			rc = hist_push(&lv[i], t, ss.cpu_ns);
@@ -262,7 +255,7 @@ static int live_sample(struct lab *lab, int run_id, const struct lab_case *c, st
 			*t_all = tick;
 		next += period;
 		for (;;) {
-			uint64_t now = mono_ns();
+			uint64_t now = clock_mono_ns();
 			int timeout = now >= next ? 0 : (int)((next - now + 999999) / 1000000);
 			int got;
 
@@ -276,19 +269,19 @@ static int live_sample(struct lab *lab, int run_id, const struct lab_case *c, st
 			for (i = 0; got > 0 && i < n; i++) {
 				if (pf[i].revents) {
 					lv[i].ended = true;
-					lv[i].seen_end_ns = mono_ns();
+					lv[i].seen_end_ns = clock_mono_ns();
 					if (lv[i].direct)
 						lv[i].end_ns = lv[i].seen_end_ns;
 				}
 			}
-			if (mono_ns() >= next)
+			if (clock_mono_ns() >= next)
 				break;
 		}
 		for (i = 0; i < n; i++)
 			alive += !lv[i].ended;
 		if (!alive)
 			return 0;
-		if (mono_ns() > deadline)
+		if (clock_mono_ns() > deadline)
 			return -ETIMEDOUT;
 	}
 }
@@ -404,7 +397,7 @@ static int live_direct(struct live *lv, const struct launch_opts *o, char *err, 
 	int rc;
 
 	lv->direct = true;
-	lv->start_ns = mono_ns();
+	lv->start_ns = clock_mono_ns();
 	rc = launch_direct(o, &lv->pid, err, errlen);
 	if (rc)
 		return rc;
@@ -472,7 +465,7 @@ static int wakeup_exec(struct lab *lab, struct lab_run *run, int run_id, char *e
 	do
 		rc = poll(&pf, 1, s->duration_ms * 4 + 30000);
 	while (rc < 0 && errno == EINTR);
-	lv[sl_slot].end_ns = mono_ns();
+	lv[sl_slot].end_ns = clock_mono_ns();
 	lv[sl_slot].ended = rc > 0;
 	if (rc <= 0) {
 		snprintf(err, errlen, "the sleeper did not end in time");
@@ -499,7 +492,7 @@ static int wakeup_exec(struct lab *lab, struct lab_run *run, int run_id, char *e
 out_hog:
 	kill(lv[hog_slot].pid, SIGKILL);
 	lv[hog_slot].ended = true;
-	lv[hog_slot].end_ns = mono_ns();
+	lv[hog_slot].end_ns = clock_mono_ns();
 	live_finish(lab, &lv[hog_slot], &run->r[hog_slot]);
 	run->r[hog_slot].ok = true; /* killed on purpose */
 	free(lv[hog_slot].hist);
@@ -568,7 +561,7 @@ int lab_run_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, si
 	}
 	for (i = 0; i < c->n; i++)
 		total += (uint64_t)c->work_ms;
-	deadline = mono_ns() + total * 1000000ull * 20 + 60000000000ull;
+	deadline = clock_mono_ns() + total * 1000000ull * 20 + 60000000000ull;
 	if (!rc) {
 		rc = live_sample(lab, run_id, c, lv, c->n, deadline, &t_all);
 		if (rc)

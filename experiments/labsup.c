@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "launch.h"
+#include "lib/clock.h"
 
 #define LABSUP_EXTRA_MAX 16
 /* The tree's revision at build time, from the Makefile ("-dirty": it had uncommitted changes). */
@@ -21,21 +22,13 @@
 #define HOGLAB_REVISION "unknown"
 #endif
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int labsup_start(const struct labsup_opts *o, struct client *c, pid_t *pid, char *sock, size_t socklen,
 		 char *err, size_t errlen)
 {
 	char state[1024], *argv[10 + LABSUP_EXTRA_MAX] = { (char *)o->engine, "supervisor", "--socket", sock,
 							    "--state-dir", state, "--log-dir", (char *)o->log_dir };
 	struct launch_opts lo = { argv, 0, -1, false, NULL, -1, false };
-	double until = now_s() + 10;
+	double until = clock_mono_s() + 10;
 	int n = 8, rc;
 
 	for (size_t i = 0; o->extra && o->extra[i]; i++) {
@@ -59,7 +52,7 @@ int labsup_start(const struct labsup_opts *o, struct client *c, pid_t *pid, char
 		close(lo.out_fd);
 	if (rc)
 		return rc;
-	while (now_s() < until) {
+	while (clock_mono_s() < until) {
 		if (client_connect(c, sock) == 0)
 			return 0;
 		if (waitpid(*pid, NULL, WNOHANG) == *pid) {
@@ -76,10 +69,10 @@ int labsup_start(const struct labsup_opts *o, struct client *c, pid_t *pid, char
 
 void labsup_stop(pid_t pid)
 {
-	double until = now_s() + 5;
+	double until = clock_mono_s() + 5;
 
 	kill(pid, SIGTERM);
-	while (now_s() < until) {
+	while (clock_mono_s() < until) {
 		if (waitpid(pid, NULL, WNOHANG) == pid)
 			return;
 		usleep(20000);

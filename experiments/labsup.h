@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "client.h"
+#include "runtime/client.h"
 
 struct labsup_opts {
 	const char *engine;    /* the engine binary */

@@ -1,6 +1,8 @@
 /* Direct launcher: fork, set session, nice, affinity and cgroup in the child, exec. A failure
  * before exec travels back over a close-on-exec pipe as {errno, step}. No shared state. */
 #include "launch.h"
+#include "lib/cgroupfs.h"
+#include "lib/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,19 +29,6 @@ static void child_fail(int fd, const char *step)
 	if (write(fd, &f, sizeof(f)) < 0)
 		_exit(127);
 	_exit(127);
-}
-
-static int file_write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), rc = 0;
-	size_t len = strlen(s);
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, len) != (ssize_t)len)
-		rc = errno ? -errno : -EIO;
-	close(fd);
-	return rc;
 }
 
 int launch_direct(const struct launch_opts *o, pid_t *pid, char *why, size_t whylen)
@@ -74,7 +63,7 @@ int launch_direct(const struct launch_opts *o, pid_t *pid, char *why, size_t why
 
 			snprintf(path, sizeof(path), "%s/cgroup.procs", o->cgroup);
 			errno = 0;
-			if (file_write_str(path, "0"))
+			if (file_write(path, "0"))
 				child_fail(pfd[1], "join cpu cgroup");
 		}
 		if (o->cpu >= 0) {
@@ -113,36 +102,23 @@ int launch_direct(const struct launch_opts *o, pid_t *pid, char *why, size_t why
 }
 
 /* The cpu controller's mount and whether it is cgroup v2. */
-static int cpu_controller(const char **root, bool *v2)
+static int cpu_controller(struct cgroup_host *h, const char **root, bool *v2)
 {
-	struct stat st;
-	char buf[256] = "";
-	int fd = open("/sys/fs/cgroup/cgroup.controllers", O_RDONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-
-		close(fd);
-		if (n > 0 && strstr(buf, "cpu")) {
-			*root = "/sys/fs/cgroup";
-			*v2 = true;
-			return 0;
-		}
-	}
-	if (stat("/sys/fs/cgroup/cpu/cpu.shares", &st) == 0) {
-		*root = "/sys/fs/cgroup/cpu";
-		*v2 = false;
-		return 0;
-	}
-	return -ENOENT;
+	cgroup_detect(h);
+	if (!h->cpu.version)
+		return -ENOENT;
+	*root = h->cpu.root;
+	*v2 = h->cpu.version == 2;
+	return 0;
 }
 
 int cpugroup_create(const char *name, unsigned weight, char *dir, size_t dirsize)
 {
 	char path[600], val[32];
+	struct cgroup_host h;
 	const char *root;
 	bool v2;
-	int rc = cpu_controller(&root, &v2);
+	int rc = cpu_controller(&h, &root, &v2);
 
 	if (rc)
 		return rc;
@@ -154,7 +130,7 @@ int cpugroup_create(const char *name, unsigned weight, char *dir, size_t dirsize
 		return -errno;
 	snprintf(path, sizeof(path), "%s/%s", dir, v2 ? "cpu.weight" : "cpu.shares");
 	snprintf(val, sizeof(val), "%u", v2 ? weight : weight * 1024 / 100);
-	rc = file_write_str(path, val);
+	rc = file_write(path, val);
 	if (rc)
 		rmdir(dir);
 	return rc;

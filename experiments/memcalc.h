@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "protocol.h"
+#include "runtime/protocol.h"
 
 /* The first time the series (t_ms ascending, kib) reaches level_kib, interpolated linearly
  * between the samples around it. When it never does, extrapolated from its growth over the

@@ -16,6 +16,7 @@
 
 #include "labsup.h"
 #include "memlab.h"
+#include "lib/cgroupfs.h"
 
 /* What the command line asked for, beyond what goes straight into struct memlab. */
 struct mem_args {
@@ -178,6 +179,7 @@ static int tables_open(struct memlab *L)
 static void meta_write(struct memlab *L, const char *def, uint64_t seed)
 {
 	char path[PATH_MAX + 16];
+	struct cgroup_host cg;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/meta", L->run_dir);
@@ -187,7 +189,8 @@ static void meta_write(struct memlab *L, const char *def, uint64_t seed)
 	labsup_meta_machine(f);
 	fprintf(f, "machine=%s\ndefinition=%s\nprofile=%s\nseed=%llu\nsample_ms=%d\nrootfs=%s\n", L->machine, def,
 		L->profile ? L->profile : "default", (unsigned long long)seed, L->conf.sample_ms, L->rootfs);
-	fprintf(f, "cgroup_memory=%s\n", !access("/sys/fs/cgroup/memory/memory.limit_in_bytes", F_OK) ? "v1" : "v2");
+	cgroup_detect(&cg);
+	fprintf(f, "cgroup_memory=%s\n", cg.mem.version == 1 ? "v1" : "v2");
 	for (uint32_t b = PROTO_MONITOR_KMOD; b < PROTO_MONITOR_COUNT; b++)
 		if (L->want[b])
 			fprintf(f, "backend_%s=%s\n", proto_monitor_name(b), L->why_not[b][0] ? L->why_not[b] : "ran");

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "client.h"
+#include "runtime/client.h"
 #include "csvout.h"
 #include "labconf.h"
 #include "rundir.h"

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "labstats.h"
+#include "lib/cgroupfs.h"
 
 int memlab_backend_parse(const char *s, uint32_t *out)
 {
@@ -41,23 +42,18 @@ static int backends_parse(const char *list, bool *mask, char *bad, size_t badlen
 /* Why a backend cannot run here, or "" when it can. */
 void memlab_backend_check(uint32_t m, char *why, size_t len)
 {
-	char line[256];
-	FILE *f;
+	struct cgroup_host h;
 
 	why[0] = '\0';
 	if (m == PROTO_MONITOR_KMOD && access("/dev/container_monitor", F_OK))
 		snprintf(why, len, "no /dev/container_monitor (monitor.ko is not loaded; VM=1 runs it in QEMU)");
 	else if (m == PROTO_MONITOR_KMOD && access(KMOD_PERIOD_PARAM, W_OK))
 		snprintf(why, len, "%s is not writable", KMOD_PERIOD_PARAM);
-	if (m != PROTO_MONITOR_CGROUP || !access("/sys/fs/cgroup/memory/memory.limit_in_bytes", F_OK))
+	if (m != PROTO_MONITOR_CGROUP)
 		return;
-	f = fopen("/sys/fs/cgroup/cgroup.controllers", "re");
-	if (f && fgets(line, sizeof(line), f) && strstr(line, "memory")) {
-		fclose(f);
+	cgroup_detect(&h);
+	if (h.mem.version)
 		return;
-	}
-	if (f)
-		fclose(f);
 	snprintf(why, len, "no memory cgroup controller (v1 or v2) is mounted");
 }
 

@@ -5,7 +5,6 @@
 #include "memlab.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -16,41 +15,11 @@
 #include "labstats.h"
 #include "labsup.h"
 #include "memcalc.h"
-#include "procstat.h"
+#include "lib/procfs.h"
+#include "lib/clock.h"
+#include "lib/file.h"
 
 #define STEP_INTERVAL_S 0.0005 /* memory_hog allocates in steps of rate x 0.5 ms */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int file_write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	ssize_t n = write(fd, s, strlen(s));
-
-	if (n < 0)
-		rc = -errno;
-	else if ((size_t)n != strlen(s))
-		rc = -EIO;
-	close(fd);
-	return rc;
-}
 
 static int sup_start(struct memlab *L, const struct mem_group *g, char *err, size_t errlen)
 {
@@ -62,7 +31,7 @@ static int sup_start(struct memlab *L, const struct mem_group *g, char *err, siz
 	snprintf(period, sizeof(period), "%d", g->period_ms);
 	if (g->backend == PROTO_MONITOR_KMOD) {
 		snprintf(kperiod, sizeof(kperiod), "%d\n", g->period_ms);
-		rc = file_write_str(KMOD_PERIOD_PARAM, kperiod);
+		rc = file_write(KMOD_PERIOD_PARAM, kperiod);
 		if (rc) {
 			snprintf(err, errlen, "setting %s to %d: %s", KMOD_PERIOD_PARAM, g->period_ms, strerror(-rc));
 			return rc;
@@ -111,19 +80,15 @@ static int series_add(struct series *s, double t, double kib)
 /* Reads statm every sample_ms until the wait reply is readable; t in ms since start_mono. */
 static int rss_follow(struct memlab *L, pid_t pid, uint64_t start_mono, struct series *s)
 {
-	char path[64], buf[128];
-	uint64_t period = (uint64_t)L->conf.sample_ms * 1000000ull, next = now_ns();
-	unsigned long long size, res;
-	long page_kib = sysconf(_SC_PAGESIZE) / 1024;
+	uint64_t period = (uint64_t)L->conf.sample_ms * 1000000ull, next = clock_mono_ns(), pages;
+	uint64_t page_kib = (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
 	struct pollfd pfd = { L->client.fd, POLLIN, 0 };
-	int fd, rc = 0;
+	int fd = statm_open(pid), rc = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	for (;;) {
-		uint64_t now = now_ns();
+		uint64_t now = clock_mono_ns();
 		struct timespec ts = { 0, 0 };
-		ssize_t n;
+		int r;
 
 		if (next > now)
 			ts = (struct timespec){ (time_t)((next - now) / 1000000000ull), (long)((next - now) % 1000000000ull) };
@@ -132,16 +97,15 @@ static int rss_follow(struct memlab *L, pid_t pid, uint64_t start_mono, struct s
 		next += period;
 		if (fd < 0)
 			continue;
-		n = pread(fd, buf, sizeof(buf) - 1, 0);
-		now = now_ns();
-		if (n <= 0) {
+		r = statm_read(fd, &pages);
+		now = clock_mono_ns();
+		if (r && r != -EBADMSG) {
 			close(fd);
 			fd = -1;
 			continue;
 		}
-		buf[n] = '\0';
-		if (sscanf(buf, "%llu %llu", &size, &res) == 2 && !rc)
-			rc = series_add(s, (double)(now - start_mono) / 1e6, (double)(res * (unsigned long long)page_kib));
+		if (!r && !rc)
+			rc = series_add(s, (double)(now - start_mono) / 1e6, (double)(pages * page_kib));
 	}
 	if (fd >= 0)
 		close(fd);
@@ -306,12 +270,12 @@ static int cost_exec(struct memlab *L, const struct mem_group *g, const struct m
 			(*have)++;
 		}
 		usleep(200000);
-		t0 = now_s();
+		t0 = clock_mono_s();
 		rc = schedstat_read(L->sup, &a);
 		usleep((useconds_t)s->duration_ms * 1000);
 		if (!rc)
 			rc = schedstat_read(L->sup, &b);
-		win = now_s() - t0;
+		win = clock_mono_s() - t0;
 		if (rc) {
 			snprintf(err, errlen, "reading the supervisor's schedstat: %s", strerror(-rc));
 			return rc;
@@ -361,7 +325,7 @@ static double planned_left_s(const struct memlab *L, const struct mem_group *g, 
 
 static void progress(struct memlab *L, const struct mem_group *g, const struct mem_run *r, int total)
 {
-	double el = now_s() - L->t0, left = planned_left_s(L, g, r);
+	double el = clock_mono_s() - L->t0, left = planned_left_s(L, g, r);
 
 	if (L->tty)
 		fprintf(stderr, "\r\033[K[%d/%d] %s %s %d ms %s%d rep %d | %.0f s elapsed, about %.0f s left", L->done,
@@ -444,7 +408,7 @@ static void group_exec(struct memlab *L, const struct mem_group *g)
 
 void memlab_run_all(struct memlab *L)
 {
-	L->t0 = now_s();
+	L->t0 = clock_mono_s();
 	for (int k = 0; k < L->n_groups; k++)
 		for (int i = 0; i < L->n_groups; i++)
 			if (L->groups[i].order == k)
@@ -455,5 +419,5 @@ void memlab_run_all(struct memlab *L)
 
 double memlab_elapsed_s(const struct memlab *L)
 {
-	return now_s() - L->t0;
+	return clock_mono_s() - L->t0;
 }

@@ -1,12 +1,10 @@
-/* Container cgroups (cgroup.h): find the hierarchies in /proc/self/mounts, create one directory
- * per container and hierarchy, read the memory controller's counters through kept fds, remove
- * everything after the reap. No state beyond the structs the caller owns. */
+/* Container cgroups (cgroup.h): create one directory per container and hierarchy, read the
+ * memory controller's counters through kept fds, remove everything after the reap. No state
+ * beyond the structs the caller owns. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <mntent.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,88 +12,12 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "lib/file.h"
 
-/* snprintf that reports truncation as -ENAMETOOLONG. */
-static __attribute__((format(printf, 3, 4))) int path_fmt(char *buf, size_t size,
-							   const char *fmt, ...)
+/* <root>/hoglab/sv-<our PID>: this supervisor's parent directory in tree t. */
+static int parent_fmt(const struct cgroup_tree *t, char *buf, size_t size)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-static int file_write(const char *dir, const char *name, const char *text)
-{
-	char path[1024];
-	int rc = path_fmt(path, sizeof(path), "%s/%s", dir, name);
-	if (rc)
-		return rc;
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = write(fd, text, strlen(text));
-	int err = n < 0 ? -errno : (size_t)n == strlen(text) ? 0 : -EIO;
-	close(fd);
-	return err;
-}
-
-static int file_open(const char *dir, const char *name, int flags)
-{
-	char path[1024];
-	int rc = path_fmt(path, sizeof(path), "%s/%s", dir, name);
-	if (rc)
-		return rc;
-	int fd = open(path, flags | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
-static bool v2_has(const char *root, const char *ctl)
-{
-	char path[512], buf[512];
-	if (path_fmt(path, sizeof(path), "%s/cgroup.controllers", root))
-		return false;
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return false;
-	bool found = false;
-	if (fgets(buf, sizeof(buf), f))
-		for (char *save, *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
-			found |= !strcmp(t, ctl);
-	fclose(f);
-	return found;
-}
-
-static void tree_set(struct cgroup_tree *t, int version, const char *root)
-{
-	t->version = version;
-	snprintf(t->root, sizeof(t->root), "%s", root);
-	snprintf(t->parent, sizeof(t->parent), "%s/hoglab/sv-%d", root, (int)getpid());
-}
-
-void cgroup_detect(struct cgroup_host *h)
-{
-	memset(h, 0, sizeof(*h));
-	FILE *f = setmntent("/proc/self/mounts", "re");
-	if (!f)
-		return;
-	struct mntent *m;
-	while ((m = getmntent(f))) {
-		if (strlen(m->mnt_dir) >= sizeof(h->cpu.root))
-			continue;
-		bool v2 = !strcmp(m->mnt_type, "cgroup2"), v1 = !strcmp(m->mnt_type, "cgroup");
-		/* v2 wins over v1 for a controller: a controller is active in one of them only. */
-		if (v2 && v2_has(m->mnt_dir, "cpu") && h->cpu.version != 2)
-			tree_set(&h->cpu, 2, m->mnt_dir);
-		if (v2 && v2_has(m->mnt_dir, "memory") && h->mem.version != 2)
-			tree_set(&h->mem, 2, m->mnt_dir);
-		if (v1 && hasmntopt(m, "cpu") && !h->cpu.version)
-			tree_set(&h->cpu, 1, m->mnt_dir);
-		if (v1 && hasmntopt(m, "memory") && !h->mem.version)
-			tree_set(&h->mem, 1, m->mnt_dir);
-	}
-	endmntent(f);
+	return path_fmt(buf, size, "%s/hoglab/sv-%d", t->root, (int)getpid());
 }
 
 /* Empty child directories of dir, then dir itself; 0 when dir is gone. */
@@ -159,7 +81,7 @@ static int dir_make(const char *path, int version, const char *controllers)
 {
 	if (mkdir(path, 0755) && errno != EEXIST)
 		return -errno;
-	return version == 2 ? file_write(path, "cgroup.subtree_control", controllers) : 0;
+	return version == 2 ? file_write_at(path, "cgroup.subtree_control", controllers) : 0;
 }
 
 /* Creates <parent>/<id> in tree t; a leftover of this supervisor's own earlier container of
@@ -167,13 +89,14 @@ static int dir_make(const char *path, int version, const char *controllers)
 static int box_dir_make(const struct cgroup_tree *t, const char *id, const char *controllers,
 			char *path, size_t size)
 {
-	char buf[512];
+	char buf[512], parent[512];
 	int rc;
-	if ((t->version == 2 && (rc = file_write(t->root, "cgroup.subtree_control", controllers))) ||
+	if ((t->version == 2 && (rc = file_write_at(t->root, "cgroup.subtree_control", controllers))) ||
 	    (rc = path_fmt(buf, sizeof(buf), "%s/hoglab", t->root)) ||
 	    (rc = dir_make(buf, t->version, controllers)) ||
-	    (rc = dir_make(t->parent, t->version, controllers)) ||
-	    (rc = path_fmt(path, size, "%s/%s", t->parent, id)))
+	    (rc = parent_fmt(t, parent, sizeof(parent))) ||
+	    (rc = dir_make(parent, t->version, controllers)) ||
+	    (rc = path_fmt(path, size, "%s/%s", parent, id)))
 		return rc;
 	if (mkdir(path, 0755) && (errno != EEXIST || rmdir(path) || mkdir(path, 0755))) {
 		rc = -errno;
@@ -190,23 +113,23 @@ static int mem_setup(struct cgroup_box *b, int version, uint64_t hard)
 	int rc;
 	snprintf(value, sizeof(value), "%llu", (unsigned long long)hard);
 	if (version == 2) {
-		if (hard && (rc = file_write(dir, "memory.max", value)))
+		if (hard && (rc = file_write_at(dir, "memory.max", value)))
 			return rc;
 		/* Best effort: no swap to hide in, and an OOM kill takes the whole container. */
-		file_write(dir, "memory.swap.max", "0");
-		file_write(dir, "memory.oom.group", "1");
+		file_write_at(dir, "memory.swap.max", "0");
+		file_write_at(dir, "memory.oom.group", "1");
 	} else {
-		if (hard && (rc = file_write(dir, "memory.limit_in_bytes", value)))
+		if (hard && (rc = file_write_at(dir, "memory.limit_in_bytes", value)))
 			return rc;
 		if (hard)
-			file_write(dir, "memory.memsw.limit_in_bytes", value);
+			file_write_at(dir, "memory.memsw.limit_in_bytes", value);
 	}
 	b->mem_version = version;
-	b->usage_fd = file_open(dir, version == 2 ? "memory.current" : "memory.usage_in_bytes",
+	b->usage_fd = file_open_at(dir, version == 2 ? "memory.current" : "memory.usage_in_bytes",
 				O_RDONLY);
-	b->peak_fd = file_open(dir, version == 2 ? "memory.peak" : "memory.max_usage_in_bytes",
+	b->peak_fd = file_open_at(dir, version == 2 ? "memory.peak" : "memory.max_usage_in_bytes",
 			       O_RDONLY);
-	b->events_fd = file_open(dir, version == 2 ? "memory.events" : "memory.oom_control",
+	b->events_fd = file_open_at(dir, version == 2 ? "memory.events" : "memory.oom_control",
 				 O_RDONLY);
 	if (b->usage_fd < 0)
 		return b->usage_fd;
@@ -230,7 +153,7 @@ int cgroup_create(const struct cgroup_host *h, const char *id, const struct cgro
 		bool v2 = h->cpu.version == 2;
 		snprintf(value, sizeof(value), "%u", v2 ? w->cpu_weight : w->cpu_weight * 1024 / 100);
 		if ((rc = box_dir_make(&h->cpu, id, ctl, b->cpu_dir, sizeof(b->cpu_dir))) ||
-		    (rc = file_write(b->cpu_dir, v2 ? "cpu.weight" : "cpu.shares", value)))
+		    (rc = file_write_at(b->cpu_dir, v2 ? "cpu.weight" : "cpu.shares", value)))
 			goto out_remove;
 		if (shared)
 			snprintf(b->mem_dir, sizeof(b->mem_dir), "%s", b->cpu_dir);
@@ -245,7 +168,7 @@ int cgroup_create(const struct cgroup_host *h, const char *id, const struct cgro
 	for (int i = 0; i < 2; i++) {
 		if (!dirs[i][0])
 			continue;
-		b->procs_fd[n] = file_open(dirs[i], "cgroup.procs", O_WRONLY);
+		b->procs_fd[n] = file_open_at(dirs[i], "cgroup.procs", O_WRONLY);
 		if (b->procs_fd[n] < 0) {
 			rc = b->procs_fd[n];
 			b->procs_fd[n] = -1;
@@ -295,7 +218,8 @@ static void tree_cleanup(const struct cgroup_tree *t)
 	char buf[512];
 	if (!t->version)
 		return;
-	rmdir(t->parent);
+	if (!parent_fmt(t, buf, sizeof(buf)))
+		rmdir(buf);
 	if (!path_fmt(buf, sizeof(buf), "%s/hoglab", t->root))
 		rmdir(buf);
 }
@@ -306,48 +230,22 @@ void cgroup_cleanup(const struct cgroup_host *h)
 	tree_cleanup(&h->mem);
 }
 
-/* The whole of a small cgroup file through a kept fd, NUL-terminated. */
-static int fd_text(int fd, char *buf, size_t size)
-{
-	if (fd < 0)
-		return -ENOENT;
-	ssize_t n = pread(fd, buf, size - 1, 0);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
-}
-
-static int fd_u64(int fd, uint64_t *v)
-{
-	char buf[64], *end;
-	int rc = fd_text(fd, buf, sizeof(buf));
-	if (rc)
-		return rc;
-	errno = 0;
-	unsigned long long x = strtoull(buf, &end, 10);
-	if (end == buf || errno)
-		return -EBADMSG;
-	*v = x;
-	return 0;
-}
-
 int cgroup_mem_usage(const struct cgroup_box *b, uint64_t *bytes)
 {
-	return fd_u64(b->usage_fd, bytes);
+	return fd_read_u64(b->usage_fd, bytes);
 }
 
 int cgroup_mem_peak(const struct cgroup_box *b, uint64_t *bytes)
 {
-	return fd_u64(b->peak_fd, bytes);
+	return fd_read_u64(b->peak_fd, bytes);
 }
 
 int cgroup_oom_kills_read(int fd, uint64_t *count)
 {
 	char buf[512];
-	int rc = fd_text(fd, buf, sizeof(buf));
-	if (rc)
-		return rc;
+	ssize_t len = fd_read_text(fd, buf, sizeof(buf));
+	if (len < 0)
+		return (int)len;
 	/* Both memory.events (v2) and memory.oom_control (v1, 4.13+) have an "oom_kill N" line. */
 	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		unsigned long long n;
@@ -397,10 +295,10 @@ int cgroup_self_oom_open(const struct cgroup_host *h)
 	if (rc)
 		return rc;
 	if (h->mem.version == 1)
-		return file_open(dir, "memory.oom_control", O_RDONLY);
+		return file_open_at(dir, "memory.oom_control", O_RDONLY);
 	/* v2: the local counter leaves out the descendants; older kernels have only the other. */
-	int fd = file_open(dir, "memory.events.local", O_RDONLY);
-	return fd >= 0 ? fd : file_open(dir, "memory.events", O_RDONLY);
+	int fd = file_open_at(dir, "memory.events.local", O_RDONLY);
+	return fd >= 0 ? fd : file_open_at(dir, "memory.events", O_RDONLY);
 }
 
 int cgroup_pids(const struct cgroup_box *b, pid_t *pids, size_t cap, size_t *n)
@@ -409,7 +307,7 @@ int cgroup_pids(const struct cgroup_box *b, pid_t *pids, size_t cap, size_t *n)
 	*n = 0;
 	if (!dir[0])
 		return -ENOENT;
-	int fd = file_open(dir, "cgroup.procs", O_RDONLY);
+	int fd = file_open_at(dir, "cgroup.procs", O_RDONLY);
 	if (fd < 0)
 		return fd;
 	FILE *f = fdopen(fd, "r");

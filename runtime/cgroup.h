@@ -1,5 +1,5 @@
 /* The cgroups of containers: one directory per container and controller hierarchy under
- * <root>/hoglab/sv-<supervisor PID>, for --cpu-weight (cpu.weight / cpu.shares) and for the
+ * <root>/hoglab/sv-<supervisor PID> (the hierarchies as lib/cgroupfs.h finds them), for --cpu-weight (cpu.weight / cpu.shares) and for the
  * cgroup memory monitor (memory.max / memory.limit_in_bytes), on cgroup v2 or v1, whichever
  * holds each controller. Used by the supervisor's event-loop thread only. */
 #ifndef HOGLAB_CGROUP_H
@@ -10,19 +10,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lib/cgroupfs.h"
+
 #define CGROUP_PATH_MAX 700
-
-/* One controller's hierarchy on this host. */
-struct cgroup_tree {
-	int version;               /* 1 or 2; 0 = controller not mounted */
-	char root[256];            /* its mount point */
-	char parent[512];          /* <root>/hoglab/sv-<pid>, created on first use */
-};
-
-struct cgroup_host {
-	struct cgroup_tree cpu;
-	struct cgroup_tree mem;
-};
 
 /* What a container needs: a weight (0 = no cpu cgroup), a memory cgroup (with a hard limit in
  * bytes, 0 = none). */
@@ -43,8 +33,6 @@ struct cgroup_box {
 	int events_fd;                 /* memory.events / memory.oom_control */
 };
 
-/* Finds the cpu and memory hierarchies (either may be missing). */
-void cgroup_detect(struct cgroup_host *h);
 /* Removes empty hoglab/sv-<pid> directories (and their empty children) of supervisors that are
  * no longer running, in every hierarchy; returns how many sv-* directories went. */
 int cgroup_reap_stale(const struct cgroup_host *h);

@@ -1,99 +1,24 @@
-/* The memory monitor: one interface over three backends that enforce --soft-mib (warn once per
- * upward crossing) and --hard-mib (kill): kmod (/dev/container_monitor), cgroup (the memory
- * controller's own limit and counters) and proc (a /proc/<pid>/statm poller that kills by
- * itself). Owned and used by the supervisor's event-loop thread only; nothing here blocks:
- * sampling backends run from a timerfd, kmod from its device fd, both in the caller's poll. */
-#ifndef HOGLAB_MONITOR_H
-#define HOGLAB_MONITOR_H
+/* Compatibility for runtime/supervisor.[ch] only, until they include "memmon.h" and call the
+ * memory monitor by its memmon_* names (see memmon.h); delete this file with that change.
+ * Maps the old function names onto the new ones; nothing else. */
+#ifndef HOGLAB_MONITOR_COMPAT_H
+#define HOGLAB_MONITOR_COMPAT_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <sys/types.h>
+#include "memmon.h"
 
-#include "cgroup.h"
-#include "proctree.h"
-#include "protocol.h"
-
-/* Values match enum proto_monitor; AUTO only before monitor_open resolves it. */
-enum monitor_kind {
-	MONITOR_AUTO = PROTO_MONITOR_NONE,
-	MONITOR_KMOD = PROTO_MONITOR_KMOD,
-	MONITOR_CGROUP = PROTO_MONITOR_CGROUP,
-	MONITOR_PROC = PROTO_MONITOR_PROC,
-};
-
-#define MONITOR_PERIOD_DEFAULT_MS 100
-
-struct monitor {
-	enum monitor_kind kind;
-	unsigned period_ms;  /* sampling period of cgroup and proc; kmod has its own */
-	int dev_fd;          /* kmod: the device, non-blocking; else -1 */
-	int timer_fd;        /* cgroup, proc: periodic timerfd; else -1 */
-	bool timer_armed;
-	char how[480];       /* which backend and why, for the start line */
-};
-
-/* One container's watch, embedded in the supervisor's record. */
-struct monitor_watch {
-	pid_t pid;              /* the container's init, 0 = not watched (yet) */
-	uint64_t soft_bytes;    /* 0 = none */
-	uint64_t hard_bytes;    /* 0 = none */
-	struct cgroup_box *box; /* the container's cgroups (memory one for the cgroup backend) */
-	struct proctree_rss rss_fds;
-	bool soft_above;        /* above the soft limit since the last upward crossing */
-	bool killed;            /* the monitor (or the kernel's memory cgroup) killed it */
-	bool oom;               /* ... and it was the kernel's OOM killer without our hard limit */
-	bool kill_reported;
-	uint64_t rss_bytes;     /* last sample */
-	uint64_t peak_bytes;
-	uint64_t kill_rss_bytes;
-	uint64_t oom_kills;     /* cgroup's oom_kill counter when last read */
-};
-
-/* What a backend saw, for the supervisor's events. */
-enum monitor_report_type { MONITOR_REPORT_SOFT, MONITOR_REPORT_HARD, MONITOR_REPORT_OOM };
-struct monitor_report {
-	enum monitor_report_type type;
-	uint64_t rss_bytes;
-	uint64_t limit_bytes;
-};
-typedef void (*monitor_report_fn)(void *arg, struct monitor_watch *w,
-				  const struct monitor_report *r);
-
-/* "auto", "kmod", "cgroup", "proc" -> kind; -EINVAL otherwise. */
-int monitor_kind_parse(const char *s, enum monitor_kind *out);
-const char *monitor_kind_name(enum monitor_kind k);
-
-/* Resolves auto (kmod if the device exists, else a memory cgroup controller, else proc) and
- * opens the backend's fd. A backend asked for by name that cannot work fails with a reason. */
-int monitor_open(struct monitor *m, enum monitor_kind want, unsigned period_ms,
-		 const struct cgroup_host *cg, char *err, size_t err_size);
-void monitor_close(struct monitor *m);
-/* Whether a container with these limits (0 = none) needs a memory cgroup of its own: with the
- * cgroup backend and a limit. Without one it is sampled through statm, as by proc, and stays
- * in the supervisor's memory cgroup, whose oom_kill counter shows a kernel OOM kill of it. */
-bool monitor_wants_memcg(const struct monitor *m, uint64_t soft_bytes, uint64_t hard_bytes);
-/* The fd to poll for POLLIN (device or timer), -1 when there is nothing to poll. */
-int monitor_fd(const struct monitor *m);
-/* Runs the sampling timer only while some container is watched. */
-void monitor_timer_set(struct monitor *m, bool on);
-
-/* Starts watching w->pid (set by the caller, with limits and box) once its command runs. */
-int monitor_watch_start(struct monitor *m, struct monitor_watch *w, const char *id);
-/* The last look after the reap: peak, and whether the kernel's memory cgroup killed it. */
-void monitor_watch_end(struct monitor *m, struct monitor_watch *w, monitor_report_fn fn, void *arg);
-
-/* Timer (cgroup, proc): acknowledge the expiry, then sample each watch. */
-bool monitor_timer_ack(struct monitor *m);
-void monitor_sample(struct monitor *m, struct monitor_watch *w, monitor_report_fn fn, void *arg);
-/* kmod: reads the queued records; find(pid) maps a record to its watch (NULL: not ours). */
-void monitor_kmod_read(struct monitor *m, struct monitor_watch *(*find)(void *arg, pid_t pid),
-		       monitor_report_fn fn, void *arg);
-
-/* Current RSS of a watched container, asked for now (stats). */
-int monitor_rss_now(struct monitor *m, struct monitor_watch *w, uint64_t *bytes);
-/* The container's processes: its cgroup's cgroup.procs when it has one, else the tree. */
-int monitor_pids(const struct monitor_watch *w, pid_t *pids, size_t cap, size_t *n);
+#define monitor_kind_parse memmon_kind_parse
+#define monitor_kind_name memmon_kind_name
+#define monitor_open memmon_open
+#define monitor_close memmon_close
+#define monitor_wants_memcg memmon_wants_memcg
+#define monitor_fd memmon_fd
+#define monitor_timer_set memmon_timer_set
+#define monitor_watch_start memmon_watch_start
+#define monitor_watch_end memmon_watch_end
+#define monitor_timer_ack memmon_timer_ack
+#define monitor_sample memmon_sample
+#define monitor_kmod_read memmon_kmod_read
+#define monitor_rss_now memmon_rss_now
+#define monitor_pids memmon_pids
 
 #endif

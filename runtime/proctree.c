@@ -1,8 +1,7 @@
 /* Process tree walking and sampling (proctree.h) through procfs. Keeps no state except the
- * caller's struct proctree_rss; no locking. */
+ * caller's struct proctree_rss; no locking. statm is read through lib/procfs.h. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,20 +9,8 @@
 #include <unistd.h>
 
 #include "proctree.h"
-
-/* A small /proc file, NUL-terminated, in one read; false when it is gone or empty. */
-static bool proc_file_read(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t len = read(fd, buf, size - 1);
-	close(fd);
-	if (len <= 0)
-		return false;
-	buf[len] = '\0';
-	return true;
-}
+#include "lib/file.h"
+#include "lib/procfs.h"
 
 static bool pid_listed(const pid_t *pids, size_t n, pid_t pid)
 {
@@ -47,7 +34,7 @@ static void children_add(pid_t pid, pid_t *pids, size_t cap, size_t *n)
 			continue;
 		char cpath[320], buf[4096];
 		snprintf(cpath, sizeof(cpath), "/proc/%d/task/%s/children", (int)pid, e->d_name);
-		if (!proc_file_read(cpath, buf, sizeof(buf)))
+		if (file_read_text(cpath, buf, sizeof(buf)) <= 0)
 			continue;
 		char *p = buf, *end;
 		for (long c; *n < cap && (c = strtol(p, &end, 10)) > 0; p = end)
@@ -75,7 +62,7 @@ int proctree_cpu_ns(const pid_t *pids, size_t n, uint64_t *ns)
 	for (size_t i = 0; i < n; i++) {
 		char path[64], buf[1024];
 		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pids[i]);
-		if (!proc_file_read(path, buf, sizeof(buf)))
+		if (file_read_text(path, buf, sizeof(buf)) <= 0)
 			continue;
 		/* Fields after the command name, which may hold spaces and parentheses. */
 		char *p = strrchr(buf, ')');
@@ -86,28 +73,6 @@ int proctree_cpu_ns(const pid_t *pids, size_t n, uint64_t *ns)
 			ticks += ut + st + (unsigned long long)cut + (unsigned long long)cst;
 	}
 	*ns = tck > 0 ? ticks * (1000000000ull / (unsigned long long)tck) : 0;
-	return 0;
-}
-
-static int statm_open(pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
-	return open(path, O_RDONLY | O_CLOEXEC);
-}
-
-/* Resident pages from a kept statm fd; -errno once the process is gone. */
-static int statm_read(int fd, uint64_t *pages)
-{
-	char buf[128];
-	ssize_t len = pread(fd, buf, sizeof(buf) - 1, 0);
-	if (len <= 0)
-		return len < 0 ? -errno : -ESRCH;
-	buf[len] = '\0';
-	unsigned long long size, res;
-	if (sscanf(buf, "%llu %llu", &size, &res) != 2)
-		return -EBADMSG;
-	*pages = res;
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "protocol.h"
+#include "lib/json.h"
 
 static const char *const state_names[PROTO_STATE_COUNT] = {
 	[PROTO_STATE_UNKNOWN] = "unknown",     [PROTO_STATE_STARTING] = "starting",
@@ -348,6 +349,37 @@ int proto_stats_decode(const void *buf, size_t len, struct proto_stats *out)
 	return 0;
 }
 
+/* One event as a JSON object into buf: its length, or -ENOSPC / -ENOMEM. */
+static int event_json(const struct proto_event *e, const char *when, const char *id, char *buf,
+		      size_t size)
+{
+	struct json j;
+	if (json_init(&j))
+		return -ENOMEM;
+	json_obj_begin(&j);
+	json_kv_uint(&j, "seq", e->seq);
+	json_kv_str(&j, "time", when);
+	json_kv_uint(&j, "unix_ns", e->real_ns);
+	json_kv_str(&j, "event", proto_event_name(e->type));
+	json_kv_str(&j, "container", id);
+	json_kv_int(&j, "pid", e->pid);
+	json_kv_uint(&j, "rss_kib", e->rss_kib);
+	json_kv_uint(&j, "limit_kib", e->limit_kib);
+	json_kv_str(&j, "state", proto_state_name(e->state));
+	json_kv_int(&j, "exit_code", e->exit_code);
+	json_kv_int(&j, "signal", e->term_signal);
+	json_kv_str(&j, "monitor", proto_monitor_name(e->monitor));
+	json_obj_end(&j);
+	size_t len;
+	int err;
+	const char *text = json_text(&j, &len, &err);
+	int n = err ? err : len >= size ? -ENOSPC : (int)len;
+	if (n >= 0)
+		memcpy(buf, text, len + 1);
+	json_free(&j);
+	return n;
+}
+
 int proto_event_format(const struct proto_event *e, bool json, char *buf, size_t size)
 {
 	time_t t = (time_t)(e->real_ns / 1000000000ull);
@@ -360,14 +392,7 @@ int proto_event_format(const struct proto_event *e, bool json, char *buf, size_t
 	snprintf(id, sizeof(id), "%.*s", PROTO_ID_MAX, e->id);
 	int n;
 	if (json)
-		n = snprintf(buf, size,
-			     "{\"seq\":%llu,\"time\":\"%s\",\"unix_ns\":%llu,\"event\":\"%s\","
-			     "\"container\":\"%s\",\"pid\":%d,\"rss_kib\":%llu,\"limit_kib\":%llu,"
-			     "\"state\":\"%s\",\"exit_code\":%d,\"signal\":%d,\"monitor\":\"%s\"}",
-			     (unsigned long long)e->seq, when, (unsigned long long)e->real_ns,
-			     proto_event_name(e->type), id, e->pid, (unsigned long long)e->rss_kib,
-			     (unsigned long long)e->limit_kib, proto_state_name(e->state), e->exit_code,
-			     e->term_signal, proto_monitor_name(e->monitor));
+		n = event_json(e, when, id, buf, size);
 	else
 		n = snprintf(buf, size, "%s %-10s %-20s pid=%d rss=%lluKiB limit=%lluKiB state=%s "
 			     "exit_code=%d signal=%d monitor=%s",

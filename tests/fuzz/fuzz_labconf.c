@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "labconf.h"
+#include "experiments/labconf.h"
 
 static void parse_one(const char *text, const char *profile)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "protocol.h"
+#include "runtime/protocol.h"
 
 static void check_start(const uint8_t *p, size_t len)
 {

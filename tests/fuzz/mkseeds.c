@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "protocol.h"
+#include "runtime/protocol.h"
 
 static int seed_write(const char *dir, const char *name, uint16_t type, const void *payload, int len)
 {

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "protocol.h"
+#include "runtime/protocol.h"
 
 static int probe_connect(void)
 {

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "csvout.h"
+#include "experiments/csvout.h"
 
 struct readback {
 	char field[16][64];

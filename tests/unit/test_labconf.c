@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "labconf.h"
+#include "experiments/labconf.h"
 
 static int parse(struct lab_conf *c, const char *text, const char *profile, char *err)
 {

@@ -1,15 +1,11 @@
 /* Unit tests of the lab's statistics: weights against the kernel's table, mean and 95% CI
- * against values computed by hand, percentiles, the seeded shuffle and the schedstat parser. */
+ * against values computed by hand, percentiles and the seeded shuffle (schedstat: test_procfs). */
 #include <errno.h>
-#include <inttypes.h>
 #include <math.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "check.h"
-#include "labstats.h"
-#include "procstat.h"
+#include "experiments/labstats.h"
 
 static int near(double a, double b, double tol) { return fabs(a - b) <= tol; }
 
@@ -19,7 +15,6 @@ int main(void)
 	double one[] = { 3.5 };
 	int a[20], b[20], i, same = 1, moved = 0, sum = 0;
 	uint64_t s1 = 42, s2 = 42;
-	struct schedstat ss;
 
 	CHECK(nice_weight(0) == 1024 && nice_weight(5) == 335 && nice_weight(10) == 110 &&
 		      nice_weight(15) == 36 && nice_weight(19) == 15 && nice_weight(-20) == 88761,
@@ -61,20 +56,5 @@ int main(void)
 		sum += a[i];
 	}
 	CHECK(same && moved > 0 && sum == 190, "the same seed gives the same permutation");
-	CHECK(schedstat_parse("123 456 7\n", &ss) == 0 && ss.cpu_ns == 123 && ss.wait_ns == 456 && ss.slices == 7,
-	      "schedstat's three fields");
-	CHECK(schedstat_parse("123 456\n", &ss) == -EINVAL, "a short schedstat is refused");
-	{
-		/* A task's runtime is brought up to date when it is read through the CPU-time clock; until
-		 * then a process this young can read 0 (about half the runs here did), so read it first. */
-		struct timespec ts;
-		uint64_t before;
-
-		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-		before = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-		CHECK(schedstat_read(getpid(), &ss) == 0 && ss.cpu_ns > 0 && ss.cpu_ns >= before,
-		      "our own schedstat reads, at least the CPU time the clock gave before (%" PRIu64 " >= %" PRIu64 ")",
-		      ss.cpu_ns, before);
-	}
 	return check_exit();
 }

@@ -1,4 +1,4 @@
-/* Unit test of runtime/logbuf: 8 producer threads push 64 MiB through a small buffer to one
+/* Unit test of lib/logbuf: 8 producer threads push 64 MiB through a small buffer to one
  * sink, which checks every producer's stream byte for byte, in order; plus flush, oversize
  * and sink-error behaviour. The sink runs on the writer thread and owns struct stream. */
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "logbuf.h"
+#include "lib/logbuf.h"
 
 #define PRODUCERS  8
 #define PER_PROD   (8u << 20) /* 8 x 8 MiB = 64 MiB */

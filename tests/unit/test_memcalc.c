@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "csvin.h"
-#include "csvout.h"
-#include "memcalc.h"
+#include "experiments/csvin.h"
+#include "experiments/csvout.h"
+#include "experiments/memcalc.h"
 
 static bool near(double a, double b, double tol)
 {

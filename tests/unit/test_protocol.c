@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "protocol.h"
+#include "runtime/protocol.h"
 
 static char buf[sizeof(struct proto_start_req) + PROTO_STRINGS_MAX + 64];
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "rundir.h"
+#include "experiments/rundir.h"
 
 static char top[64];
 

@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "logbuf.h"
+#include "lib/logbuf.h"
 
 #define REC_ALIGN 16u
 #define REC_WRAP  SIZE_MAX /* len of a wrap mark: the next record is at offset 0 */

@@ -1,4 +1,4 @@
-/* Memory monitor backends (monitor.h). kmod: register the init with the module, read its
+/* Memory monitor backends (memmon.h). kmod: register the init with the module, read its
  * event records. cgroup: the kernel enforces memory.max / memory.limit_in_bytes; sampling
  * memory.current / usage_in_bytes gives the soft warning and the oom_kill counter the kill.
  * proc: sum statm over the container's processes, SIGKILL the init above the hard limit.
@@ -14,7 +14,7 @@
 
 #include <uapi/container_monitor.h>
 
-#include "monitor.h"
+#include "memmon.h"
 
 static const char *const names[] = {
 	[MONITOR_AUTO] = "auto",
@@ -23,7 +23,7 @@ static const char *const names[] = {
 	[MONITOR_PROC] = "proc",
 };
 
-int monitor_kind_parse(const char *s, enum monitor_kind *out)
+int memmon_kind_parse(const char *s, enum monitor_kind *out)
 {
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (!strcmp(s, names[i])) {
@@ -34,7 +34,7 @@ int monitor_kind_parse(const char *s, enum monitor_kind *out)
 	return -EINVAL;
 }
 
-const char *monitor_kind_name(enum monitor_kind k)
+const char *memmon_kind_name(enum monitor_kind k)
 {
 	return names[k];
 }
@@ -68,7 +68,7 @@ static int kmod_open(struct monitor *m, char *err, size_t err_size)
 	return 0;
 }
 
-int monitor_open(struct monitor *m, enum monitor_kind want, unsigned period_ms,
+int memmon_open(struct monitor *m, enum monitor_kind want, unsigned period_ms,
 		 const struct cgroup_host *cg, char *err, size_t err_size)
 {
 	memset(m, 0, sizeof(*m));
@@ -106,7 +106,7 @@ int monitor_open(struct monitor *m, enum monitor_kind want, unsigned period_ms,
 	return 0;
 }
 
-void monitor_close(struct monitor *m)
+void memmon_close(struct monitor *m)
 {
 	if (m->dev_fd >= 0)
 		close(m->dev_fd);
@@ -115,7 +115,7 @@ void monitor_close(struct monitor *m)
 	m->dev_fd = m->timer_fd = -1;
 }
 
-bool monitor_wants_memcg(const struct monitor *m, uint64_t soft_bytes, uint64_t hard_bytes)
+bool memmon_wants_memcg(const struct monitor *m, uint64_t soft_bytes, uint64_t hard_bytes)
 {
 	return m->kind == MONITOR_CGROUP && (soft_bytes || hard_bytes);
 }
@@ -127,14 +127,14 @@ static bool watch_by_cgroup(const struct monitor *m, const struct monitor_watch 
 	return m->kind == MONITOR_CGROUP && w->box && w->box->mem_dir[0];
 }
 
-int monitor_fd(const struct monitor *m)
+int memmon_fd(const struct monitor *m)
 {
 	if (m->dev_fd >= 0)
 		return m->dev_fd;
 	return m->timer_armed ? m->timer_fd : -1;
 }
 
-void monitor_timer_set(struct monitor *m, bool on)
+void memmon_timer_set(struct monitor *m, bool on)
 {
 	if (m->timer_fd < 0 || on == m->timer_armed)
 		return;
@@ -146,13 +146,13 @@ void monitor_timer_set(struct monitor *m, bool on)
 		m->timer_armed = on;
 }
 
-bool monitor_timer_ack(struct monitor *m)
+bool memmon_timer_ack(struct monitor *m)
 {
 	uint64_t expiries;
 	return m->timer_fd >= 0 && read(m->timer_fd, &expiries, sizeof(expiries)) == sizeof(expiries);
 }
 
-int monitor_watch_start(struct monitor *m, struct monitor_watch *w, const char *id)
+int memmon_watch_start(struct monitor *m, struct monitor_watch *w, const char *id)
 {
 	if (m->kind != MONITOR_KMOD)
 		return 0;
@@ -211,14 +211,14 @@ static void cgroup_oom_check(struct monitor_watch *w, bool live, monitor_report_
 	       w->hard_bytes, fn, arg);
 }
 
-int monitor_pids(const struct monitor_watch *w, pid_t *pids, size_t cap, size_t *n)
+int memmon_pids(const struct monitor_watch *w, pid_t *pids, size_t cap, size_t *n)
 {
 	if (w->box && (w->box->mem_dir[0] || w->box->cpu_dir[0]))
 		return cgroup_pids(w->box, pids, cap, n);
 	return proctree_list(w->pid, pids, cap, n);
 }
 
-void monitor_sample(struct monitor *m, struct monitor_watch *w, monitor_report_fn fn, void *arg)
+void memmon_sample(struct monitor *m, struct monitor_watch *w, monitor_report_fn fn, void *arg)
 {
 	uint64_t rss;
 	if (!w->pid)
@@ -235,7 +235,7 @@ void monitor_sample(struct monitor *m, struct monitor_watch *w, monitor_report_f
 		return;
 	static pid_t pids[PROCTREE_MAX];
 	size_t n;
-	if (monitor_pids(w, pids, PROCTREE_MAX, &n) || proctree_rss_sample(&w->rss_fds, pids, n, &rss))
+	if (memmon_pids(w, pids, PROCTREE_MAX, &n) || proctree_rss_sample(&w->rss_fds, pids, n, &rss))
 		return;
 	rss_seen(w, rss);
 	soft_check(w, rss, fn, arg);
@@ -248,7 +248,7 @@ void monitor_sample(struct monitor *m, struct monitor_watch *w, monitor_report_f
 	}
 }
 
-void monitor_kmod_read(struct monitor *m, struct monitor_watch *(*find)(void *arg, pid_t pid),
+void memmon_kmod_read(struct monitor *m, struct monitor_watch *(*find)(void *arg, pid_t pid),
 		       monitor_report_fn fn, void *arg)
 {
 	struct monitor_event ev[16];
@@ -274,7 +274,7 @@ void monitor_kmod_read(struct monitor *m, struct monitor_watch *(*find)(void *ar
 	}
 }
 
-void monitor_watch_end(struct monitor *m, struct monitor_watch *w, monitor_report_fn fn, void *arg)
+void memmon_watch_end(struct monitor *m, struct monitor_watch *w, monitor_report_fn fn, void *arg)
 {
 	if (!w->pid)
 		return;
@@ -301,7 +301,7 @@ void monitor_watch_end(struct monitor *m, struct monitor_watch *w, monitor_repor
 	w->rss_bytes = 0;
 }
 
-int monitor_rss_now(struct monitor *m, struct monitor_watch *w, uint64_t *bytes)
+int memmon_rss_now(struct monitor *m, struct monitor_watch *w, uint64_t *bytes)
 {
 	if (m->kind == MONITOR_KMOD && w->pid) {
 		struct monitor_query q = {.pid = w->pid};
