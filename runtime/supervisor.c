@@ -28,8 +28,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
-#include "container.h"
-#include "logbuf.h"
+#include "lib/logbuf.h"
 #include "protocol.h"
 #include "supervisor.h"
 #include "supervisor_int.h"
@@ -67,7 +66,7 @@ static void shutdown_begin(struct sv *sv)
 	sv->listen_fd = -1;
 	unlink(sv->o->socket_path);
 	sv->shutdown_kill_at_ns =
-		now_ns(CLOCK_MONOTONIC) + SUPERVISOR_SHUTDOWN_GRACE_MS * 1000000ull;
+		clock_mono_ns() + SUPERVISOR_SHUTDOWN_GRACE_MS * 1000000ull;
 	for (struct ctr_record *c = sv->containers; c; c = c->next) {
 		if (!ctr_alive(c))
 			continue;
@@ -181,9 +180,9 @@ static int loop_fill(struct sv *sv, struct loop *l)
 	SLOT(sv->sig_fd, POLLIN, SLOT_SIGNAL, NULL);
 	if (sv->listen_fd >= 0)
 		SLOT(sv->listen_fd, POLLIN, SLOT_LISTEN, NULL);
-	monitor_timer_set(&sv->mon, any_watched(sv));
-	if (monitor_fd(&sv->mon) >= 0)
-		SLOT(monitor_fd(&sv->mon), POLLIN, SLOT_MONITOR, NULL);
+	memmon_timer_set(&sv->mon, any_watched(sv));
+	if (memmon_fd(&sv->mon) >= 0)
+		SLOT(memmon_fd(&sv->mon), POLLIN, SLOT_MONITOR, NULL);
 	SLOT(sv->wake_fd, POLLIN, SLOT_WAKE, NULL);
 	for (struct conn *k = sv->conns; k; k = k->next)
 		SLOT(k->fd, (conn_busy(k) ? 0 : POLLIN) | (k->out_len ? POLLOUT : 0),
@@ -248,13 +247,13 @@ static int loop_run(struct sv *sv)
 		rc = loop_fill(sv, &l);
 		if (rc)
 			break;
-		uint64_t now = now_ns(CLOCK_MONOTONIC);
+		uint64_t now = clock_mono_ns();
 		int r = poll(l.pfd, l.n, poll_timeout_ms(sv, now));
 		if (r < 0 && errno != EINTR) {
 			rc = -errno;
 			break;
 		}
-		deadlines_run(sv, now_ns(CLOCK_MONOTONIC));
+		deadlines_run(sv, clock_mono_ns());
 		/* Signals first: a reap may free records other slots point to. */
 		if (r > 0 && (l.pfd[0].revents & POLLIN))
 			signals_read(sv);
@@ -437,7 +436,7 @@ int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size)
 	cgroup_detect(&sv.cg);
 	int stale = cgroup_reap_stale(&sv.cg);
 	nice_scope_probe(&sv);
-	rc = monitor_open(&sv.mon, o->monitor, o->monitor_period_ms, &sv.cg, err, err_size);
+	rc = memmon_open(&sv.mon, o->monitor, o->monitor_period_ms, &sv.cg, err, err_size);
 	if (rc)
 		return rc;
 	sv.oom_fd = cgroup_self_oom_open(&sv.cg); /* none: kernel OOM kills read as SIGKILL */
@@ -501,7 +500,7 @@ out_wake:
 out_signals:
 	close(sv.sig_fd);
 out_monitor:
-	monitor_close(&sv.mon);
+	memmon_close(&sv.mon);
 	if (sv.oom_fd >= 0)
 		close(sv.oom_fd);
 	return rc;

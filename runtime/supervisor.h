@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "monitor.h"
+#include "memmon.h"
 
 #define SUPERVISOR_STATE_DIR "/run/hoglab/state"
 #define SUPERVISOR_LOG_DIR   "/var/log/hoglab"

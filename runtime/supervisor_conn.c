@@ -74,7 +74,7 @@ void conn_flush(struct conn *k)
 		free(k->out);
 		k->out = NULL;
 		k->out_len = k->out_off = 0;
-		k->idle_since_ns = now_ns(CLOCK_MONOTONIC);
+		k->idle_since_ns = clock_mono_ns();
 	}
 }
 
@@ -166,7 +166,7 @@ void conn_read(struct sv *sv, struct conn *k)
 			return;
 		}
 		if (!k->in_len)
-			k->partial_since_ns = now_ns(CLOCK_MONOTONIC);
+			k->partial_since_ns = clock_mono_ns();
 		k->in_len += (size_t)n;
 		if (k->in_len == hl && proto_hdr_check(&k->hdr, false)) {
 			k->dead = true;
@@ -250,7 +250,7 @@ void conn_accept(struct sv *sv)
 		return;
 	}
 	k->fd = fd;
-	k->idle_since_ns = now_ns(CLOCK_MONOTONIC);
+	k->idle_since_ns = clock_mono_ns();
 	k->next = sv->conns;
 	sv->conns = k;
 	sv->nconns++;

@@ -243,7 +243,7 @@ void ctr_started(struct sv *sv, struct ctr_record *c)
 		k->starting = false;
 	if (rc == 1) {
 		c->watch.pid = c->info.pid;
-		int mrc = monitor_watch_start(&sv->mon, &c->watch, c->info.id);
+		int mrc = memmon_watch_start(&sv->mon, &c->watch, c->info.id);
 		/* ESRCH: it has already ended, with nothing left to watch. */
 		if (!mrc || mrc == -ESRCH) {
 			c->info.state = PROTO_STATE_RUNNING;
@@ -259,7 +259,7 @@ void ctr_started(struct sv *sv, struct ctr_record *c)
 		c->watch.pid = 0;
 		e.err = -mrc;
 		snprintf(e.msg, sizeof(e.msg), "registering with the %s memory monitor: %s",
-			 monitor_kind_name(sv->mon.kind), strerror(-mrc));
+			 memmon_kind_name(sv->mon.kind), strerror(-mrc));
 	} else if (rc < 0) {
 		e.err = -rc;
 		snprintf(e.msg, sizeof(e.msg), "reading the start report: %s", strerror(-rc));
@@ -303,7 +303,7 @@ void ctr_reaped(struct sv *sv, struct ctr_record *c, int status, const struct ru
 	if (c->err_fd >= 0)
 		ctr_started(sv, c);
 	if (!c->failed) {
-		monitor_watch_end(&sv->mon, &c->watch, on_report, sv);
+		memmon_watch_end(&sv->mon, &c->watch, on_report, sv);
 		ctr_oom_check(sv, c);
 		ctr_peak_update(c);
 	}
@@ -313,7 +313,7 @@ void ctr_reaped(struct sv *sv, struct ctr_record *c, int status, const struct ru
 
 static void ctr_finish(struct sv *sv, struct ctr_record *c)
 {
-	c->info.end_mono_ns = now_ns(CLOCK_MONOTONIC);
+	c->info.end_mono_ns = clock_mono_ns();
 	close(c->file_fd);
 	c->file_fd = -1;
 	cgroup_remove(&c->box);
@@ -369,7 +369,7 @@ void ctr_reap_all(struct sv *sv)
 {
 	/* The module's records first: a HARD record explains the SIGKILL about to be reaped. */
 	if (sv->mon.kind == MONITOR_KMOD)
-		monitor_kmod_read(&sv->mon, watch_find, on_report, sv);
+		memmon_kmod_read(&sv->mon, watch_find, on_report, sv);
 	for (;;) {
 		int status;
 		struct rusage ru;
@@ -389,15 +389,15 @@ void ctr_reap_all(struct sv *sv)
 void ctr_monitor_run(struct sv *sv)
 {
 	if (sv->mon.kind == MONITOR_KMOD) {
-		monitor_kmod_read(&sv->mon, watch_find, on_report, sv);
+		memmon_kmod_read(&sv->mon, watch_find, on_report, sv);
 		return;
 	}
-	if (!monitor_timer_ack(&sv->mon))
+	if (!memmon_timer_ack(&sv->mon))
 		return;
 	for (struct ctr_record *c = sv->containers; c; c = c->next) {
 		if (!ctr_alive(c) || !c->watch.pid)
 			continue;
-		monitor_sample(&sv->mon, &c->watch, on_report, sv);
+		memmon_sample(&sv->mon, &c->watch, on_report, sv);
 		ctr_peak_update(c);
 	}
 }

@@ -35,7 +35,7 @@ void event_emit(struct sv *sv, const struct ctr_record *c, uint32_t type, uint64
 	const struct proto_container *i = &c->info;
 	uint64_t seq = ++sv->event_seq;
 	struct proto_event *e = &sv->events[seq % EVENTS_KEPT];
-	*e = (struct proto_event){.seq = seq, .real_ns = now_ns(CLOCK_REALTIME), .type = type,
+	*e = (struct proto_event){.seq = seq, .real_ns = clock_ns(CLOCK_REALTIME), .type = type,
 				  .pid = i->pid, .rss_kib = rss >> 10, .limit_kib = limit >> 10,
 				  .exit_code = i->exit_code, .term_signal = i->term_signal,
 				  .state = i->state, .monitor = i->monitor};

@@ -13,7 +13,8 @@
 #include <time.h>
 
 #include "cgroup.h"
-#include "logbuf.h"
+#include "lib/clock.h"
+#include "lib/logbuf.h"
 #include "protocol.h"
 #include "supervisor.h"
 
@@ -96,20 +97,6 @@ struct sv {
 	uint64_t shutdown_kill_at_ns;
 };
 
-/* A growable text buffer for JSON (supervisor_state.c). */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static inline uint64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* supervisor.c: the loop, deadlines, shutdown and setup. */
 __attribute__((format(printf, 2, 3))) void supervisor_warn(struct sv *sv, const char *fmt, ...);
 
@@ -150,7 +137,9 @@ void event_emit(struct sv *sv, const struct ctr_record *c, uint32_t type, uint64
 		uint64_t limit);
 
 /* supervisor_state.c: a record as JSON (inspect), and its state file. */
-void state_json(struct sv *sv, const struct ctr_record *c, struct sbuf *b);
+/* The record as one JSON document and a newline (malloc'd; *len counts the newline, not the
+ * NUL), or NULL with -errno in *err. */
+char *state_json(struct sv *sv, const struct ctr_record *c, size_t *len, int *err);
 void state_path(struct sv *sv, const char *id, char *buf, size_t size);
 void state_write(struct sv *sv, const struct ctr_record *c);
 

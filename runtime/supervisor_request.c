@@ -174,7 +174,7 @@ static void start_launch(struct sv *sv, struct conn *k, struct ctr_record *c,
 	struct proto_container *i = &c->info;
 	int log_pipe[2] = {-1, -1}, rc;
 	struct cgroup_want want = {.cpu_weight = r->cpu_weight,
-				   .memory = monitor_wants_memcg(&sv->mon, c->watch.soft_bytes,
+				   .memory = memmon_wants_memcg(&sv->mon, c->watch.soft_bytes,
 								 c->watch.hard_bytes),
 				   .hard_bytes = c->watch.hard_bytes};
 	if (want.cpu_weight || want.memory) {
@@ -198,8 +198,8 @@ static void start_launch(struct sv *sv, struct conn *k, struct ctr_record *c,
 	spec->log_fd = log_pipe[1];
 	if (ctr_in_sv_memcg(sv, c) && sv->oom_fd >= 0)
 		c->oom_known = !cgroup_oom_kills_read(sv->oom_fd, &c->oom_kills_at_start);
-	i->start_real_ns = now_ns(CLOCK_REALTIME);
-	i->start_mono_ns = now_ns(CLOCK_MONOTONIC);
+	i->start_real_ns = clock_ns(CLOCK_REALTIME);
+	i->start_mono_ns = clock_mono_ns();
 	pid_t pid;
 	rc = container_spawn(spec, &pid, &c->err_fd);
 	close(log_pipe[1]);
@@ -271,7 +271,7 @@ static void reply_stats(struct sv *sv, struct conn *k, struct ctr_record *c)
 {
 	struct proto_stats st = {.state = c->info.state, .monitor = c->info.monitor};
 	memcpy(st.id, c->info.id, PROTO_ID_SIZE);
-	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	uint64_t now = clock_mono_ns();
 	if (c->info.start_mono_ns)
 		st.run_ns = (ctr_ended(c) ? c->info.end_mono_ns : now) - c->info.start_mono_ns;
 	if (ctr_ended(c)) {
@@ -280,9 +280,9 @@ static void reply_stats(struct sv *sv, struct conn *k, struct ctr_record *c)
 		static pid_t pids[PROCTREE_MAX];
 		size_t n;
 		uint64_t rss;
-		if (!monitor_rss_now(&sv->mon, &c->watch, &rss))
+		if (!memmon_rss_now(&sv->mon, &c->watch, &rss))
 			st.rss_kib = rss >> 10;
-		if (!monitor_pids(&c->watch, pids, PROCTREE_MAX, &n))
+		if (!memmon_pids(&c->watch, pids, PROCTREE_MAX, &n))
 			proctree_cpu_ns(pids, n, &st.cpu_ns);
 	}
 	ctr_peak_update(c);
@@ -337,7 +337,7 @@ static void handle_stop(struct sv *sv, struct conn *k, struct ctr_record *c,
 	}
 	if (!c->stop_requested && ctr_alive(c)) {
 		c->stop_requested = true;
-		uint64_t now = now_ns(CLOCK_MONOTONIC);
+		uint64_t now = clock_mono_ns();
 		c->kill_at_ns = now + (uint64_t)r->timeout_ms * 1000000ull;
 		kill(c->info.pid, r->timeout_ms ? SIGTERM : SIGKILL);
 		event_emit(sv, c, PROTO_EVENT_STOP, c->watch.rss_bytes, 0);
@@ -364,13 +364,14 @@ static void handle_id(struct sv *sv, struct conn *k, uint16_t type, const void *
 	}
 	switch (type) {
 	case PROTO_INSPECT: {
-		struct sbuf b = {0};
-		state_json(sv, c, &b);
-		if (b.oom)
-			conn_error(k, type, -ENOMEM, "out of memory");
+		size_t len;
+		int err;
+		char *doc = state_json(sv, c, &len, &err);
+		if (!doc)
+			conn_error(k, type, err, "inspect: %s", strerror(-err));
 		else
-			conn_queue(k, type, 0, b.p, b.len + 1);
-		free(b.p);
+			conn_queue(k, type, 0, doc, len + 1);
+		free(doc);
 		break;
 	}
 	case PROTO_RM:
