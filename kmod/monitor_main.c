@@ -118,7 +118,7 @@ static const struct file_operations monitor_fops = {
 	.poll = monitor_poll,
 	.unlocked_ioctl = monitor_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
+	.llseek = noop_llseek,
 };
 
 static ssize_t entries_show(struct device *dev, struct device_attribute *attr, char *buf)
