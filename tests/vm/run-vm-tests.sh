@@ -8,7 +8,8 @@
 # Env: VM_KERNELS (words: a series such as 6.1 or 6.12, or a full VER; see vmlib.sh),
 # HOGLAB_VM_TIMEOUT (seconds per boot, default 420), HOGLAB_VM_KERNEL (one /boot/vmlinuz-* to
 # use), VM_ACCEL (kvm or tcg: skips the probe, see vmlib.sh).
-# Two boots under TCG take about 2 x 150-250 s with the event-mode tests; the builds about 30 s.
+# Measured under TCG on 2 shared cores: about 85 s of QEMU per kernel, 190 s for both with the
+# builds; the timeout leaves room for a host several times slower.
 # test-timeout: 1200
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
