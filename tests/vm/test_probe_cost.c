@@ -18,7 +18,7 @@
 #include "../unit/check.h"
 #include "vmtest.h"
 
-#define ROUNDS 7
+#define ROUNDS 11
 #define HOG_MIB 128
 
 static const char *ko_path;
@@ -130,10 +130,15 @@ int main(int argc, char **argv)
 	printf("# probe cost ratios (attached / none): unwatched %.3f, watched %.3f; watched+probe / unwatched+none %.3f\n",
 	       med[1][0] / med[0][0], med[1][1] / med[0][1], med[1][1] / med[0][0]);
 	CHECK(med[0][0] > 0 && med[1][0] > 0 && med[0][1] > 0 && med[1][1] > 0, "every hog run finished");
-	/* GATE: set from the measured run-to-run spread, see kmod/README.md. */
-	CHECK(med[1][0] / med[0][0] >= 0.90, "probe cost, unwatched process: rate ratio %.3f >= 0.90",
+	/* The goal is 0.95 (kmod/README.md quotes the ratios). The gate is looser because of the
+	 * noise under TCG on a shared host: single runs of one case spread from 152 to 391 MiB/s,
+	 * and the medians of two cases the probe cannot tell apart (no probe, unwatched vs watched
+	 * in scan mode) differed by up to 12% (317 vs 356 MiB/s on 6.12, 11 rounds), while every
+	 * measured ratio was 0.97..1.19 (two runs per kernel). 0.85 keeps that noise from failing
+	 * the test and still fails a probe that costs 15% or more. */
+	CHECK(med[1][0] / med[0][0] >= 0.85, "probe cost, unwatched process: rate ratio %.3f >= 0.85",
 	      med[1][0] / med[0][0]);
-	CHECK(med[1][1] / med[0][1] >= 0.90, "probe cost, watched process: rate ratio %.3f >= 0.90",
+	CHECK(med[1][1] / med[0][1] >= 0.85, "probe cost, watched process: rate ratio %.3f >= 0.85",
 	      med[1][1] / med[0][1]);
 	return check_exit();
 }

@@ -113,9 +113,11 @@ int main(void)
 		module_kib = (long)(q.rss_bytes / 1024);
 		/* statm reads the mm's counters as the module does; on 6.2+ it reads the percpu
 		 * counters without summing (the module sums), so it lags by up to the batch, 32
-		 * pages, per CPU: 2 CPUs x 32 x 4 KiB = 256 KiB. On 6.1 both read the same atomics
-		 * (measured: equal). Nothing allocates between the two reads. */
+		 * pages, per CPU: 2 CPUs x 32 x 4 KiB = 256 KiB. On 6.1 both read the same atomics.
+		 * Nothing allocates between the two reads. A double count would be 8 MiB or more. */
 		tol_kib = 2 * 32 * 4;
+		printf("# shared-mm %s: module %ld KiB, statm %ld KiB, %u processes\n", mode_name(mode),
+		       module_kib, statm, q.nprocs);
 		CHECK(statm > 3 * (long)(PART / 1024) && labs(module_kib - statm) <= tol_kib,
 		      "shared-mm %s: module total %ld KiB = statm %ld KiB within %ld KiB (one mm, counted once)",
 		      mode_name(mode), module_kib, statm, tol_kib);
