@@ -13,6 +13,9 @@ if [ "${ID:-}" = ubuntu ]; then
 	pkgs+=(linux-tools-common "linux-tools-$kver" "linux-headers-$kver")
 else
 	pkgs+=(linux-perf linux-image-amd64 linux-headers-amd64)
+	# The VM suite tests monitor.ko on a second kernel: Debian 12 ships 6.12 (EEVDF, percpu RSS
+	# counters) beside its default 6.1 as the series meta-packages below.
+	[ "${VERSION_CODENAME:-}" = bookworm ] && pkgs+=(linux-image-6.12-amd64 linux-headers-6.12-amd64)
 fi
 
 # One dpkg-query for all: a package counts as present only when fully installed.

@@ -29,6 +29,8 @@ void monitor_event_push(const struct monitor_entry *e, u32 type, u64 rss_bytes, 
 	ev->rss_bytes = rss_bytes;
 	ev->limit_bytes = limit_bytes;
 	ev->timestamp_ns = ktime_get_ns();
+	ev->nprocs = e->nprocs;
+	ev->mode = e->mode;
 	WRITE_ONCE(monitor_event_count, monitor_event_count + 1);
 	wake_up_interruptible(&monitor_event_wq);
 }

@@ -118,7 +118,7 @@ static const struct file_operations monitor_fops = {
 	.poll = monitor_poll,
 	.unlocked_ioctl = monitor_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
+	.llseek = noop_llseek,
 };
 
 static ssize_t entries_show(struct device *dev, struct device_attribute *attr, char *buf)
@@ -145,21 +145,29 @@ static int __init monitor_init(void)
 {
 	int ret;
 
+	ret = monitor_probe_start();
+	if (ret)
+		return ret;
 	monitor_scan_start();
 	ret = misc_register(&monitor_miscdev);
 	if (ret) {
 		monitor_scan_stop();
+		monitor_probe_stop();
 		return ret;
 	}
-	pr_info("loaded, ABI %u, period_ms=%u\n", MONITOR_ABI_VERSION, monitor_scan_period_ms());
+	pr_info("loaded, ABI %u, period_ms=%u, mode=%s, rss_stat probe %s\n", MONITOR_ABI_VERSION,
+		monitor_scan_period_ms(), monitor_mode_name(monitor_mode_default()),
+		monitor_probe_attached() ? "attached" : "absent");
 	return 0;
 }
 
-/* No fd can be open here (the fops hold a module reference), so after the device is gone and
- * the scan stopped, nothing but this function reaches the entries. */
+/* No fd can be open here (the fops hold a module reference). The probe goes first, and every
+ * running probe is waited for, so that none reads an entry being freed; then the check work and
+ * the scan stop, and nothing but this function reaches the entries. */
 static void __exit monitor_exit(void)
 {
 	misc_deregister(&monitor_miscdev);
+	monitor_probe_stop();
 	monitor_scan_stop();
 	monitor_entry_free_all();
 	pr_info("unloaded\n");
@@ -168,4 +176,4 @@ static void __exit monitor_exit(void)
 module_init(monitor_init);
 module_exit(monitor_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("hoglab container memory monitor: per-process RSS soft and hard limits");
+MODULE_DESCRIPTION("hoglab container memory monitor: per-container RSS soft and hard limits");

@@ -1,6 +1,8 @@
-/* The periodic scan: a delayed_work (process context, may sleep) that every period_ms reads each
- * entry's RSS, warns on a soft-limit crossing, kills on the hard limit and retires entries whose
- * process is gone. It holds monitor_lock (monitor.h) for the whole pass over the list;
+/* The periodic scan: a delayed_work (process context, may sleep) that every period_ms checks each
+ * entry: measures its container (monitor_unit.c), warns on a soft-limit crossing, kills on the
+ * hard limit and retires entries whose container is gone. The same check runs at once for an
+ * event-mode entry the probe flagged (monitor_probe.c); for those it also publishes the new
+ * snapshot the probe compares against. It holds monitor_lock (monitor.h) for the whole pass over the list;
  * monitor_scan_running is also under monitor_lock, so a period_ms write never re-arms the work
  * before module init has started it or after module exit has stopped it.
  *
@@ -56,45 +58,65 @@ static const struct kernel_param_ops monitor_period_ops = {
 module_param_cb(period_ms, &monitor_period_ops, &monitor_period_ms, 0644);
 MODULE_PARM_DESC(period_ms, "scan period in milliseconds, 10..10000 (default 100); a write scans at once and sets the next period");
 
-/* The resident set of task's memory; false when it has none (kernel thread, exited task). */
-bool monitor_scan_rss(struct task_struct *task, u64 *rss_bytes)
-{
-	struct mm_struct *mm = get_task_mm(task);
-
-	if (!mm)
-		return false;
-	*rss_bytes = (u64)get_mm_rss(mm) << PAGE_SHIFT;
-	mmput(mm);
-	return true;
-}
-
 unsigned int monitor_scan_period_ms(void)
 {
 	return READ_ONCE(monitor_period_ms);
 }
 
-static void monitor_scan_entry(struct monitor_entry *e, struct task_struct *task, u64 rss)
+u64 monitor_check_target(const struct monitor_entry *e)
 {
+	if (e->flags & MONITOR_FLAG_KILLED)
+		return 0;
+	if (e->soft_bytes && !(e->flags & MONITOR_FLAG_SOFT_WARNED))
+		return e->soft_bytes;
+	return e->hard_bytes;
+}
+
+void monitor_check_apply(struct monitor_entry *e, struct monitor_measure *m)
+{
+	u64 rss = m->rss_bytes;
+
 	e->rss_bytes = rss;
+	e->nprocs = m->nprocs;
 	if (rss > e->peak_rss_bytes)
 		e->peak_rss_bytes = rss;
-	if (e->flags & MONITOR_FLAG_KILLED)
-		return;
-	if (e->soft_bytes && rss <= e->soft_bytes) {
-		e->flags &= ~MONITOR_FLAG_SOFT_WARNED;
-	} else if (e->soft_bytes && !(e->flags & MONITOR_FLAG_SOFT_WARNED)) {
-		e->flags |= MONITOR_FLAG_SOFT_WARNED;
-		pr_warn("SOFT LIMIT container=%s pid=%d rss=%llu limit=%llu\n",
-			e->id, e->nr, rss, e->soft_bytes);
-		monitor_event_push(e, MONITOR_EVENT_SOFT, rss, e->soft_bytes);
+	if (!(e->flags & MONITOR_FLAG_KILLED)) {
+		if (e->soft_bytes && rss <= e->soft_bytes) {
+			e->flags &= ~MONITOR_FLAG_SOFT_WARNED;
+		} else if (e->soft_bytes && !(e->flags & MONITOR_FLAG_SOFT_WARNED)) {
+			e->flags |= MONITOR_FLAG_SOFT_WARNED;
+			pr_warn("SOFT LIMIT container=%s pid=%d rss=%llu limit=%llu procs=%u mode=%s\n",
+				e->id, e->nr, rss, e->soft_bytes, e->nprocs, monitor_mode_name(e->mode));
+			monitor_event_push(e, MONITOR_EVENT_SOFT, rss, e->soft_bytes);
+		}
+		if (e->hard_bytes && rss > e->hard_bytes) {
+			/* To a namespace's init, whose death ends the namespace; forced (priv), as
+			 * the kernel's own signals are, so an init's immunity does not apply. */
+			kill_pid(e->pid, SIGKILL, 1);
+			e->flags |= MONITOR_FLAG_KILLED;
+			pr_warn("HARD LIMIT container=%s pid=%d rss=%llu limit=%llu procs=%u mode=%s\n",
+				e->id, e->nr, rss, e->hard_bytes, e->nprocs, monitor_mode_name(e->mode));
+			monitor_event_push(e, MONITOR_EVENT_HARD, rss, e->hard_bytes);
+		}
 	}
-	if (e->hard_bytes && rss > e->hard_bytes) {
-		send_sig(SIGKILL, task, 1);
-		e->flags |= MONITOR_FLAG_KILLED;
-		pr_warn("HARD LIMIT container=%s pid=%d rss=%llu limit=%llu\n",
-			e->id, e->nr, rss, e->hard_bytes);
-		monitor_event_push(e, MONITOR_EVENT_HARD, rss, e->hard_bytes);
-	}
+	if (e->mode == MONITOR_MODE_EVENT)
+		monitor_probe_publish(e, m->snap);
+	m->snap = NULL;
+}
+
+bool monitor_check_entry(struct monitor_entry *e)
+{
+	struct monitor_measure m;
+	int ret;
+
+	lockdep_assert_held(&monitor_lock);
+	ret = monitor_unit_measure(e, &m, e->mode == MONITOR_MODE_EVENT);
+	if (ret < 0)
+		return true; /* no memory: keep the last figures, try again at the next check */
+	if (!ret)
+		return false;
+	monitor_check_apply(e, &m);
+	return true;
 }
 
 /* The delay in jiffies to the next deadline of the timetable, rounded up; caller holds monitor_lock. */
@@ -110,25 +132,18 @@ static unsigned long monitor_scan_delay(void)
 	return (unsigned long)DIV_ROUND_UP_ULL(monitor_scan_next_ns - now, TICK_NSEC);
 }
 
-/* The task is looked up through the entry's struct pid at every pass: a process that has been
- * reaped no longer resolves, so a later process given the same number is never touched. Returns
- * the delay to the next pass. */
+/* Each container is looked up through its entry's struct pid at every pass: a process that has
+ * been reaped no longer resolves, so a later process given the same number is never touched.
+ * Returns the delay to the next pass. */
 static unsigned long monitor_scan_all(void)
 {
 	unsigned long delay;
 	struct monitor_entry *e, *tmp;
-	struct task_struct *task;
-	u64 rss;
 
 	mutex_lock(&monitor_lock);
 	list_for_each_entry_safe(e, tmp, &monitor_entries, node) {
-		task = get_pid_task(e->pid, PIDTYPE_TGID);
-		if (task && monitor_scan_rss(task, &rss))
-			monitor_scan_entry(e, task, rss);
-		else
+		if (!monitor_check_entry(e))
 			monitor_entry_retire(e);
-		if (task)
-			put_task_struct(task);
 	}
 	delay = monitor_scan_delay();
 	mutex_unlock(&monitor_lock);

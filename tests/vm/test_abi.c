@@ -101,9 +101,9 @@ static void test_register_errors(int fd)
 	CHECK(mon_register(fd, getpid(), 0, 0, "a\nb") == -EINVAL, "register id with newline: EINVAL");
 	memset(&req, 0, sizeof(req));
 	req.pid = getpid();
-	req.reserved = 1;
+	req.mode = MONITOR_MODE_EVENT + 1;
 	strcpy(req.container_id, "abi");
-	CHECK(mon_ioctl(fd, MONITOR_IOC_REGISTER, &req) == -EINVAL, "register reserved != 0: EINVAL");
+	CHECK(mon_ioctl(fd, MONITOR_IOC_REGISTER, &req) == -EINVAL, "register an unknown mode: EINVAL");
 
 	pid = fork();
 	if (pid == 0)
@@ -147,7 +147,9 @@ static void test_register_query_unregister(int fd)
 	      "query: rss %llu > 0, peak %llu >= rss", (unsigned long long)q.rss_bytes,
 	      (unsigned long long)q.peak_rss_bytes);
 	CHECK(q.soft_bytes == 64 * MIB && q.hard_bytes == 128 * MIB && q.flags == 0,
-	      "query: limits as registered, no flags");
+	      "query: limits as registered, no flags (a host process is its own unit, not a namespace)");
+	CHECK(q.nprocs == 1 && q.mode == MONITOR_MODE_SCAN, "query: 1 process, mode scan by default (%u, %u)",
+	      q.nprocs, q.mode);
 	CHECK(mon_query(fd, 0, &q) == -EINVAL, "query pid 0: EINVAL");
 	CHECK(mon_query(fd, 1, &q) == -ENOENT, "query an unregistered pid: ENOENT");
 	CHECK(mon_ioctl(fd, MONITOR_IOC_QUERY, NULL) == -EFAULT, "query NULL pointer: EFAULT");
@@ -312,6 +314,9 @@ int main(void)
 	CHECK(mon_info(fd, &info) == 0 && info.abi_version == MONITOR_ABI_VERSION,
 	      "info: ABI version %u", info.abi_version);
 	CHECK(info.events_capacity > 0, "info: event queue capacity %u", info.events_capacity);
+	CHECK(info.mode == MONITOR_MODE_SCAN && (info.modes & (1u << MONITOR_MODE_SCAN)),
+	      "info: default mode scan (%u), modes 0x%x", info.mode, info.modes);
+	CHECK(info.modes & (1u << MONITOR_MODE_EVENT), "info: event mode available (rss_stat probe attached)");
 	test_open();
 	test_register_errors(fd);
 	test_register_query_unregister(fd);

@@ -13,18 +13,65 @@ vm_find_busybox() {
 	return 1
 }
 
+# vm_kernel_kdir IMG: the headers of /boot/vmlinuz-VER in vm_kdir (/lib/modules/VER/build or
+# /usr/src/linux-headers-VER); non-zero when there are none.
+vm_kernel_kdir() {
+	local ver=${1#/boot/vmlinuz-} d
+	vm_kdir=
+	for d in "/lib/modules/$ver/build" "/usr/src/linux-headers-$ver"; do
+		if [ -r "$1" ] && [ -f "$d/Makefile" ]; then vm_kdir=$d; return 0; fi
+	done
+	return 1
+}
+
 # vm_kernel, vm_kdir: the newest /boot/vmlinuz-VER whose headers are installed (or HOGLAB_VM_KERNEL).
 vm_find_kernel() {
-	local img ver d
+	local img
 	vm_kernel= vm_kdir=
 	for img in ${HOGLAB_VM_KERNEL:-$(ls /boot/vmlinuz-* 2>/dev/null | sort -V -r)}; do
-		ver=${img#/boot/vmlinuz-}
-		for d in "/lib/modules/$ver/build" "/usr/src/linux-headers-$ver"; do
-			if [ -r "$img" ] && [ -f "$d/Makefile" ]; then vm_kernel=$img vm_kdir=$d; return 0; fi
-		done
+		if vm_kernel_kdir "$img"; then vm_kernel=$img; return 0; fi
 	done
 	vm_why="no /boot/vmlinuz-VER with headers in /lib/modules/VER/build or /usr/src/linux-headers-VER (apt-get install linux-image-amd64 linux-headers-amd64)"
 	return 1
+}
+
+# vm_kernels: the /boot/vmlinuz-VER images to test, one per word, each with installed headers.
+# SELECTORS (VM_KERNELS): words, each a full VER or a series such as 6.1 or 6.12 (the newest
+# VER of that series: "6.1" takes 6.1.0-57-amd64, never 6.12.x); empty: the newest VER of
+# every series installed with headers (Debian 12 with make deps: 6.1 and 6.12). A selector that
+# matches nothing is an error, not a silent gap.
+vm_find_kernels() {
+	local sel img ver series found
+	local -A seen=()
+	vm_kernels=
+	if [ -n "${HOGLAB_VM_KERNEL:-}" ]; then
+		vm_kernel_kdir "$HOGLAB_VM_KERNEL" || { vm_why="HOGLAB_VM_KERNEL=$HOGLAB_VM_KERNEL: no such image with headers"; return 1; }
+		vm_kernels=$HOGLAB_VM_KERNEL
+		return 0
+	fi
+	if [ -z "${1:-}" ]; then
+		for img in $(ls /boot/vmlinuz-* 2>/dev/null | sort -V -r); do
+			ver=${img#/boot/vmlinuz-}
+			series=$(echo "$ver" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
+			[ -n "$series" ] && [ -z "${seen[$series]:-}" ] && vm_kernel_kdir "$img" || continue
+			seen[$series]=1
+			vm_kernels="$img $vm_kernels"
+		done
+		vm_kernels=${vm_kernels% }
+		[ -n "$vm_kernels" ] && return 0
+		vm_why="no /boot/vmlinuz-VER with headers in /lib/modules/VER/build or /usr/src/linux-headers-VER (make deps installs 6.1 and 6.12)"
+		return 1
+	fi
+	for sel in $1; do
+		found=
+		for img in $(ls /boot/vmlinuz-* 2>/dev/null | sort -V -r); do
+			ver=${img#/boot/vmlinuz-}
+			case $ver in "$sel" | "$sel".* | "$sel"-* | "$sel"+*) ;; *) continue ;; esac
+			if vm_kernel_kdir "$img"; then found=$img; break; fi
+		done
+		[ -n "$found" ] || { vm_why="VM_KERNELS: no installed kernel with headers matches '$sel' (have: $(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | tr '\n' ' '))"; return 1; }
+		vm_kernels="${vm_kernels:+$vm_kernels }$found"
+	done
 }
 
 # vm_build_module TOP TMP: TMP/kmod/monitor.ko for vm_kdir, built in a copy so that the tree's

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,19 @@ int mon_register(int fd, pid_t pid, uint64_t soft, uint64_t hard, const char *id
 
 	snprintf(req.container_id, sizeof(req.container_id), "%s", id);
 	return mon_ioctl(fd, MONITOR_IOC_REGISTER, &req);
+}
+
+int mon_register_mode(int fd, pid_t pid, uint64_t soft, uint64_t hard, const char *id, uint32_t mode)
+{
+	struct monitor_register req = { .pid = pid, .mode = mode, .soft_bytes = soft, .hard_bytes = hard };
+
+	snprintf(req.container_id, sizeof(req.container_id), "%s", id);
+	return mon_ioctl(fd, MONITOR_IOC_REGISTER, &req);
+}
+
+const char *mode_name(uint32_t mode)
+{
+	return mode == MONITOR_MODE_EVENT ? "event" : mode == MONITOR_MODE_SCAN ? "scan" : "default";
 }
 
 int mon_unregister(int fd, pid_t pid)
@@ -185,4 +200,87 @@ int klog_count(const char *needle)
 			count++;
 	free(buf);
 	return count;
+}
+
+struct spawn_arg {
+	char *const *argv;
+	int gate_read;
+};
+
+static int spawn_child(void *p)
+{
+	struct spawn_arg *a = p;
+	char c;
+
+	/* Keep only the gate's read end: a write end held here (ours or a sibling's) would keep
+	 * a gate shut, and a device fd would pin the module. */
+	close_range(3, (unsigned int)a->gate_read - 1, 0);
+	close_range((unsigned int)a->gate_read + 1, ~0U, 0);
+	while (read(a->gate_read, &c, 1) < 0 && errno == EINTR)
+		;
+	close(a->gate_read);
+	execv(a->argv[0], a->argv);
+	_exit(127);
+}
+
+static pid_t spawn_gated(char *const argv[], int *gate, int flags)
+{
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	struct spawn_arg a = { .argv = argv };
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	a.gate_read = p[0];
+	/* The child runs on its own copy of this stack (no CLONE_VM), so one buffer does. */
+	pid = clone(spawn_child, stack + sizeof(stack), flags | SIGCHLD, &a);
+	close(p[0]);
+	if (pid < 0) {
+		close(p[1]);
+		return -errno;
+	}
+	*gate = p[1];
+	return pid;
+}
+
+pid_t container_spawn(char *const argv[], int *gate)
+{
+	return spawn_gated(argv, gate, CLONE_NEWPID);
+}
+
+pid_t process_spawn(char *const argv[], int *gate)
+{
+	return spawn_gated(argv, gate, 0);
+}
+
+void gate_release(int *gate)
+{
+	if (*gate >= 0)
+		close(*gate);
+	*gate = -1;
+}
+
+int events_until_exit(int fd, pid_t pid, struct monitor_event *evs, int max, int timeout_ms)
+{
+	struct monitor_event ev;
+	int64_t deadline = mono_ms() + timeout_ms;
+	int n = 0, left;
+
+	while (n < max && (left = (int)(deadline - mono_ms())) > 0 && mon_event_wait(fd, &ev, left) == 1) {
+		if (ev.pid != pid)
+			continue;
+		evs[n++] = ev;
+		if (ev.type == MONITOR_EVENT_EXIT)
+			break;
+	}
+	return n;
+}
+
+const struct monitor_event *event_find(const struct monitor_event *evs, int n, uint32_t type)
+{
+	for (int i = 0; i < n; i++)
+		if (evs[i].type == type)
+			return &evs[i];
+	return NULL;
 }

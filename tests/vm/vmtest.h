@@ -15,6 +15,9 @@
 int mon_open(void);
 int mon_ioctl(int fd, unsigned long cmd, void *arg);
 int mon_register(int fd, pid_t pid, uint64_t soft, uint64_t hard, const char *id);
+/* As mon_register, with a mode (enum monitor_mode; 0 = the module's default). */
+int mon_register_mode(int fd, pid_t pid, uint64_t soft, uint64_t hard, const char *id, uint32_t mode);
+const char *mode_name(uint32_t mode);
 int mon_unregister(int fd, pid_t pid);
 int mon_query(int fd, pid_t pid, struct monitor_query *q);
 int mon_info(int fd, struct monitor_info *info);
@@ -31,6 +34,17 @@ int mon_period_set(unsigned int ms);
 pid_t child_waiter_spawn(int *release_fd);
 /* Reaps every child listed; returns how many exited with status 0. */
 int children_reap(const pid_t *pids, int n);
+
+/* Starts argv[0] as the init (pid 1) of a new PID namespace, our child; it waits before its
+ * exec until gate_release(*gate). Returns its pid (in our namespace) or -errno. */
+pid_t container_spawn(char *const argv[], int *gate);
+/* A forked child that waits before exec'ing argv until gate_release(*gate). */
+pid_t process_spawn(char *const argv[], int *gate);
+void gate_release(int *gate);
+/* Collects pid's events until its EXIT or timeout_ms into evs; returns how many. */
+int events_until_exit(int fd, pid_t pid, struct monitor_event *evs, int max, int timeout_ms);
+/* The first of evs of type, or NULL. */
+const struct monitor_event *event_find(const struct monitor_event *evs, int n, uint32_t type);
 
 /* Lines of the kernel log that contain needle. */
 int klog_count(const char *needle);
