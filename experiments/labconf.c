@@ -159,6 +159,81 @@ static bool long_parse(const char *s, long min, long max, long *out)
 	return true;
 }
 
+/* KEY_INT_LIST: integers separated by blanks or commas, their count after LAB_MAX_VALUES ints. */
+static int int_list_parse(struct parse_ctx *c, const char *key, const struct key_spec *k, char *val, char *field)
+{
+	int n = 0, *vals = (int *)field;
+	char *save = NULL, *tok;
+	long v;
+
+	for (tok = strtok_r(val, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+		if (n == k->max_count)
+			return parse_fail(c, "key '%s': at most %d value%s", key, k->max_count,
+					  k->max_count == 1 ? "" : "s");
+		if (!long_parse(tok, k->min, k->max, &v))
+			return parse_fail(c, "key '%s': expected integers from %ld to %ld, got '%s'", key, k->min,
+					  k->max, tok);
+		vals[n++] = (int)v;
+	}
+	if (n < k->min_count)
+		return parse_fail(c, "key '%s': needs at least %d value%s", key, k->min_count,
+				  k->min_count == 1 ? "" : "s");
+	*(int *)(field + sizeof(int) * LAB_MAX_VALUES) = n;
+	return 0;
+}
+
+/* One A:B weight pair of a KEY_WEIGHT_LIST into s->weight[n]; tok is restored on failure. */
+static int weight_pair_parse(struct parse_ctx *c, const char *key, const struct key_spec *k, char *tok,
+			     struct lab_section *s, int n)
+{
+	char *colon = strchr(tok, ':');
+	long a, b;
+
+	if (colon)
+		*colon = '\0';
+	if (!colon || !long_parse(tok, k->min, k->max, &a) || !long_parse(colon + 1, k->min, k->max, &b)) {
+		if (colon)
+			*colon = ':';
+		return parse_fail(c, "key '%s': expected A:B with A and B from %ld to %ld, got '%s'", key, k->min,
+				  k->max, tok);
+	}
+	s->weight[n][0] = (int)a;
+	s->weight[n][1] = (int)b;
+	return 0;
+}
+
+/* KEY_NICE_LIST (into field, count in n_nice) or KEY_WEIGHT_LIST (A:B pairs, count in n_weight). */
+static int section_list_parse(struct parse_ctx *c, const char *key, const struct key_spec *k, char *val,
+			      char *field, struct lab_section *s)
+{
+	bool pairs = k->type == KEY_WEIGHT_LIST;
+	int n = 0, rc;
+	char *save = NULL, *tok;
+	long v;
+
+	for (tok = strtok_r(val, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save), n++) {
+		if (n == k->max_count)
+			return parse_fail(c, "key '%s': at most %d values", key, k->max_count);
+		if (pairs) {
+			if ((rc = weight_pair_parse(c, key, k, tok, s, n)))
+				return rc;
+		} else if (!long_parse(tok, k->min, k->max, &v)) {
+			return parse_fail(c, "key '%s': expected nice values from %ld to %ld, got '%s'", key, k->min,
+					  k->max, tok);
+		} else {
+			((int *)field)[n] = (int)v;
+		}
+	}
+	if (n < k->min_count)
+		return parse_fail(c, "key '%s': needs at least %d value%s", key, k->min_count,
+				  k->min_count == 1 ? "" : "s");
+	if (pairs)
+		s->n_weight = n;
+	else
+		s->n_nice = n;
+	return 0;
+}
+
 static int value_parse(struct parse_ctx *c, const char *key, const struct key_spec *k, char *val, void *base)
 {
 	char *field = (char *)base + k->offset;
@@ -192,67 +267,11 @@ static int value_parse(struct parse_ctx *c, const char *key, const struct key_sp
 			return parse_fail(c, "key '%s': expected a value of 1 to %zu characters", key, k->size - 1);
 		memcpy(field, val, strlen(val) + 1);
 		return 0;
-	case KEY_INT_LIST: {
-		int n = 0, *vals = (int *)field;
-		char *save = NULL, *tok;
-
-		for (tok = strtok_r(val, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
-			if (n == k->max_count)
-				return parse_fail(c, "key '%s': at most %d value%s", key, k->max_count,
-						  k->max_count == 1 ? "" : "s");
-			if (!long_parse(tok, k->min, k->max, &v))
-				return parse_fail(c, "key '%s': expected integers from %ld to %ld, got '%s'", key,
-						  k->min, k->max, tok);
-			vals[n++] = (int)v;
-		}
-		if (n < k->min_count)
-			return parse_fail(c, "key '%s': needs at least %d value%s", key, k->min_count,
-					  k->min_count == 1 ? "" : "s");
-		*(int *)(field + sizeof(int) * LAB_MAX_VALUES) = n;
-		return 0;
-	}
+	case KEY_INT_LIST:
+		return int_list_parse(c, key, k, val, field);
 	case KEY_NICE_LIST:
-	case KEY_WEIGHT_LIST: {
-		bool pairs = k->type == KEY_WEIGHT_LIST;
-		int n = 0;
-		char *save = NULL, *tok;
-
-		for (tok = strtok_r(val, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
-			char *colon = pairs ? strchr(tok, ':') : NULL;
-
-			if (n == k->max_count)
-				return parse_fail(c, "key '%s': at most %d values", key, k->max_count);
-			if (pairs) {
-				long a, b;
-
-				if (!colon)
-					return parse_fail(c, "key '%s': expected A:B with A and B from %ld to %ld, got '%s'",
-							  key, k->min, k->max, tok);
-				*colon = '\0';
-				if (!long_parse(tok, k->min, k->max, &a) || !long_parse(colon + 1, k->min, k->max, &b)) {
-					*colon = ':';
-					return parse_fail(c, "key '%s': expected A:B with A and B from %ld to %ld, got '%s'",
-							  key, k->min, k->max, tok);
-				}
-				((struct lab_section *)base)->weight[n][0] = (int)a;
-				((struct lab_section *)base)->weight[n][1] = (int)b;
-			} else {
-				if (!long_parse(tok, k->min, k->max, &v))
-					return parse_fail(c, "key '%s': expected nice values from %ld to %ld, got '%s'",
-							  key, k->min, k->max, tok);
-				((int *)field)[n] = (int)v;
-			}
-			n++;
-		}
-		if (n < k->min_count)
-			return parse_fail(c, "key '%s': needs at least %d value%s", key, k->min_count,
-					  k->min_count == 1 ? "" : "s");
-		if (pairs)
-			((struct lab_section *)base)->n_weight = n;
-		else
-			((struct lab_section *)base)->n_nice = n;
-		return 0;
-	}
+	case KEY_WEIGHT_LIST:
+		return section_list_parse(c, key, k, val, field, base);
 	}
 	return -EINVAL;
 }
