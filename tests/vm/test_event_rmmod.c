@@ -19,23 +19,6 @@
 
 static const char *ko_path;
 
-static int module_load(const char *params)
-{
-	int fd = open(ko_path, O_RDONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, params, 0))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int module_unload(void)
-{
-	return syscall(SYS_delete_module, "monitor", O_NONBLOCK) ? -errno : 0;
-}
-
 int main(int argc, char **argv)
 {
 	/* Grows to 120 MiB quickly, holds, then is killed; a new one each cycle, so that the
@@ -73,7 +56,7 @@ int main(int argc, char **argv)
 		unloaded += ret == 0;
 		for (int i = 0; i < HOGS; i++)
 			alive += kill(hogs[i], 0) == 0;
-		reloaded += module_load("") == 0;
+		reloaded += module_load(ko_path, "") == 0;
 		for (int i = 0; i < HOGS; i++) {
 			kill(hogs[i], SIGKILL);
 			waitpid(hogs[i], NULL, 0);

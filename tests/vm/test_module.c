@@ -18,23 +18,6 @@
 
 static const char *ko_path;
 
-static int module_load(const char *params)
-{
-	int fd = open(ko_path, O_RDONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, params, 0))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int module_unload(void)
-{
-	return syscall(SYS_delete_module, "monitor", O_NONBLOCK) ? -errno : 0;
-}
-
 static void test_busy(void)
 {
 	int fd = mon_open();
@@ -66,7 +49,7 @@ static void test_unload_live(void)
 	CHECK(alive == LIVE_ENTRIES, "rmmod leaves the watched processes alone (%d alive)", alive);
 	close(release);
 	CHECK(children_reap(pids, LIVE_ENTRIES) == LIVE_ENTRIES, "they exit normally after");
-	CHECK(module_load("") == 0 && (fd = mon_open()) >= 0 && mon_info(fd, &info) == 0 &&
+	CHECK(module_load(ko_path, "") == 0 && (fd = mon_open()) >= 0 && mon_info(fd, &info) == 0 &&
 		      info.entries == 0,
 	      "insmod again: no entry carried over");
 	close(fd);
@@ -81,7 +64,7 @@ static void test_cycles(void)
 	for (int i = 0; i < LOAD_CYCLES; i++) {
 		int fd;
 
-		loaded += module_load("") == 0;
+		loaded += module_load(ko_path, "") == 0;
 		fd = mon_open();
 		used += fd >= 0 && mon_register(fd, child, 0, 0, "module-cycle") == 0;
 		close(fd);
@@ -100,14 +83,14 @@ static void test_load_params(void)
 	struct monitor_info info;
 	int fd = -1;
 
-	CHECK(module_load("period_ms=5") == -EINVAL, "insmod period_ms=5: EINVAL");
-	CHECK(module_load("period_ms=20") == 0 && (fd = mon_open()) >= 0 && mon_info(fd, &info) == 0 &&
+	CHECK(module_load(ko_path, "period_ms=5") == -EINVAL, "insmod period_ms=5: EINVAL");
+	CHECK(module_load(ko_path, "period_ms=20") == 0 && (fd = mon_open()) >= 0 && mon_info(fd, &info) == 0 &&
 		      info.period_ms == 20,
 	      "insmod period_ms=20 sets the period");
 	if (fd >= 0)
 		close(fd);
 	module_unload();
-	CHECK(module_load("") == 0, "insmod with defaults");
+	CHECK(module_load(ko_path, "") == 0, "insmod with defaults");
 }
 
 int main(int argc, char **argv)

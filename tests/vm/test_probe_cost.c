@@ -23,23 +23,6 @@
 
 static const char *ko_path;
 
-static int module_load(const char *params)
-{
-	int fd = open(ko_path, O_RDONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, params, 0))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int module_unload(void)
-{
-	return syscall(SYS_delete_module, "monitor", O_NONBLOCK) ? -errno : 0;
-}
-
 /* MiB/s of one memory_hog run; watched: registered with mode before it starts. */
 static double hog_rate(bool watched, uint32_t mode)
 {
@@ -94,7 +77,7 @@ int main(int argc, char **argv)
 	for (int r = 0; r < ROUNDS; r++) {
 		for (int probe = 0; probe < 2; probe++) {
 			module_unload();
-			ok &= module_load(probe ? "" : "probe=0") == 0;
+			ok &= module_load(ko_path, probe ? "" : "probe=0") == 0;
 			fd = mon_open();
 			if (r == 0 && probe == 0) {
 				struct monitor_query q;
@@ -114,7 +97,7 @@ int main(int argc, char **argv)
 		}
 	}
 	module_unload();
-	ok &= module_load("") == 0;
+	ok &= module_load(ko_path, "") == 0;
 	close(release);
 	children_reap(&idle, 1);
 	CHECK(ok, "insmod/rmmod with and without the probe, %d rounds", ROUNDS);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/klog.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -283,4 +284,21 @@ const struct monitor_event *event_find(const struct monitor_event *evs, int n, u
 		if (evs[i].type == type)
 			return &evs[i];
 	return NULL;
+}
+
+int module_load(const char *ko, const char *params)
+{
+	int fd = open(ko, O_RDONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, params, 0))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int module_unload(void)
+{
+	return syscall(SYS_delete_module, "monitor", O_NONBLOCK) ? -errno : 0;
 }

@@ -51,4 +51,8 @@ int klog_count(const char *needle);
 
 int64_t mono_ms(void);
 
+/* Loads the module at ko with params (finit_module); unloads "monitor" without waiting. -errno. */
+int module_load(const char *ko, const char *params);
+int module_unload(void);
+
 #endif
