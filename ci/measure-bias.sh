@@ -23,13 +23,14 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $rounds in '' | *[!0-9]*) die "--rounds: not a number: $rounds" ;; esac
-for b in lab burnpair noisestat engine cpu_hog; do
+for b in lab burnpair engine cpu_hog; do
 	[ -x "$BIN/$b" ] || die "$BIN/$b missing (make && make rootfs)"
 done
 cd "$TOP"
 
 fit() {
 	local dir=$1
+	[ -x "$BIN/noisestat" ] || die "$BIN/noisestat missing (make)"
 	"$BIN"/noisestat window --out "experiments/noise/$kind-window.csv" \
 		--burnpair "$dir/burnpair.csv" "$dir"/lab-*/2*/ >"$dir/fit.txt"
 	cat "$dir/fit.txt"
