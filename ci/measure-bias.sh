@@ -107,5 +107,6 @@ for n in 15 19; do
 	done
 done
 echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/meta"
+mkdir -p experiments/noise
 cp "$out/meta" "experiments/noise/$kind-window.meta"
 fit "$out"
