@@ -7,7 +7,8 @@ set xlabel "window T (ms of the pair's CPU)"
 set ylabel "measured share - theory (pp)"
 set logscale x
 set xrange [150:30000]
-set key below
+set key top right
+set yrange [-0.6:1.4]
 set samples 200
 src(s, n) = strcol("source") eq s && int(column("nice")) == n
 # The fitted c of a group, read from its rows (every row carries its group's fit).
