@@ -5,8 +5,9 @@
 # noise.repetitions lines; the wake-up experiment off), then writes experiments/noise/KIND.csv
 # (build/bin/noisestat noise) and KIND.meta (date, kernel, revision, the command, the load
 # average every 60 s). With --off it runs the one-step-off check instead: the 0-vs-14 and
-# 0-vs-16 pairs and the mix with its nice-15 container at 14 and at 16, OFF_REPS each, and holds
-# them and the noise run against the tolerance rule (KIND-offbyone.csv). About 16 minutes for
+# 0-vs-16 pairs and the mix with its nice-15 container at 14 and at 16, OFF_REPS each, and an
+# honest control (0-vs-15, 0-vs-19, the mix), and holds them against the tolerance rule
+# (KIND-offbyone.csv). About 16 minutes for
 # the noise run on an idle 2-core machine of kind c, 3 for --off; twice that when other load
 # takes half of the CPU. Run as root from the tree, after `make && make rootfs`.
 # Usage: ci/measure-noise.sh [--kind K] [--reps N] [--off [--off-reps N]] [--stats-only RUN_DIR]
@@ -16,7 +17,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$TOP/build/bin}
 kind=c reps=20 off=0 off_reps=10 stats_only=
 # The tolerance rule of experiments/noise/README.md.
-K=${NOISE_K:-4} FLOOR_REL=${NOISE_FLOOR_REL:-0.02} FLOOR_ABS=${NOISE_FLOOR_ABS:-0.05}
+K=${NOISE_K:-4} FLOOR_REL=${NOISE_FLOOR_REL:-0.01} FLOOR_ABS=${NOISE_FLOOR_ABS:-0.05}
 
 die() { printf 'measure-noise: %s\n' "$*" >&2; exit 2; }
 count() { case $2 in '' | *[!0-9]*) die "$1: not a number: $2" ;; esac; }
@@ -57,7 +58,7 @@ sampler=$!
 
 provenance() {
 	echo "# $1"
-	echo "date=$(date -Iseconds)"
+	echo "date_end=$(date -Iseconds)"
 	echo "kernel=$(uname -sr)"
 	echo "cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 	echo "cpu_count=$(nproc)"
@@ -75,6 +76,7 @@ if [ "$off" = 0 ]; then
 	# cfs.conf with every case at $reps repetitions under the profile "noise".
 	sed -e "/^\[\(pairs\|mix\|weights\|autogroup\|demo\)\]/a noise.repetitions = $reps" \
 		-e '/^\[wakeup\]/a noise.enabled = 0' experiments/cfs.conf >"$tmp/noise.conf"
+	echo "$(date -Iseconds) start" >>"$loadlog"
 	timeout 3600 "$BIN"/lab --profile noise --results results/noise "$tmp/noise.conf" 2>"$tmp/lab.log" ||
 		{ tail -n 5 "$tmp/lab.log" >&2; die "the lab failed (runs that failed are left out of the figures)"; }
 	run=$(readlink -f results/noise/latest)
@@ -95,25 +97,26 @@ offdef() { # NICE_PAIRS MIX_NICES SECTIONS_OFF
 }
 offdef "14 16" "0 3 6 9 12 14 18" 'weights\|autogroup\|demo\|wakeup' >"$tmp/off-a.conf"
 offdef "14" "0 3 6 9 12 16 18" 'pairs\|weights\|autogroup\|demo\|wakeup' >"$tmp/off-b.conf"
+# The honest control, independent of the noise run: the same pairs and mix at their own nice.
+offdef "15 19" "0 3 6 9 12 15 18" 'weights\|autogroup\|demo\|wakeup' >"$tmp/off-h.conf"
 grep -q '^nice = 14 16$' "$tmp/off-a.conf" && grep -q '^nice = 0 3 6 9 12 16 18$' "$tmp/off-b.conf" ||
 	die "experiments/cfs.conf's pairs or mix nice list changed: update the --off definitions"
 dirs=()
-for d in off-a off-b; do
+for d in off-a off-b off-h; do
 	timeout 1800 "$BIN"/lab --profile off --results results/noise "$tmp/$d.conf" 2>"$tmp/$d.log" ||
 		{ tail -n 5 "$tmp/$d.log" >&2; die "the lab failed on $d"; }
 	dirs+=("$(readlink -f results/noise/latest)")
 done
 out=experiments/noise/$kind-offbyone.csv
-honest=$(sed -n 's/^run_dirs=//p' "experiments/noise/$kind.meta")
-rule=(--noise "$noise" --k "$K" --floor-rel "$FLOOR_REL" --floor-abs "$FLOOR_ABS" --batch 5)
+rule=(--noise "$noise" --calibrated --k "$K" --floor-rel "$FLOOR_REL" --floor-abs "$FLOOR_ABS" --batch 5)
 {
-	# Honest: the noise run itself in batches of 5 (a default run's n); then the shifted runs,
-	# each held against the honest theory of the case it pretends to be.
-	"$BIN"/noisestat check "${rule[@]}" "$honest" || true
+	# Honest: the independent control in batches of 5 (a default run's n); then the shifted
+	# runs, each held against the honest reference of the case it pretends to be.
+	"$BIN"/noisestat check "${rule[@]}" "${dirs[2]}" || true
 	"$BIN"/noisestat check "${rule[@]}" --as 0-vs-15 "${dirs[0]}" | tail -n +2 | grep '^pairs,' || true
 	"$BIN"/noisestat check "${rule[@]}" "${dirs[0]}" | tail -n +2 | grep '^mix,' || true
 	"$BIN"/noisestat check "${rule[@]}" "${dirs[1]}" | tail -n +2 | grep '^mix,' || true
 } >"$out"
-provenance "experiments/noise/$kind-offbyone.csv: one nice step off against the tolerance rule (k $K, floor $FLOOR_REL x theory, $FLOOR_ABS pp; batches of 5)" \
+provenance "experiments/noise/$kind-offbyone.csv: one nice step off and an honest control against the tolerance rule (calibrated, k $K, floor $FLOOR_REL x theory, $FLOOR_ABS pp; batches of 5)" \
 	"ci/measure-noise.sh --kind $kind --off --off-reps $off_reps" "${dirs[*]}" >"experiments/noise/$kind-offbyone.meta"
 echo "measure-noise: $out from ${dirs[*]}"

@@ -72,16 +72,23 @@ int winfit_solve(const double *x, const double *y, const double *w, size_t n, in
 	return 0;
 }
 
-double noise_tolerance(double theory, double rel_sd, size_t n, double k, double floor_rel, double floor_abs)
+double noise_tolerance(double theory, double rel_sd, double n, double k, double floor_rel, double floor_abs)
 {
 	double t = fabs(theory), tol;
 
-	if (n < 1 || isnan(theory) || isnan(rel_sd) || isnan(k) || isnan(floor_rel) || isnan(floor_abs))
+	if (!(n >= 1) || isnan(theory) || isnan(rel_sd) || isnan(k) || isnan(floor_rel) || isnan(floor_abs))
 		return NAN;
-	tol = k * rel_sd * t / sqrt((double)n);
+	tol = k * rel_sd * t / sqrt(n);
 	if (tol < floor_rel * t)
 		tol = floor_rel * t;
 	if (tol < floor_abs)
 		tol = floor_abs;
 	return tol;
+}
+
+double noise_n_eff(size_t n, size_t n_ref)
+{
+	if (!n)
+		return 0;
+	return n_ref ? 1 / (1 / (double)n + 1 / (double)n_ref) : (double)n;
 }

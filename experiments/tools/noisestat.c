@@ -233,7 +233,7 @@ static int cmd_noise(struct runs *rs, FILE *out)
 		return -ENOMEM;
 	}
 	fprintf(out, "experiment,case,slot,container,nice,weight,quantity,unit,n,theory,mean,sd,rel_sd,ci95,bias,"
-		     "rel_bias,min,max\n");
+		     "rel_bias,min,max,work_ms,window_ms,excess_cpu_ms\n");
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct run *u = &rs->v[i];
 
@@ -260,9 +260,18 @@ static int cmd_noise(struct runs *rs, FILE *out)
 					continue;
 				stats_mean_ci(v, n, &m, &ci);
 				sd = stats_sd(v, n);
-				fprintf(out, "%s,%s,%d,%s,%d,%d,%s,%s,%zu,%.6g,%.6g,%.4g,%.4g,%.4g,%.4g,%.4g,%.6g,%.6g\n",
+				fprintf(out, "%s,%s,%d,%s,%d,%d,%s,%s,%zu,%.6g,%.6g,%.4g,%.4g,%.4g,%.4g,%.4g,%.6g,%.6g,%d,",
 					u->exp, u->cas, s, u->label[s], u->nice[s], u->weight[s], q_name[q], q_unit[q], n, th,
-					m, sd, sd / fabs(th), ci, m - th, (m - th) / fabs(th), lo, hi);
+					m, sd, sd / fabs(th), ci, m - th, (m - th) / fabs(th), lo, hi, u->work_ms);
+				/* Shares: the window (the case's CPU until the first end, W / s_ref) and
+				 * the bias as CPU time of the container in it. */
+				if (q == Q_SHARE && u->work_ms > 0 && u->theory[ref_slot(u)] > 0) {
+					double T = u->work_ms * 100.0 / u->theory[ref_slot(u)];
+
+					fprintf(out, "%.1f,%.4g\n", T, (m - th) / 100 * T);
+				} else {
+					fprintf(out, ",\n");
+				}
 			}
 	}
 	free(v);
@@ -452,14 +461,15 @@ static int cmd_window(struct runs *rs, char **bp, int nbp, FILE *out)
 /* The noise file's row for (experiment, case, slot, share): theory and relative sd. */
 struct noise_row {
 	char exp[16], cas[48];
-	int slot;
-	double theory, rel_sd;
+	int slot, work_ms;
+	size_t n;
+	double theory, rel_sd, bias;
 };
 
 static int noise_load(const char *path, struct noise_row **rows, size_t *n)
 {
 	struct csvin t;
-	int ce, cc, cs, cq, ct, cr, rc = csvin_load(path, &t);
+	int ce, cc, cs, cq, ct, cr, cb, cn, cw, rc = csvin_load(path, &t);
 
 	if (rc) {
 		fprintf(stderr, "noisestat: %s: %s\n", path, rc == -EPROTO ? "not a CSV table" : strerror(-rc));
@@ -471,7 +481,10 @@ static int noise_load(const char *path, struct noise_row **rows, size_t *n)
 	cq = csvin_col(&t, "quantity");
 	ct = csvin_col(&t, "theory");
 	cr = csvin_col(&t, "rel_sd");
-	if (ce < 0 || cc < 0 || cs < 0 || cq < 0 || ct < 0 || cr < 0) {
+	cb = csvin_col(&t, "bias");
+	cn = csvin_col(&t, "n");
+	cw = csvin_col(&t, "work_ms");
+	if (ce < 0 || cc < 0 || cs < 0 || cq < 0 || ct < 0 || cr < 0 || cb < 0 || cn < 0 || cw < 0) {
 		fprintf(stderr, "noisestat: %s: not a noise file (noisestat noise)\n", path);
 		csvin_free(&t);
 		return -EPROTO;
@@ -492,6 +505,9 @@ static int noise_load(const char *path, struct noise_row **rows, size_t *n)
 		o->slot = (int)num(&t, r, cs);
 		o->theory = num(&t, r, ct);
 		o->rel_sd = num(&t, r, cr);
+		o->bias = num(&t, r, cb);
+		o->n = (size_t)num(&t, r, cn);
+		o->work_ms = (int)num(&t, r, cw);
 		(*n)++;
 	}
 	csvin_free(&t);
@@ -502,6 +518,7 @@ struct check_opts {
 	const char *as;       /* hold every case against this case of the noise file */
 	double k, floor_rel, floor_abs;
 	size_t batch;         /* runs per verdict; 0: all */
+	bool calibrated;      /* reference theory + the noise file's bias (scaled as 1 / work) */
 };
 
 /* Every share of every case (in batches) against the noise file's theory and tolerance. */
@@ -516,7 +533,8 @@ static int cmd_check(struct runs *rs, const struct noise_row *nr, size_t nn, con
 		free(done);
 		return -ENOMEM;
 	}
-	fprintf(out, "experiment,case,as,slot,container,batch,n,mean,theory,rel_sd,tolerance,deviation,dev_over_tol,verdict\n");
+	fprintf(out, "experiment,case,as,slot,container,batch,n,mean,theory,reference,rel_sd,tolerance,deviation,"
+		     "dev_over_tol,verdict\n");
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct run *u = &rs->v[i];
 		const char *cas = o->as ? o->as : u->cas;
@@ -534,7 +552,7 @@ static int cmd_check(struct runs *rs, const struct noise_row *nr, size_t nn, con
 				if (!strcmp(nr[k].exp, u->exp) && !strcmp(nr[k].cas, cas) && nr[k].slot == s)
 					row = &nr[k];
 			if (!row) {
-				fprintf(out, "%s,%s,%s,%d,%s,,0,,,,,,,no-noise-figure\n", u->exp, u->cas, cas, s, u->label[s]);
+				fprintf(out, "%s,%s,%s,%d,%s,,0,,,,,,,,no-noise-figure\n", u->exp, u->cas, cas, s, u->label[s]);
 				continue;
 			}
 			for (j = i; j <= rs->n; j++) {
@@ -543,15 +561,18 @@ static int cmd_check(struct runs *rs, const struct noise_row *nr, size_t nn, con
 				if (!last && rs->v[j].ok && same_case(u, &rs->v[j]))
 					v[n++] = rs->v[j].share[s];
 				if (n && ((o->batch && n == o->batch) || (last && (!o->batch || n == o->batch)))) {
-					double m, ci, tol, dev;
+					double m, ci, tol, dev, ref = row->theory;
 
 					stats_mean_ci(v, n, &m, &ci);
-					tol = noise_tolerance(row->theory, row->rel_sd, n, o->k, o->floor_rel, o->floor_abs);
-					dev = m - row->theory;
+					if (o->calibrated && row->work_ms > 0 && u->work_ms > 0)
+						ref += row->bias * row->work_ms / u->work_ms;
+					tol = noise_tolerance(row->theory, row->rel_sd, noise_n_eff(n, o->calibrated ? row->n : 0),
+							      o->k, o->floor_rel, o->floor_abs);
+					dev = m - ref;
 					outside += fabs(dev) > tol;
-					fprintf(out, "%s,%s,%s,%d,%s,%zu,%zu,%.5g,%.5g,%.4g,%.4g,%.4g,%.3f,%s\n", u->exp, u->cas,
-						cas, s, u->label[s], ++b, n, m, row->theory, row->rel_sd, tol, dev, dev / tol,
-						fabs(dev) <= tol ? "true" : "false");
+					fprintf(out, "%s,%s,%s,%d,%s,%zu,%zu,%.5g,%.5g,%.5g,%.4g,%.4g,%.4g,%.3f,%s\n", u->exp,
+						u->cas, cas, s, u->label[s], ++b, n, m, row->theory, ref, row->rel_sd, tol, dev,
+						dev / tol, fabs(dev) <= tol ? "true" : "false");
 					n = 0;
 				}
 			}
@@ -567,13 +588,15 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: noisestat noise  [--out FILE] RUN_DIR...\n"
 		"       noisestat window [--out FILE] [--burnpair CSV]... RUN_DIR...\n"
-		"       noisestat check  --noise FILE [--as CASE] [--batch N] [--k K] [--floor-rel F]\n"
-		"                        [--floor-abs PP] [--out FILE] RUN_DIR...\n"
+		"       noisestat check  --noise FILE [--calibrated] [--as CASE] [--batch N] [--k K]\n"
+		"                        [--floor-rel F] [--floor-abs PP] [--out FILE] RUN_DIR...\n"
 		"Reads lab run folders (runs.csv, summary.csv, definition.conf). noise: each case's\n"
-		"quantities over all repetitions (n, mean, sd, sd / theory). window: share(T) = theory + c / T\n"
-		"per pair. check: each share's mean (per batch of N runs) against max(floor-abs, floor-rel x\n"
-		"theory, K x rel_sd x theory / sqrt(n)) (defaults K 4, F 0.02, PP 0.05); exit 1 when any is\n"
-		"outside.\n");
+		"quantities over all repetitions (n, mean, sd, sd / theory, bias, the bias as CPU ms of the\n"
+		"window). window: share(T) = theory + c / T per pair. check: each share's mean (per batch of\n"
+		"N runs) against the theory (--calibrated: theory + the noise file's bias x its work / the\n"
+		"run's) within max(floor-abs, floor-rel x theory, K x rel_sd x theory / sqrt(n_eff)), n_eff =\n"
+		"n (--calibrated: 1 / (1/n + 1/n_noise)); defaults K 4, F 0.01, PP 0.05; exit 1 when any\n"
+		"is outside. --as CASE holds every case against CASE's noise row (a shifted run).\n");
 }
 
 int main(int argc, char **argv)
@@ -583,9 +606,10 @@ int main(int argc, char **argv)
 		{ "noise", required_argument, NULL, 'n' }, { "as", required_argument, NULL, 'a' },
 		{ "batch", required_argument, NULL, 'B' }, { "k", required_argument, NULL, 'k' },
 		{ "floor-rel", required_argument, NULL, 'r' }, { "floor-abs", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },        { 0 }
+		{ "calibrated", no_argument, NULL, 'c' },  { "help", no_argument, NULL, 'h' },
+		{ 0 }
 	};
-	struct check_opts co = { NULL, 4, 0.02, 0.05, 0 };
+	struct check_opts co = { NULL, 4, 0.01, 0.05, 0, false };
 	const char *outp = NULL, *noise = NULL, *cmd;
 	char *bp[64], *end;
 	int nbp = 0, c, rc = 0;
@@ -615,6 +639,7 @@ int main(int argc, char **argv)
 			bp[nbp++] = optarg;
 			break;
 		case 'n': noise = optarg; break;
+		case 'c': co.calibrated = true; break;
 		case 'a': co.as = optarg; break;
 		case 'B':
 			co.batch = strtoul(optarg, &end, 10);

@@ -48,5 +48,10 @@ int main(void)
 	CHECK(near(noise_tolerance(0.5, 0.001, 20, 4, 0.02, 0.05), 0.05, 1e-12), "absolute floor regime");
 	CHECK(isnan(noise_tolerance(3.4, NAN, 5, 4, 0.02, 0.05)) && isnan(noise_tolerance(3.4, 0.05, 0, 4, 0.02, 0.05)),
 	      "no noise figure or no repetition: no tolerance");
+	/* A mean of 5 against a reference of 20: n_eff = 1 / (1/5 + 1/20) = 4. */
+	CHECK(near(noise_n_eff(5, 20), 4, 1e-12) && noise_n_eff(5, 0) == 5 && noise_n_eff(0, 20) == 0,
+	      "effective count of a difference of means");
+	CHECK(near(noise_tolerance(3.4, 0.05, noise_n_eff(5, 20), 4, 0.02, 0.05), 0.34, 1e-9),
+	      "tolerance against a calibrated reference: 4 * 0.05 * 3.4 / 2");
 	return check_exit();
 }
