@@ -38,8 +38,17 @@ done
 cd "$TOP"
 noise=experiments/noise/$kind.csv
 
+# Every container one step off against the rule, for a mean of 5 (the default profile's
+# repetitions) and of 1 (the demo's).
+steps() {
+	for n in 5 1; do
+		"$BIN"/noisestat steps --noise "$noise" --n "$n" --k "$K" --floor-rel "$FLOOR_REL" \
+			--floor-abs "$FLOOR_ABS" >"experiments/noise/$kind-steps-n$n.csv"
+	done
+}
 if [ -n "$stats_only" ]; then
 	"$BIN"/noisestat noise --out "$noise" "$stats_only"
+	steps
 	exit 0
 fi
 [ "$(id -u)" -eq 0 ] || die "needs root (the lab starts containers)"
@@ -81,6 +90,7 @@ if [ "$off" = 0 ]; then
 		{ tail -n 5 "$tmp/lab.log" >&2; die "the lab failed (runs that failed are left out of the figures)"; }
 	run=$(readlink -f results/noise/latest)
 	"$BIN"/noisestat noise --out "$noise" "$run"
+	steps
 	provenance "experiments/noise/$kind.csv: run-to-run noise of every default-profile case of experiments/cfs.conf" \
 		"ci/measure-noise.sh --kind $kind --reps $reps (build/bin/lab --profile noise: cfs.conf + noise.repetitions = $reps, wake-up off)" \
 		"$run" >"experiments/noise/$kind.meta"

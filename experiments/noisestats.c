@@ -76,7 +76,7 @@ double noise_tolerance(double theory, double rel_sd, double n, double k, double 
 {
 	double t = fabs(theory), tol;
 
-	if (!(n >= 1) || isnan(theory) || isnan(rel_sd) || isnan(k) || isnan(floor_rel) || isnan(floor_abs))
+	if (!(n > 0) || isnan(theory) || isnan(rel_sd) || isnan(k) || isnan(floor_rel) || isnan(floor_abs))
 		return NAN;
 	tol = k * rel_sd * t / sqrt(n);
 	if (tol < floor_rel * t)

@@ -26,7 +26,7 @@ int winfit_solve(const double *x, const double *y, const double *w, size_t n, in
  *   floor_abs, floor_rel * |theory|, and k * rel_sd * |theory| / sqrt(n),
  * where rel_sd is the quantity's run-to-run standard deviation over its theory on this machine
  * kind (experiments/noise/<kind>.csv). n may be an effective count (noise_n_eff). NaN when
- * n < 1 or an input is not a number. */
+ * n <= 0 or an input is not a number. */
 double noise_tolerance(double theory, double rel_sd, double n, double k, double floor_rel, double floor_abs);
 
 /* The effective count of a difference of two means, of n and of n_ref repetitions with one sd:

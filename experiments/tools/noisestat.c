@@ -583,11 +583,94 @@ static int cmd_check(struct runs *rs, const struct noise_row *nr, size_t nn, con
 	return outside;
 }
 
+/* The noise file's share rows of one case, to rebuild its weights. */
+struct case_rows {
+	char exp[16], cas[48];
+	int n, nice[MAX_SLOTS], weight[MAX_SLOTS];
+	double theory[MAX_SLOTS], sd[MAX_SLOTS];
+	size_t reps;
+};
+
+static double weight_of(int nice, int weight)
+{
+	return weight ? (double)weight : (double)nice_weight(nice);
+}
+
+/* For every container of every case with a weight theory: its share theory with the container
+ * one nice step off (weights: its cgroup weight x or / 1.25, the same ratio), the tolerance of a
+ * mean of n against the calibrated reference, and the margin in standard deviations of that mean. */
+static int cmd_steps(const char *noise, size_t n, double k, double floor_rel, double floor_abs, double z, FILE *out)
+{
+	struct case_rows cr[64];
+	struct csvin t;
+	int nc = 0, rc = csvin_load(noise, &t);
+	int ce = csvin_col(&t, "experiment"), cc = csvin_col(&t, "case"), cs = csvin_col(&t, "slot"),
+	    cq = csvin_col(&t, "quantity"), cn = csvin_col(&t, "nice"), cw = csvin_col(&t, "weight"),
+	    ct = csvin_col(&t, "theory"), cd = csvin_col(&t, "sd"), ck = csvin_col(&t, "n");
+
+	if (rc) {
+		fprintf(stderr, "noisestat: %s: %s\n", noise, rc == -EPROTO ? "not a CSV table" : strerror(-rc));
+		return rc;
+	}
+	for (size_t r = 0; r < t.nrows; r++) {
+		int slot = (int)num(&t, r, cs), i;
+
+		if (strcmp(csvin_get(&t, r, cq), "share") || slot < 0 || slot >= MAX_SLOTS ||
+		    strstr(csvin_get(&t, r, cc), "sessions"))
+			continue;
+		for (i = 0; i < nc; i++)
+			if (!strcmp(cr[i].exp, csvin_get(&t, r, ce)) && !strcmp(cr[i].cas, csvin_get(&t, r, cc)))
+				break;
+		if (i == nc) {
+			if (nc == 64)
+				break;
+			memset(&cr[nc], 0, sizeof(cr[0]));
+			snprintf(cr[nc].exp, sizeof(cr[0].exp), "%s", csvin_get(&t, r, ce));
+			snprintf(cr[nc].cas, sizeof(cr[0].cas), "%s", csvin_get(&t, r, cc));
+			nc++;
+		}
+		cr[i].nice[slot] = (int)num(&t, r, cn);
+		cr[i].weight[slot] = (int)num(&t, r, cw);
+		cr[i].theory[slot] = num(&t, r, ct);
+		cr[i].sd[slot] = num(&t, r, cd);
+		cr[i].reps = (size_t)num(&t, r, ck);
+		if (slot + 1 > cr[i].n)
+			cr[i].n = slot + 1;
+	}
+	csvin_free(&t);
+	fprintf(out, "experiment,case,slot,nice,weight,step,theory,shifted,delta,tolerance,sd_of_mean,margin_sd,detected\n");
+	for (int i = 0; i < nc; i++)
+		for (int s = 0; s < cr[i].n; s++)
+			for (int dir = -1; dir <= 1; dir += 2) {
+				double sum = 0, w, sh, tol, sdm;
+				int j;
+
+				if (cr[i].weight[s]) {
+					w = dir > 0 ? cr[i].weight[s] / 1.25 : cr[i].weight[s] * 1.25;
+				} else {
+					if (cr[i].nice[s] + dir < -20 || cr[i].nice[s] + dir > 19)
+						continue;
+					w = nice_weight(cr[i].nice[s] + dir);
+				}
+				for (j = 0; j < cr[i].n; j++)
+					sum += j == s ? w : weight_of(cr[i].nice[j], cr[i].weight[j]);
+				sh = 100 * w / sum;
+				tol = noise_tolerance(cr[i].theory[s], cr[i].sd[s] / fabs(cr[i].theory[s]),
+						      noise_n_eff(n, cr[i].reps), k, floor_rel, floor_abs);
+				sdm = cr[i].sd[s] / sqrt((double)n);
+				fprintf(out, "%s,%s,%d,%d,%d,%+d,%.5g,%.5g,%.4g,%.4g,%.4g,%.2f,%d\n", cr[i].exp, cr[i].cas, s,
+					cr[i].nice[s], cr[i].weight[s], dir, cr[i].theory[s], sh, sh - cr[i].theory[s], tol, sdm,
+					(fabs(sh - cr[i].theory[s]) - tol) / sdm, fabs(sh - cr[i].theory[s]) - tol >= z * sdm);
+			}
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: noisestat noise  [--out FILE] RUN_DIR...\n"
 		"       noisestat window [--out FILE] [--burnpair CSV]... RUN_DIR...\n"
+		"       noisestat steps  --noise FILE [--n N] [--z Z] [--k K] [--floor-rel F] [--floor-abs PP]\n"
 		"       noisestat check  --noise FILE [--calibrated] [--as CASE] [--batch N] [--k K]\n"
 		"                        [--floor-rel F] [--floor-abs PP] [--out FILE] RUN_DIR...\n"
 		"Reads lab run folders (runs.csv, summary.csv, definition.conf). noise: each case's\n"
@@ -596,7 +679,10 @@ static void usage(FILE *f)
 		"N runs) against the theory (--calibrated: theory + the noise file's bias x its work / the\n"
 		"run's) within max(floor-abs, floor-rel x theory, K x rel_sd x theory / sqrt(n_eff)), n_eff =\n"
 		"n (--calibrated: 1 / (1/n + 1/n_noise)); defaults K 4, F 0.01, PP 0.05; exit 1 when any\n"
-		"is outside. --as CASE holds every case against CASE's noise row (a shifted run).\n");
+		"is outside. --as CASE holds every case against CASE's noise row (a shifted run).\n"
+		"steps: every container one nice step off (weights: x or / 1.25), its distance from the\n"
+		"theory beside the calibrated tolerance of a mean of N (default 5), detected when it clears\n"
+		"the band by Z (default 2) sd of that mean.\n");
 }
 
 int main(int argc, char **argv)
@@ -607,10 +693,12 @@ int main(int argc, char **argv)
 		{ "batch", required_argument, NULL, 'B' }, { "k", required_argument, NULL, 'k' },
 		{ "floor-rel", required_argument, NULL, 'r' }, { "floor-abs", required_argument, NULL, 'f' },
 		{ "calibrated", no_argument, NULL, 'c' },  { "help", no_argument, NULL, 'h' },
+		{ "n", required_argument, NULL, 'N' },     { "z", required_argument, NULL, 'z' },
 		{ 0 }
 	};
 	struct check_opts co = { NULL, 4, 0.01, 0.05, 0, false };
 	const char *outp = NULL, *noise = NULL, *cmd;
+	double z = 2, steps_n = 5;
 	char *bp[64], *end;
 	int nbp = 0, c, rc = 0;
 	struct runs rs = { 0 };
@@ -621,8 +709,8 @@ int main(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	cmd = argv[1];
-	if (strcmp(cmd, "noise") && strcmp(cmd, "window") && strcmp(cmd, "check")) {
-		fprintf(stderr, "noisestat: unknown subcommand '%s' (noise, window or check)\n", cmd);
+	if (strcmp(cmd, "noise") && strcmp(cmd, "window") && strcmp(cmd, "check") && strcmp(cmd, "steps")) {
+		fprintf(stderr, "noisestat: unknown subcommand '%s' (noise, window, check or steps)\n", cmd);
 		return 2;
 	}
 	optind = 2;
@@ -651,6 +739,8 @@ int main(int argc, char **argv)
 		case 'k': d = &co.k; break;
 		case 'r': d = &co.floor_rel; break;
 		case 'f': d = &co.floor_abs; break;
+		case 'z': d = &z; break;
+		case 'N': d = &steps_n; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -661,6 +751,17 @@ int main(int argc, char **argv)
 				return 2;
 			}
 		}
+	}
+	if ((!strcmp(cmd, "check") || !strcmp(cmd, "steps")) && !noise) {
+		fprintf(stderr, "noisestat: %s needs --noise FILE\n", cmd);
+		return 2;
+	}
+	if (!strcmp(cmd, "steps")) {
+		if (steps_n < 1) {
+			fprintf(stderr, "noisestat: --n must be at least 1\n");
+			return 2;
+		}
+		return cmd_steps(noise, (size_t)steps_n, co.k, co.floor_rel, co.floor_abs, z, stdout) ? 1 : 0;
 	}
 	if (optind == argc && !(!strcmp(cmd, "window") && nbp)) {
 		fprintf(stderr, "noisestat: %s: no run folder given\n", cmd);
