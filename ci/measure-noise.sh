@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# ci/measure-noise.sh: the run-to-run noise of every default-profile case of experiments/cfs.conf
+# on this machine kind (experiments/noise/README.md). Runs cfs.conf through the lab (engine,
+# private supervisor) with every case at REPS repetitions (profile "noise": cfs.conf plus
+# noise.repetitions lines; the wake-up experiment off), then writes experiments/noise/KIND.csv
+# (build/bin/noisestat noise) and KIND.meta (date, kernel, revision, the command, the load
+# average every 60 s). With --off it runs the one-step-off check instead: the 0-vs-14 and
+# 0-vs-16 pairs and the mix with its nice-15 container at 14 and at 16, OFF_REPS each, and an
+# honest control (0-vs-15, 0-vs-19, the mix), and holds them against the tolerance rule
+# (KIND-offbyone.csv). About 16 minutes for
+# the noise run on an idle 2-core machine of kind c, 3 for --off; twice that when other load
+# takes half of the CPU. Run as root from the tree, after `make && make rootfs`.
+# Usage: ci/measure-noise.sh [--kind K] [--reps N] [--off [--off-reps N]] [--stats-only RUN_DIR]
+set -eu
+export LC_ALL=C
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${BIN:-$TOP/build/bin}
+kind=c reps=20 off=0 off_reps=10 stats_only=
+# The tolerance rule of experiments/noise/README.md.
+K=${NOISE_K:-4} FLOOR_REL=${NOISE_FLOOR_REL:-0.01} FLOOR_ABS=${NOISE_FLOOR_ABS:-0.05}
+
+die() { printf 'measure-noise: %s\n' "$*" >&2; exit 2; }
+count() { case $2 in '' | *[!0-9]*) die "$1: not a number: $2" ;; esac; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kind) [ $# -ge 2 ] || die "--kind needs a value"; kind=$2; shift 2 ;;
+	--reps) [ $# -ge 2 ] || die "--reps needs a value"; count --reps "$2"; reps=$2; shift 2 ;;
+	--off) off=1; shift ;;
+	--off-reps) [ $# -ge 2 ] || die "--off-reps needs a value"; count --off-reps "$2"; off_reps=$2; shift 2 ;;
+	--stats-only) [ $# -ge 2 ] || die "--stats-only needs a run folder"; stats_only=$2; shift 2 ;;
+	-h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+	*) die "unknown argument '$1' (see --help)" ;;
+	esac
+done
+for b in lab noisestat engine cpu_hog; do
+	[ -x "$BIN/$b" ] || die "$BIN/$b missing (make && make rootfs)"
+done
+cd "$TOP"
+noise=experiments/noise/$kind.csv
+
+# Every container one step off against the rule, for a mean of 5 (the default profile's
+# repetitions) and of 1 (the demo's).
+steps() {
+	for n in 5 1; do
+		"$BIN"/noisestat steps --noise "$noise" --n "$n" --k "$K" --floor-rel "$FLOOR_REL" \
+			--floor-abs "$FLOOR_ABS" >"experiments/noise/$kind-steps-n$n.csv"
+	done
+}
+if [ -n "$stats_only" ]; then
+	"$BIN"/noisestat noise --out "$noise" "$stats_only"
+	steps
+	exit 0
+fi
+[ "$(id -u)" -eq 0 ] || die "needs root (the lab starts containers)"
+mkdir -p results/noise
+tmp=$(mktemp -d /tmp/hoglab-noise.XXXXXX)
+loadlog=$tmp/load
+sampler=
+cleanup() {
+	[ -z "$sampler" ] || kill "$sampler" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+# The load average every 60 s while the lab runs, for the provenance.
+( while :; do echo "$(date +%H:%M:%S) $(cut -d' ' -f1-3 /proc/loadavg)"; sleep 60; done ) >"$loadlog" &
+sampler=$!
+
+provenance() {
+	echo "# $1"
+	echo "date_end=$(date -Iseconds)"
+	echo "kernel=$(uname -sr)"
+	echo "cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+	echo "cpu_count=$(nproc)"
+	echo "machine_kind=$kind"
+	echo "git_revision=$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo -dirty)"
+	echo "base_slice_ns=$(awk '/^se.slice/ {print $3}' /proc/self/sched)"
+	echo "autogroup=$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo absent)"
+	echo "command=$2"
+	echo "run_dirs=$3"
+	echo "# load average (1, 5, 15 min) sampled every 60 s during the runs:"
+	sed 's/^/loadavg /' "$loadlog"
+}
+
+if [ "$off" = 0 ]; then
+	# cfs.conf with every case at $reps repetitions under the profile "noise".
+	sed -e "/^\[\(pairs\|mix\|weights\|autogroup\|demo\)\]/a noise.repetitions = $reps" \
+		-e '/^\[wakeup\]/a noise.enabled = 0' experiments/cfs.conf >"$tmp/noise.conf"
+	echo "$(date -Iseconds) start" >>"$loadlog"
+	timeout 3600 "$BIN"/lab --profile noise --results results/noise "$tmp/noise.conf" 2>"$tmp/lab.log" ||
+		{ tail -n 5 "$tmp/lab.log" >&2; die "the lab failed (runs that failed are left out of the figures)"; }
+	run=$(readlink -f results/noise/latest)
+	"$BIN"/noisestat noise --out "$noise" "$run"
+	steps
+	provenance "experiments/noise/$kind.csv: run-to-run noise of every default-profile case of experiments/cfs.conf" \
+		"ci/measure-noise.sh --kind $kind --reps $reps (build/bin/lab --profile noise: cfs.conf + noise.repetitions = $reps, wake-up off)" \
+		"$run" >"experiments/noise/$kind.meta"
+	echo "measure-noise: $noise from $run"
+	exit 0
+fi
+
+# One step off: the honest definition's pairs at 14 and 16, the mix's nice-15 container at 14, 16.
+[ -s "$noise" ] || die "$noise missing: run ci/measure-noise.sh first"
+offdef() { # NICE_PAIRS MIX_NICES SECTIONS_OFF
+	sed -e "s/^nice = 0 1 5 10 15 19$/nice = $1/" -e "s/^nice = 0 3 6 9 12 15 18$/nice = $2/" \
+		-e "/^\[\(pairs\|mix\)\]/a off.repetitions = $off_reps" \
+		-e "/^\[\($3\)\]/a off.enabled = 0" experiments/cfs.conf
+}
+offdef "14 16" "0 3 6 9 12 14 18" 'weights\|autogroup\|demo\|wakeup' >"$tmp/off-a.conf"
+offdef "14" "0 3 6 9 12 16 18" 'pairs\|weights\|autogroup\|demo\|wakeup' >"$tmp/off-b.conf"
+# The honest control, independent of the noise run: the same pairs and mix at their own nice.
+offdef "15 19" "0 3 6 9 12 15 18" 'weights\|autogroup\|demo\|wakeup' >"$tmp/off-h.conf"
+grep -q '^nice = 14 16$' "$tmp/off-a.conf" && grep -q '^nice = 0 3 6 9 12 16 18$' "$tmp/off-b.conf" ||
+	die "experiments/cfs.conf's pairs or mix nice list changed: update the --off definitions"
+dirs=()
+for d in off-a off-b off-h; do
+	timeout 1800 "$BIN"/lab --profile off --results results/noise "$tmp/$d.conf" 2>"$tmp/$d.log" ||
+		{ tail -n 5 "$tmp/$d.log" >&2; die "the lab failed on $d"; }
+	dirs+=("$(readlink -f results/noise/latest)")
+done
+out=experiments/noise/$kind-offbyone.csv
+rule=(--noise "$noise" --calibrated --k "$K" --floor-rel "$FLOOR_REL" --floor-abs "$FLOOR_ABS" --batch 5)
+{
+	# Honest: the independent control in batches of 5 (a default run's n); then the shifted
+	# runs, each held against the honest reference of the case it pretends to be.
+	"$BIN"/noisestat check "${rule[@]}" "${dirs[2]}" || true
+	"$BIN"/noisestat check "${rule[@]}" --as 0-vs-15 "${dirs[0]}" | tail -n +2 | grep '^pairs,' || true
+	"$BIN"/noisestat check "${rule[@]}" "${dirs[0]}" | tail -n +2 | grep '^mix,' || true
+	"$BIN"/noisestat check "${rule[@]}" "${dirs[1]}" | tail -n +2 | grep '^mix,' || true
+} >"$out"
+provenance "experiments/noise/$kind-offbyone.csv: one nice step off and an honest control against the tolerance rule (calibrated, k $K, floor $FLOOR_REL x theory, $FLOOR_ABS pp; batches of 5)" \
+	"ci/measure-noise.sh --kind $kind --off --off-reps $off_reps" "${dirs[*]}" >"experiments/noise/$kind-offbyone.meta"
+echo "measure-noise: $out from ${dirs[*]}"

@@ -1,0 +1,36 @@
+/* Statistics of the lab's run-to-run noise and of its pairs' window-length experiment: sample
+ * standard deviation, the weighted least-squares fit of share(T) = theory + c / T, and the
+ * tolerance rule of experiments/noise/README.md. Pure functions, no state, no locking. */
+#ifndef HOGLAB_NOISESTATS_H
+#define HOGLAB_NOISESTATS_H
+
+#include <stddef.h>
+
+/* Sample standard deviation (n - 1) of n values; NaN when n < 2. */
+double stats_sd(const double *v, size_t n);
+
+/* y = a + c x fitted by weighted least squares (weights w, NULL: all 1). With the intercept
+ * held at 0 (fixed_zero) only c is fitted; a is then 0 with se 0. se_*: standard errors from
+ * the residuals' scatter (s^2 = sum w r^2 / (n - p)); ci95_c: t(n - p) * se_c; chi2: sum w r^2
+ * (with weights 1 / variance, compare with its df). */
+struct winfit {
+	double a, se_a, c, se_c, ci95_c, ci95_a, chi2;
+	int df;
+	size_t n;
+};
+
+/* 0, or -EINVAL when there are too few points (n <= parameters) or the x values do not vary. */
+int winfit_solve(const double *x, const double *y, const double *w, size_t n, int fixed_zero, struct winfit *f);
+
+/* The tolerance of a mean of n repetitions against a theory value: the larger of
+ *   floor_abs, floor_rel * |theory|, and k * rel_sd * |theory| / sqrt(n),
+ * where rel_sd is the quantity's run-to-run standard deviation over its theory on this machine
+ * kind (experiments/noise/<kind>.csv). n may be an effective count (noise_n_eff). NaN when
+ * n <= 0 or an input is not a number. */
+double noise_tolerance(double theory, double rel_sd, double n, double k, double floor_rel, double floor_abs);
+
+/* The effective count of a difference of two means, of n and of n_ref repetitions with one sd:
+ * 1 / (1 / n + 1 / n_ref); n when n_ref is 0 (a reference without error). */
+double noise_n_eff(size_t n, size_t n_ref);
+
+#endif

@@ -1,0 +1,57 @@
+/* Unit tests of the noise statistics: the standard deviation of a known sample, the window fit
+ * against exact and hand-computed data (through the origin and with an intercept, weighted),
+ * its refusals, and the tolerance rule's three regimes. */
+#include <errno.h>
+#include <math.h>
+
+#include "check.h"
+#include "experiments/noisestats.h"
+
+static int near(double a, double b, double tol) { return fabs(a - b) <= tol; }
+
+int main(void)
+{
+	double v[] = { 2, 4, 4, 4, 5, 5, 7, 9 };
+	/* Windows of 250..16000 ms, excess exactly 2.5 ms / T: the fit returns c = 2.5, no scatter. */
+	double T[] = { 250, 250, 1000, 1000, 4000, 4000, 16000, 16000 }, x[8], y[8], yi[8], w[8];
+	/* By hand: y = c x through the origin, x = 1 2 3, y = 2.1 3.9 6.2: c = sum xy / sum xx =
+	 * 28.5 / 14 = 2.035714; residuals 0.0643 -0.1714 0.0929, s^2 = 0.042143 / 2, se = sqrt(s^2/14)
+	 * = 0.038796; with an intercept: c = 2.05, a = -0.0333 (sxx' = 2, s^2 = 0.041667 / 1). */
+	double hx[] = { 1, 2, 3 }, hy[] = { 2.1, 3.9, 6.2 };
+	double one[] = { 1 }, flat[] = { 2, 2, 2 };
+	struct winfit f;
+	int i;
+
+	CHECK(near(stats_sd(v, 8), sqrt(32.0 / 7), 1e-12), "sd of a known sample (sqrt(32/7))");
+	CHECK(isnan(stats_sd(v, 1)), "sd of one value is not defined");
+	for (i = 0; i < 8; i++) {
+		x[i] = 1 / T[i];
+		y[i] = 2.5 / T[i];
+		yi[i] = 0.0004 + 2.5 / T[i];
+		w[i] = T[i] * T[i]; /* 1 / variance when the noise is ms of CPU: sd ~ 1 / T */
+	}
+	CHECK(winfit_solve(x, y, NULL, 8, 1, &f) == 0 && near(f.c, 2.5, 1e-9) && near(f.se_c, 0, 1e-9) && f.df == 7,
+	      "exact 1/T data through the origin: c = 2.5 ms (got %g, se %g)", f.c, f.se_c);
+	CHECK(winfit_solve(x, yi, w, 8, 0, &f) == 0 && near(f.c, 2.5, 1e-6) && near(f.a, 0.0004, 1e-9),
+	      "weighted fit with an intercept recovers a = 0.0004 and c = 2.5 (got %g, %g)", f.a, f.c);
+	CHECK(winfit_solve(hx, hy, NULL, 3, 1, &f) == 0 && near(f.c, 2.035714, 1e-6) && near(f.se_c, 0.038796, 1e-5) &&
+		      near(f.ci95_c, 4.303 * 0.038796, 1e-4) && near(f.chi2, 0.042143, 1e-5),
+	      "through the origin, by hand: c = 2.0357, se 0.0388 (got %g, %g)", f.c, f.se_c);
+	CHECK(winfit_solve(hx, hy, NULL, 3, 0, &f) == 0 && near(f.c, 2.05, 1e-9) && near(f.a, -0.033333, 1e-5) &&
+		      near(f.se_c, sqrt(0.0416667 / 2), 1e-5) && f.df == 1,
+	      "with an intercept, by hand: c = 2.05, a = -0.0333 (got %g, %g)", f.c, f.a);
+	CHECK(winfit_solve(one, one, NULL, 1, 1, &f) == -EINVAL, "one point cannot be fitted");
+	CHECK(winfit_solve(flat, hy, NULL, 3, 0, &f) == -EINVAL, "x values that do not vary cannot be fitted");
+	/* Tolerance: theory 3.4 %, rel sd 5 %, n = 5, k = 4: 4 * 0.05 * 3.4 / sqrt 5 = 0.3041 pp. */
+	CHECK(near(noise_tolerance(3.4, 0.05, 5, 4, 0.02, 0.05), 0.304105, 1e-5), "k sd / sqrt n regime");
+	CHECK(near(noise_tolerance(50, 0.001, 20, 4, 0.02, 0.05), 1.0, 1e-12), "relative floor regime (2 %% of 50)");
+	CHECK(near(noise_tolerance(0.5, 0.001, 20, 4, 0.02, 0.05), 0.05, 1e-12), "absolute floor regime");
+	CHECK(isnan(noise_tolerance(3.4, NAN, 5, 4, 0.02, 0.05)) && isnan(noise_tolerance(3.4, 0.05, 0, 4, 0.02, 0.05)),
+	      "no noise figure or no repetition: no tolerance");
+	/* A mean of 5 against a reference of 20: n_eff = 1 / (1/5 + 1/20) = 4. */
+	CHECK(near(noise_n_eff(5, 20), 4, 1e-12) && noise_n_eff(5, 0) == 5 && noise_n_eff(0, 20) == 0,
+	      "effective count of a difference of means");
+	CHECK(near(noise_tolerance(3.4, 0.05, noise_n_eff(5, 20), 4, 0.02, 0.05), 0.34, 1e-9),
+	      "tolerance against a calibrated reference: 4 * 0.05 * 3.4 / 2");
+	return check_exit();
+}
