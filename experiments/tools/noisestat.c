@@ -4,7 +4,9 @@
  *   window RUN_DIR...   share(T) = theory + c / T fitted per pair and source, residuals per window
  *   check  RUN_DIR...   each share's mean (optionally in batches of N runs) against the tolerance
  *                       rule (noisestats.h) with the noise file's relative sd
- * Single-threaded; everything is read into memory, rows go to stdout or --out. */
+ * Single-threaded; everything is read into memory, rows go to stdout or --out.
+ * Over 700 lines on purpose: a measurement tool whose four subcommands share one run loader and
+ * its structs, run by hand or by ci/measure-*.sh, not part of the engine or the lab's run path. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
