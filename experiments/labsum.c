@@ -289,7 +289,7 @@ int lab_claims_write(struct lab *lab, const char *path)
 					v[n++] = lab->runs[r].r[slot].share;
 			claim_share(&cl, nt, lab_exp_name(c->exp), c->name, c->ct[slot].label, c->theory_share[slot],
 				    c->work_ms, v, n);
-			rc = csvout_row(lab->csv, t, "sssssggiggggss", cl.id, cl.exp, cl.cs, cl.ct, cl.quantity,
+			rc = csvout_row(lab->csv, t, "sssssggigggsss", cl.id, cl.exp, cl.cs, cl.ct, cl.quantity,
 					cl.measured, cl.ci95, (int)cl.n, cl.theory, cl.reference, cl.tolerance, cl.kind,
 					claim_verdict_name(cl.verdict), cl.sentence);
 		}
