@@ -31,7 +31,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: lab [--profile NAME] [--results DIR] [--socket PATH | --direct] [--seed N]\n"
-		"           [--wakeup-source auto|perf|schedstat] DEFINITION\n"
+		"           [--wakeup-source auto|perf|schedstat] [--noise FILE] DEFINITION\n"
 		"Runs the experiments of DEFINITION (e.g. experiments/cfs.conf) and writes\n"
 		"DIR/<run-id>/{samples,runs,wakeup,summary}.csv and meta; DIR/latest points at it.\n"
 		"  --profile NAME  apply the definition's NAME.key overrides (e.g. quick)\n"
@@ -40,7 +40,10 @@ static void usage(FILE *out)
 		"  --direct        run every container as a plain child process, without the engine\n"
 		"  --seed N        shuffle seed (default: the definition's, else from the clock)\n"
 		"  --wakeup-source where wake-up delays come from: perf sched timehist, or the sleeper's\n"
-		"                  own /proc/self/schedstat; auto (default) takes perf where it can record\n");
+		"                  own /proc/self/schedstat; auto (default) takes perf where it can record\n"
+		"  --noise FILE    this machine kind's measured noise, for the claims' tolerances (default:\n"
+		"                  experiments/noise/c.csv of the tree the binary was built in; without\n"
+		"                  one the claims use a flat 1 pp band and say so)\n");
 }
 
 const char *lab_delay_src_name(enum lab_delay_src s)
@@ -267,6 +270,7 @@ static void meta_write(struct lab *lab, const char *def, uint64_t seed, const ch
 	fprintf(f, "launcher=%s\nsample_ms=%d\ncpu=%d\nrootfs=%s\ncpu_hog_iterations_per_cpu_ms=%.3f\n",
 		lab->direct ? "direct (no engine)" : socket, lab->conf.sample_ms, lab->conf.cpu, lab->rootfs,
 		lab->iter_per_ms_exact);
+	fprintf(f, "noise=%s\n", lab->have_noise ? lab->noise_path : "none (claims on a flat 1 pp band)");
 	fprintf(f, "wakeup_delay_source=%s\n", lab->delay_src == LAB_DELAY_PERF ?
 		"perf (perf sched record + timehist: sch delay of each switch-in)" :
 		"schedstat (the sleeper's /proc/self/schedstat run_delay, per wake-up)");
@@ -310,7 +314,7 @@ static int runs_write(struct lab *lab, const struct lab_run *run, int run_id)
 
 /* What the command line asked for, and what main holds across a run besides struct lab. */
 struct lab_main {
-	const char *results, *socket, *def, *wsrc;
+	const char *results, *socket, *def, *wsrc, *noise;
 	uint64_t seed;
 	bool have_seed, tty;
 	struct rundir rd;   /* the run folder; the private supervisor's dir in rd.tmp */
@@ -327,6 +331,7 @@ static int args_parse(int argc, char **argv, struct lab *lab, struct lab_main *m
 		{ "socket", required_argument, NULL, 's' },  { "direct", no_argument, NULL, 'd' },
 		{ "seed", required_argument, NULL, 'S' },    { "help", no_argument, NULL, 'h' },
 		{ "wakeup-source", required_argument, NULL, 'w' },
+		{ "noise", required_argument, NULL, 'n' },
 		{ 0 }
 	};
 	char *end;
@@ -354,6 +359,7 @@ static int args_parse(int argc, char **argv, struct lab *lab, struct lab_main *m
 			}
 			m->wsrc = optarg;
 			break;
+		case 'n': m->noise = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -364,6 +370,44 @@ static int args_parse(int argc, char **argv, struct lab *lab, struct lab_main *m
 	}
 	m->def = argv[optind];
 	return -1;
+}
+
+/* The noise file: --noise FILE (which must exist), else experiments/noise/c.csv of the tree
+ * above the binary's folder (build/bin or build/asan/bin), if there is one. Nonzero after one
+ * line on stderr. */
+static int noise_find(struct lab *lab, const struct lab_main *m)
+{
+	char dir[PATH_MAX], err[1200] = "";
+	int up, rc;
+
+	if (m->noise)
+		snprintf(lab->noise_path, sizeof(lab->noise_path), "%s", m->noise);
+	else {
+		snprintf(dir, sizeof(dir), "%s", lab->bin_dir);
+		for (up = 0; up < 4; up++) {
+			char *slash = strrchr(dir, '/');
+
+			if (!slash || slash == dir)
+				break;
+			*slash = '\0';
+			snprintf(lab->noise_path, sizeof(lab->noise_path), "%s/experiments/noise/c.csv", dir);
+			if (access(lab->noise_path, F_OK) == 0)
+				break;
+		}
+	}
+	rc = noise_table_load(lab->noise_path, &lab->noise, err, sizeof(err));
+	if (rc == -ENOENT && !m->noise) {
+		snprintf(lab->noise_path, sizeof(lab->noise_path), "none");
+		return 0;
+	}
+	if (rc == -ENOENT)
+		fprintf(stderr, "lab: --noise %s: no such file\n", lab->noise_path);
+	else if (rc)
+		fprintf(stderr, "lab: --noise %s\n", err);
+	if (rc)
+		return 1;
+	lab->have_noise = true;
+	return 0;
 }
 
 /* The definition, this machine, where the binaries and rootfs are, the cases and their shuffled
@@ -393,6 +437,8 @@ static int setup(struct lab *lab, struct lab_main *m)
 	exe[n] = '\0';
 	*strrchr(exe, '/') = '\0';
 	snprintf(lab->bin_dir, sizeof(lab->bin_dir), "%s", exe);
+	if (noise_find(lab, m))
+		return 2;
 	if (!lab->direct && !realpath(lab->conf.rootfs, lab->rootfs)) {
 		fprintf(stderr, "lab: rootfs %s: %s (make rootfs builds it)\n", lab->conf.rootfs, strerror(errno));
 		return 1;
@@ -543,6 +589,12 @@ static void run_folder_write(struct lab *lab, struct lab_main *m)
 		fprintf(stderr, "lab: writing %s: %s\n", path, strerror(-rc));
 		m->failed++;
 	}
+	snprintf(path, sizeof(path), "%s/claims.csv", lab->run_dir);
+	rc = lab_claims_write(lab, path);
+	if (rc) {
+		fprintf(stderr, "lab: writing %s: %s\n", path, strerror(-rc));
+		m->failed++;
+	}
 	meta_write(lab, m->def, m->seed, m->socket);
 	rc = rundir_copy_definition(&m->rd, m->def);
 	if (rc)
@@ -611,5 +663,6 @@ int main(int argc, char **argv)
 			free(lab.runs[i].delays[s].us);
 	free(lab.runs);
 	free(lab.cases);
+	noise_table_free(&lab.noise);
 	return rc;
 }

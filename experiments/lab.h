@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "runtime/client.h"
+#include "claims.h"
 #include "csvout.h"
 #include "labconf.h"
 
@@ -87,6 +88,9 @@ struct lab {
 	int n_runs;
 	struct csvout *csv;
 	struct csv_table *t_samples, *t_runs, *t_wakeup;
+	char noise_path[1024];   /* the machine kind's noise file (--noise, else the tree's) */
+	bool have_noise;         /* noise holds it; false: absent, the claims use the flat band */
+	struct noise_table noise;
 };
 
 /* labrun.c: carries out one run, writing samples.csv / runs.csv / wakeup.csv rows. */
@@ -95,5 +99,8 @@ const char *lab_delay_src_name(enum lab_delay_src s);
 /* labsum.c: theory of the cases, then the summary table. */
 void lab_case_theory(struct lab_case *c, bool autogroup);
 int lab_summary_write(struct lab *lab, const char *path);
+/* labsum.c: claims.csv, one share claim per container of every pairs, mix, weights, demo and
+ * autogroup engine case of the definition (no-data where its runs are missing). */
+int lab_claims_write(struct lab *lab, const char *path);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,6 +241,57 @@ int lab_summary_write(struct lab *lab, const char *path)
 				rc = summary_row(lab, t, c, slot, "wall_ratio_avail", "x", nr, pred / (double)np, m, ci95,
 						 "pct");
 			}
+		}
+	}
+	free(v);
+	return rc;
+}
+
+/* Whether case c has share claims: every container of the pairs, mix, weights and demo cases and
+ * of the autogroup cases through the engine (the sessions cases are held against nice losing its
+ * effect, a claim of the report's own). */
+static bool has_share_claims(const struct lab_case *c)
+{
+	switch (c->exp) {
+	case LAB_EXP_PAIRS:
+	case LAB_EXP_MIX:
+	case LAB_EXP_WEIGHTS:
+	case LAB_EXP_DEMO: return true;
+	case LAB_EXP_AUTOGROUP: return strncmp(c->name, "engine", 6) == 0;
+	default: return false;
+	}
+}
+
+int lab_claims_write(struct lab *lab, const char *path)
+{
+	static const char *const cols[] = { "id", "experiment", "case", "container", "quantity", "measured", "ci95",
+					    "n", "theory", "reference", "tolerance", "tolerance_kind", "verdict",
+					    "sentence" };
+	struct csv_table *t;
+	double *v = malloc(sizeof(double) * (size_t)(lab->n_runs + 1));
+	const struct noise_table *nt = lab->have_noise ? &lab->noise : NULL;
+	struct claim cl;
+	int ci, slot, r, rc;
+
+	if (!v)
+		return -ENOMEM;
+	rc = csvout_table_open(lab->csv, &t, path, cols, sizeof(cols) / sizeof(cols[0]));
+	for (ci = 0; !rc && ci < lab->n_cases; ci++) {
+		const struct lab_case *c = &lab->cases[ci];
+
+		if (!has_share_claims(c))
+			continue;
+		for (slot = 0; !rc && slot < c->n; slot++) {
+			size_t n = 0;
+
+			for (r = 0; r < lab->n_runs; r++)
+				if (lab->runs[r].case_idx == ci && lab->runs[r].ok)
+					v[n++] = lab->runs[r].r[slot].share;
+			claim_share(&cl, nt, lab_exp_name(c->exp), c->name, c->ct[slot].label, c->theory_share[slot],
+				    c->work_ms, v, n);
+			rc = csvout_row(lab->csv, t, "sssssggigggsss", cl.id, cl.exp, cl.cs, cl.ct, cl.quantity,
+					cl.measured, cl.ci95, (int)cl.n, cl.theory, cl.reference, cl.tolerance, cl.kind,
+					claim_verdict_name(cl.verdict), cl.sentence);
 		}
 	}
 	free(v);
