@@ -142,11 +142,16 @@ void claim_share(struct claim *cl, const struct noise_table *nt, const char *exp
 	if (row && !(fabs(row->theory - theory) <= 1e-4 * fmax(1, fabs(theory))))
 		row = NULL;
 	if (row && work_ms > 0) {
+		/* A shorter window than the noise was measured at is noisier: its spread is taken to grow
+		 * as 1 / work (a start-up jitter of fixed CPU time, like the bias); a longer one keeps the
+		 * measured spread, which is then an upper bound. */
+		double scale = work_ms < row->work_ms ? row->work_ms / work_ms : 1;
+
 		cl->reference = theory + row->bias * row->work_ms / work_ms;
-		cl->tolerance = noise_tolerance(theory, row->rel_sd, n ? noise_n_eff(n, row->n) : 1, CLAIM_K,
+		cl->tolerance = noise_tolerance(theory, row->rel_sd * scale, n ? noise_n_eff(n, row->n) : 1, CLAIM_K,
 						CLAIM_FLOOR_REL, CLAIM_FLOOR_ABS);
-		snprintf(cl->kind, sizeof(cl->kind), "noise:%s k=%g floor=%g%%|%gpp n_noise=%zu", nt->kind, CLAIM_K,
-			 100 * CLAIM_FLOOR_REL, CLAIM_FLOOR_ABS, row->n);
+		snprintf(cl->kind, sizeof(cl->kind), "noise:%s k=%g floor=%g%%|%gpp n_noise=%zu%s", nt->kind, CLAIM_K,
+			 100 * CLAIM_FLOOR_REL, CLAIM_FLOOR_ABS, row->n, scale > 1 ? " sd_scaled_1/work" : "");
 	} else {
 		cl->reference = theory;
 		cl->tolerance = CLAIM_FLAT_PP;
