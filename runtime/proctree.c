@@ -218,6 +218,8 @@ static bool mm_counted(pid_t *reps, size_t *nreps, pid_t tid)
  * programs costs no kcmp at all, and k processes of one program k log k. */
 static uint64_t rss_dedup_pages(struct proctree_rss *r)
 {
+	if (!r->n)
+		return 0;
 	for (size_t i = 0; i < r->n; i++)
 		r->order[i] = i;
 	order_rss = r;
