@@ -1,7 +1,8 @@
-/* Memory monitor backends (memmon.h). kmod: register the init with the module, read its
- * event records. cgroup: the kernel enforces memory.max / memory.limit_in_bytes; sampling
- * memory.current / usage_in_bytes gives the soft warning and the oom_kill counter the kill.
- * proc: sum statm over the container's processes, SIGKILL the init above the hard limit.
+/* Memory monitor backends (memmon.h). kmod: register the init with the module, which watches
+ * the whole container (its PID namespace) in scan or event mode, and read its event records.
+ * cgroup: the kernel enforces memory.max / memory.limit_in_bytes; sampling memory.current /
+ * usage_in_bytes gives the soft warning and the oom_kill counter the kill. proc: sum statm over
+ * the container's processes, each mm once (proctree.c), SIGKILL the init above the hard limit.
  * Event-loop thread only; every read is non-blocking or of a procfs/cgroupfs file. */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +40,28 @@ const char *memmon_kind_name(enum monitor_kind k)
 	return names[k];
 }
 
-static int kmod_open(struct monitor *m, char *err, size_t err_size)
+static const char *const mode_names[] = {
+	[MONITOR_MODE_SCAN] = "scan",
+	[MONITOR_MODE_EVENT] = "event",
+};
+
+int memmon_mode_parse(const char *s, unsigned *out)
+{
+	for (unsigned i = MONITOR_MODE_SCAN; i <= MONITOR_MODE_EVENT; i++) {
+		if (!strcmp(s, mode_names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *memmon_mode_name(unsigned mode)
+{
+	return mode == MONITOR_MODE_SCAN || mode == MONITOR_MODE_EVENT ? mode_names[mode] : NULL;
+}
+
+static int kmod_open(struct monitor *m, unsigned mode, char *err, size_t err_size)
 {
 	m->dev_fd = open(MONITOR_DEVICE_PATH, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (m->dev_fd < 0) {
@@ -63,12 +85,23 @@ static int kmod_open(struct monitor *m, char *err, size_t err_size)
 		m->dev_fd = -1;
 		return -EPROTO;
 	}
-	snprintf(m->how, sizeof(m->how), "kmod (%s, ABI %u, module scan period %u ms)",
-		 MONITOR_DEVICE_PATH, info.abi_version, info.period_ms);
+	if (mode == MONITOR_MODE_EVENT && !(info.modes & (1u << MONITOR_MODE_EVENT))) {
+		snprintf(err, err_size, "--monitor-mode event: the loaded monitor.ko has no event mode "
+			 "here (no rss_stat tracepoint, or loaded with probe=0); use scan");
+		close(m->dev_fd);
+		m->dev_fd = -1;
+		return -EOPNOTSUPP;
+	}
+	m->kmod_mode = mode ? mode : info.mode;
+	m->kmod_period_ms = info.period_ms;
+	snprintf(m->how, sizeof(m->how), "kmod (%s, ABI %u, %s mode%s, module scan period %u ms)",
+		 MONITOR_DEVICE_PATH, info.abi_version,
+		 memmon_mode_name(m->kmod_mode) ? memmon_mode_name(m->kmod_mode) : "unknown",
+		 mode ? "" : ": the module's default", info.period_ms);
 	return 0;
 }
 
-int memmon_open(struct monitor *m, enum monitor_kind want, unsigned period_ms,
+int memmon_open(struct monitor *m, enum monitor_kind want, unsigned kmod_mode, unsigned period_ms,
 		 const struct cgroup_host *cg, char *err, size_t err_size)
 {
 	memset(m, 0, sizeof(*m));
@@ -76,9 +109,10 @@ int memmon_open(struct monitor *m, enum monitor_kind want, unsigned period_ms,
 	m->period_ms = period_ms;
 	const char *why = "";
 	if (want == MONITOR_AUTO) {
-		if (!access(MONITOR_DEVICE_PATH, F_OK) && !kmod_open(m, err, err_size)) {
+		int rc = access(MONITOR_DEVICE_PATH, F_OK) ? -ENOENT : kmod_open(m, kmod_mode, err, err_size);
+		if (!rc || rc == -EOPNOTSUPP) {
 			m->kind = MONITOR_KMOD;
-			return 0;
+			return rc;
 		}
 		want = cg->mem.version ? MONITOR_CGROUP : MONITOR_PROC;
 		why = cg->mem.version ? "auto: no " MONITOR_DEVICE_PATH ", "
@@ -86,7 +120,13 @@ int memmon_open(struct monitor *m, enum monitor_kind want, unsigned period_ms,
 	}
 	m->kind = want;
 	if (want == MONITOR_KMOD)
-		return kmod_open(m, err, err_size);
+		return kmod_open(m, kmod_mode, err, err_size);
+	if (kmod_mode) {
+		snprintf(err, err_size, "--monitor-mode %s: only the kmod backend has modes, and the "
+			 "monitor is %s%s", memmon_mode_name(kmod_mode), names[want],
+			 *why ? " (auto: no " MONITOR_DEVICE_PATH ")" : "");
+		return -EINVAL;
+	}
 	if (want == MONITOR_CGROUP && !cg->mem.version) {
 		snprintf(err, err_size, "--monitor cgroup: no memory cgroup controller is mounted");
 		return -ENOENT;
@@ -156,10 +196,15 @@ int memmon_watch_start(struct monitor *m, struct monitor_watch *w, const char *i
 {
 	if (m->kind != MONITOR_KMOD)
 		return 0;
-	struct monitor_register r = {.pid = w->pid, .soft_bytes = w->soft_bytes,
-				     .hard_bytes = w->hard_bytes};
+	struct monitor_register r = {.pid = w->pid, .mode = m->kmod_mode,
+				     .soft_bytes = w->soft_bytes, .hard_bytes = w->hard_bytes};
 	snprintf(r.container_id, sizeof(r.container_id), "%s", id);
-	return ioctl(m->dev_fd, MONITOR_IOC_REGISTER, &r) ? -errno : 0;
+	if (ioctl(m->dev_fd, MONITOR_IOC_REGISTER, &r))
+		return -errno;
+	/* The mode in effect: event falls back to scan where the tracepoint is gone. */
+	struct monitor_query q = {.pid = w->pid};
+	w->mode = ioctl(m->dev_fd, MONITOR_IOC_QUERY, &q) ? m->kmod_mode : q.mode;
+	return 0;
 }
 
 static void report(struct monitor_watch *w, enum monitor_report_type type, uint64_t rss,
@@ -262,7 +307,15 @@ void memmon_kmod_read(struct monitor *m, struct monitor_watch *(*find)(void *arg
 			struct monitor_watch *w = find(arg, ev[i].pid);
 			if (!w)
 				continue;
+			/* rss_bytes is the container's total (every mm of its PID namespace once);
+			 * an EXIT record carries the peak instead. */
+			if (ev[i].type == MONITOR_EVENT_EXIT) {
+				if (ev[i].rss_bytes > w->peak_bytes)
+					w->peak_bytes = ev[i].rss_bytes;
+				continue;
+			}
 			rss_seen(w, ev[i].rss_bytes);
+			w->mode = ev[i].mode;
 			if (ev[i].type == MONITOR_EVENT_SOFT) {
 				report(w, MONITOR_REPORT_SOFT, ev[i].rss_bytes, ev[i].limit_bytes, fn, arg);
 			} else if (ev[i].type == MONITOR_EVENT_HARD && !w->kill_reported) {
@@ -283,6 +336,7 @@ void memmon_watch_end(struct monitor *m, struct monitor_watch *w, monitor_report
 		struct monitor_query q = {.pid = w->pid};
 		if (!ioctl(m->dev_fd, MONITOR_IOC_QUERY, &q)) {
 			rss_seen(w, q.peak_rss_bytes);
+			w->mode = q.mode;
 			if ((q.flags & MONITOR_FLAG_KILLED) && !w->kill_reported) {
 				w->killed = w->kill_reported = true;
 				w->kill_rss_bytes = q.rss_bytes;
@@ -308,6 +362,7 @@ int memmon_rss_now(struct monitor *m, struct monitor_watch *w, uint64_t *bytes)
 		if (ioctl(m->dev_fd, MONITOR_IOC_QUERY, &q))
 			return -errno;
 		rss_seen(w, q.rss_bytes);
+		w->mode = q.mode;
 		if (q.peak_rss_bytes > w->peak_bytes)
 			w->peak_bytes = q.peak_rss_bytes;
 	}

@@ -29,6 +29,8 @@ enum monitor_kind {
 struct monitor {
 	enum monitor_kind kind;
 	unsigned period_ms;  /* sampling period of cgroup and proc; kmod has its own */
+	unsigned kmod_mode;  /* kmod: MONITOR_MODE_* each container registers with (scan, event) */
+	unsigned kmod_period_ms; /* kmod: the module's scan period when it was opened */
 	int dev_fd;          /* kmod: the device, non-blocking; else -1 */
 	int timer_fd;        /* cgroup, proc: periodic timerfd; else -1 */
 	bool timer_armed;
@@ -50,6 +52,8 @@ struct monitor_watch {
 	uint64_t peak_bytes;
 	uint64_t kill_rss_bytes;
 	uint64_t oom_kills;     /* cgroup's oom_kill counter when last read */
+	unsigned mode;          /* kmod: MONITOR_MODE_* in effect as the module last said (query,
+				 * event: after any fallback to scan); 0 = not known, or not kmod */
 };
 
 /* What a backend saw, for the supervisor's events. */
@@ -65,10 +69,16 @@ typedef void (*monitor_report_fn)(void *arg, struct monitor_watch *w,
 /* "auto", "kmod", "cgroup", "proc" -> kind; -EINVAL otherwise. */
 int memmon_kind_parse(const char *s, enum monitor_kind *out);
 const char *memmon_kind_name(enum monitor_kind k);
+/* kmod's detection modes: "scan", "event" -> MONITOR_MODE_*; -EINVAL otherwise. */
+int memmon_mode_parse(const char *s, unsigned *out);
+/* "scan", "event", or NULL for 0 (not known) and anything else. */
+const char *memmon_mode_name(unsigned mode);
 
 /* Resolves auto (kmod if the device exists, else a memory cgroup controller, else proc) and
- * opens the backend's fd. A backend asked for by name that cannot work fails with a reason. */
-int memmon_open(struct monitor *m, enum monitor_kind want, unsigned period_ms,
+ * opens the backend's fd. A backend asked for by name that cannot work fails with a reason.
+ * kmod_mode: MONITOR_MODE_SCAN or _EVENT, or 0 for the module's default (its info.mode); a
+ * mode other than 0 needs the kmod backend, and event a module whose kernel supports it. */
+int memmon_open(struct monitor *m, enum monitor_kind want, unsigned kmod_mode, unsigned period_ms,
 		 const struct cgroup_host *cg, char *err, size_t err_size);
 void memmon_close(struct monitor *m);
 /* Whether a container with these limits (0 = none) needs a memory cgroup of its own: with the

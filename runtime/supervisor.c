@@ -436,7 +436,7 @@ int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size)
 	cgroup_detect(&sv.cg);
 	int stale = cgroup_reap_stale(&sv.cg);
 	nice_scope_probe(&sv);
-	rc = memmon_open(&sv.mon, o->monitor, o->monitor_period_ms, &sv.cg, err, err_size);
+	rc = memmon_open(&sv.mon, o->monitor, o->monitor_mode, o->monitor_period_ms, &sv.cg, err, err_size);
 	if (rc)
 		return rc;
 	sv.oom_fd = cgroup_self_oom_open(&sv.cg); /* none: kernel OOM kills read as SIGKILL */

@@ -17,6 +17,7 @@ struct supervisor_opts {
 	const char *log_dir;
 	const char *default_rootfs; /* absolute, or NULL */
 	enum monitor_kind monitor;
+	unsigned monitor_mode;      /* kmod: MONITOR_MODE_SCAN or _EVENT; 0 = the module's default */
 	unsigned monitor_period_ms; /* sampling period of the cgroup and proc backends */
 	size_t log_buffer_bytes;
 	/* Called once the socket listens: the memory monitor chosen (and why), and how many

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <uapi/container_monitor.h>
+
 #include "lib/clock.h"
 #include "lib/json.h"
 #include "supervisor_int.h"
@@ -19,9 +21,17 @@
 static void state_memory_enforcement(struct sv *sv, const struct ctr_record *c, char *how, size_t size)
 {
 	const struct proto_container *i = &c->info;
-	if (i->monitor == PROTO_MONITOR_KMOD)
-		snprintf(how, size, "monitor.ko scans the init's RSS; soft: one event per "
-			 "upward crossing; hard: the module sends SIGKILL");
+	if (i->monitor == PROTO_MONITOR_KMOD && c->watch.mode == MONITOR_MODE_EVENT)
+		snprintf(how, size, "monitor.ko watches the whole container (every process of its "
+			 "PID namespace, each mm once), event mode: a check as its RSS grows (the "
+			 "kernel's rss_stat tracepoint) and a scan every %u ms; soft: one event per "
+			 "upward crossing; hard: the module sends SIGKILL to its init",
+			 sv->mon.kmod_period_ms);
+	else if (i->monitor == PROTO_MONITOR_KMOD)
+		snprintf(how, size, "monitor.ko watches the whole container (every process of its "
+			 "PID namespace, each mm once), scan mode: its total RSS every %u ms; soft: "
+			 "one event per upward crossing; hard: the module sends SIGKILL to its init",
+			 sv->mon.kmod_period_ms);
 	else if (i->monitor == PROTO_MONITOR_CGROUP && !c->box.mem_dir[0])
 		snprintf(how, size, "no memory limit, so no memory cgroup: statm of every "
 			 "process of the container every %u ms, for RSS and its peak%s",
@@ -86,12 +96,14 @@ static void state_json_run(struct sv *sv, const struct ctr_record *c, struct jso
 {
 	const struct proto_container *i = &c->info;
 	uint64_t end = ctr_ended(c) ? i->end_mono_ns : clock_mono_ns();
-	char how[300];
+	char how[400];
 	json_kv_uint(j, "soft_mib", i->soft_mib);
 	json_kv_uint(j, "hard_mib", i->hard_mib);
 	json_kv_str(j, "memory_monitor", proto_monitor_name(i->monitor));
 	state_memory_enforcement(sv, c, how, sizeof(how));
 	json_kv_str(j, "memory_enforcement", how);
+	json_kv_str(j, "memory_monitor_mode", i->monitor == PROTO_MONITOR_KMOD ?
+						  memmon_mode_name(c->watch.mode) : NULL);
 	json_kv_str(j, "memory_cgroup", c->box.mem_dir[0] ? c->box.mem_dir : NULL);
 	json_kv_uint(j, "rss_kib", c->watch.rss_bytes >> 10);
 	json_kv_uint(j, "rss_peak_kib", i->rss_peak_kib);
@@ -102,6 +114,8 @@ static void state_json_run(struct sv *sv, const struct ctr_record *c, struct jso
 								     : proto_monitor_name(i->monitor));
 		json_kv_uint(j, "rss_kib_at_kill", i->rss_kill_kib);
 		json_kv_uint(j, "limit_kib", (unsigned long long)i->hard_mib << 10);
+		if (i->state == PROTO_STATE_HARD_LIMIT && i->monitor == PROTO_MONITOR_KMOD)
+			json_kv_str(j, "mode", memmon_mode_name(c->watch.mode));
 		json_obj_end(j);
 	}
 	if (ctr_ended(c))

@@ -16,7 +16,8 @@
 static const char *const help =
 	"usage: engine supervisor [DEFAULT_ROOTFS] [--socket PATH] [--state-dir DIR]\n"
 	"                         [--log-dir DIR] [--monitor auto|kmod|cgroup|proc]\n"
-	"                         [--monitor-period-ms N] [--log-buffer-kib N]\n"
+	"                         [--monitor-mode scan|event] [--monitor-period-ms N]\n"
+	"                         [--log-buffer-kib N]\n"
 	"  Runs in the foreground until SIGINT or SIGTERM, which stop every container\n"
 	"  (SIGTERM, SIGKILL 3 s later), flush the logs and remove the socket.\n"
 	"  --socket      default $HOGLAB_SOCKET or " CLIENT_SOCKET_DEFAULT "\n"
@@ -24,6 +25,9 @@ static const char *const help =
 	"  --log-dir     <ID>.log per container (default " SUPERVISOR_LOG_DIR ")\n"
 	"  --monitor     memory monitor backend (default auto: kmod if " "/dev/container_monitor\n"
 	"                exists, else the memory cgroup controller, else proc)\n"
+	"  --monitor-mode  kmod only: scan (the module's periodic scan) or event (also its\n"
+	"                rss_stat probe, which checks as the container's RSS grows); default:\n"
+	"                the module's own default (its mode= parameter)\n"
 	"  --monitor-period-ms  sampling period of the cgroup and proc backends (default 100)\n"
 	"  --log-buffer-kib  bounded log buffer size (default 1024, at least 64)\n";
 
@@ -72,6 +76,9 @@ static void daemon_parse(int argc, char **argv, struct supervisor_opts *o)
 		} else if (opt_value(argc, argv, &i, "--monitor", &v)) {
 			if (memmon_kind_parse(v, &o->monitor))
 				die(2, "--monitor: '%s' is not auto, kmod, cgroup or proc", shown(v));
+		} else if (opt_value(argc, argv, &i, "--monitor-mode", &v)) {
+			if (memmon_mode_parse(v, &o->monitor_mode))
+				die(2, "--monitor-mode: '%s' is not scan or event", shown(v));
 		} else if (opt_value(argc, argv, &i, "--monitor-period-ms", &v)) {
 			o->monitor_period_ms = (unsigned)parse_long("--monitor-period-ms", v, 1, 60000);
 		} else if (opt_value(argc, argv, &i, "--log-buffer-kib", &v)) {

@@ -1,0 +1,130 @@
+#!/bin/sh
+# In-guest test: through the engine, every backend limits the whole container. A hog that is a
+# child of sh, one a shell started in the background and waits for, a grandchild orphaned to
+# the container's init, and a hog whose main thread called pthread_exit while a second thread
+# allocates (memory_hog --leader-exit) all end hard-limit at --hard-mib 20 under kmod in scan
+# and in event mode (engine supervisor --monitor-mode), proc and cgroup v2; two threads and a
+# CLONE_VM child (one mm) are counted once. inspect says which kmod mode enforced the limit.
+# The initramfs root cannot be pivot_root'ed away from, so the engine runs chrooted in a tmpfs.
+if [ "$1" != inner ]; then
+	if [ ! -x /bin/engine ] || [ ! -x /bin/memory_hog ]; then
+		echo "not ok - engine-whole: no /bin/engine or /bin/memory_hog packed (make runtime workloads)"
+		exit 1
+	fi
+	R=/tmp/engine-whole-root
+	mkdir -p $R && mount -t tmpfs tmpfs $R || { echo "not ok - engine-whole: tmpfs root: mount failed"; exit 1; }
+	mkdir -p $R/bin $R/proc $R/sys $R/dev $R/tmp $R/rootfs/bin $R/rootfs/proc $R/rootfs/dev
+	cp /bin/busybox /bin/engine /bin/memory_hog $R/bin/
+	cp /bin/busybox $R/rootfs/bin/ && ln -s busybox $R/rootfs/bin/sh && ln -s busybox $R/rootfs/bin/sleep
+	cp /bin/memory_hog $R/rootfs/
+	cp "$0" $R/test_engine_whole.sh
+	mount -t proc proc $R/proc && mount -t sysfs sysfs $R/sys && mount -t devtmpfs devtmpfs $R/dev
+	chroot $R /bin/busybox sh /test_engine_whole.sh inner
+	rc=$?
+	umount $R/dev $R/sys $R/proc 2>/dev/null
+	umount -l $R
+	exit $rc
+fi
+
+/bin/busybox --install -s /bin
+export PATH=/bin HOGLAB_SOCKET=/tmp/engine.sock
+failures=0
+ok() { echo "ok - engine-whole: $1"; }
+nok() { echo "not ok - engine-whole: $1: $2"; failures=$((failures + 1)); }
+check() { # check NAME COMMAND...
+	name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then ok "$name"; else nok "$name" "failed: $*"; fi
+}
+state_of() { engine ps --json | tr '{' '\n' | grep "\"id\":\"$1\"" | sed 's/.*"state":"\([^"]*\)".*/\1/'; }
+# field JSON KEY: a string or number value of KEY in one line of JSON (the first one).
+field() { echo "$1" | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p" | head -1; }
+
+SV=
+sv_start() { # sv_start NAME ARGS...
+	n=$1
+	shift
+	rm -f "$HOGLAB_SOCKET"
+	engine supervisor /rootfs "$@" --monitor-period-ms 50 --state-dir /tmp/st-$n --log-dir /tmp/log-$n \
+		>/tmp/sv.out 2>&1 &
+	SV=$!
+	i=0
+	while [ ! -S "$HOGLAB_SOCKET" ] && [ $i -lt 100 ] && kill -0 $SV 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+	if [ -S "$HOGLAB_SOCKET" ]; then ok "$n: supervisor starts: $(head -1 /tmp/sv.out)"; else nok "$n: supervisor starts" "$(cat /tmp/sv.out)"; fi
+}
+sv_stop() {
+	kill -TERM $SV
+	wait $SV
+}
+
+# Every hog stops at --max 48 MiB: a monitor that misses it ends the container "exited".
+hard_case() { # hard_case LABEL MONITOR MODE NAME COMMAND...: ends hard-limit at --hard-mib 20
+	l=$1 m=$2 mode=$3 cid=$1-$4
+	shift 4
+	engine run "$cid" - "$@" --soft-mib 10 --hard-mib 20 >/dev/null 2>/tmp/run.err
+	rc=$?
+	check "$l: $cid ends hard-limit, run exits 137 ($(cat /tmp/run.err))" [ "$(state_of "$cid")" = hard-limit -a $rc -eq 137 ]
+	engine inspect "$cid" >/tmp/ins
+	kib=$(field "$(cat /tmp/ins)" rss_kib_at_kill)
+	echo "# engine-whole $cid: RSS at kill ${kib} KiB for a 20480 KiB limit"
+	check "$l: $cid: RSS at kill >= the limit" [ "${kib:-0}" -ge 20480 ]
+	check "$l: $cid: inspect: killed by $m" grep -q "\"killed_by\":{\"monitor\":\"$m\"" /tmp/ins
+	if [ "$m" = kmod ]; then
+		check "$l: $cid: inspect: the $mode mode enforced it" \
+			sh -c "grep -q '\"memory_monitor_mode\":\"$mode\"' /tmp/ins && grep -q '\"killed_by\":{[^}]*\"mode\":\"$mode\"}' /tmp/ins"
+		check "$l: $cid: the module logged HARD LIMIT with the container's process count" \
+			sh -c "dmesg | grep 'container_monitor: HARD LIMIT container=$cid ' | grep -q 'procs=[1-9][0-9]* mode=$mode'"
+	fi
+}
+
+cases() { # cases LABEL MONITOR MODE
+	hard_case "$1" "$2" "$3" child /bin/sh -c '/memory_hog --rate 40 --max 48 --quiet; exit 3'
+	hard_case "$1" "$2" "$3" background /bin/sh -c '/memory_hog --rate 40 --max 48 --quiet & wait'
+	hard_case "$1" "$2" "$3" orphan /bin/sh -c '( /memory_hog --rate 40 --max 48 --quiet & ); sleep 30'
+	hard_case "$1" "$2" "$3" leader-exit /memory_hog --rate 40 --max 48 --leader-exit --quiet
+	# One mm of 30 MiB under a 40 MiB hard limit: a double count (about 60 MiB) would kill it.
+	engine run "$1-shared" - /memory_hog --rate 60 --max 30 --hold-s 1 --threads 2 --clone-vm --quiet \
+		--hard-mib 40 >/dev/null 2>/tmp/run.err
+	rc=$?
+	check "$1: two threads and a CLONE_VM child, 30 MiB in one mm, under a 40 MiB limit end exited 0 ($(cat /tmp/run.err))" \
+		[ "$(state_of "$1-shared")" = exited -a $rc -eq 0 ]
+}
+
+# --- kmod, scan and event ---
+if [ -c /dev/container_monitor ]; then
+	for mode in scan event; do
+		sv_start kmod-$mode --monitor kmod --monitor-mode $mode
+		check "kmod-$mode: the start line names the mode" grep -q "memory monitor: kmod (.*, $mode mode" /tmp/sv.out
+		engine start probe-$mode - /bin/sh -c 'sleep 5' --hard-mib 64 >/dev/null
+		engine inspect probe-$mode >/tmp/ins
+		check "kmod-$mode: inspect of a running container: mode $mode, the whole container" \
+			sh -c "grep -q '\"memory_monitor_mode\":\"$mode\"' /tmp/ins && grep -q 'watches the whole container (every process of its PID namespace' /tmp/ins"
+		engine stop probe-$mode >/dev/null
+		cases kmod-$mode kmod $mode
+		check "kmod-$mode: no entry left in the module" [ "$(cat /sys/class/misc/container_monitor/entries)" -eq 0 ]
+		sv_stop
+	done
+	sv_start kmod-default --monitor kmod
+	check "kmod without --monitor-mode: the module's default ($(cat /sys/module/monitor/parameters/mode))" \
+		grep -q "kmod (.*, $(cat /sys/module/monitor/parameters/mode) mode: the module's default" /tmp/sv.out
+	sv_stop
+else
+	echo "skip - engine-whole: kmod: no /dev/container_monitor (insmod failed)"
+fi
+
+# --- proc ---
+sv_start proc --monitor proc
+cases proc proc -
+sv_stop
+
+# --- cgroup v2 ---
+mkdir -p /sys/fs/cgroup
+if mount -t cgroup2 none /sys/fs/cgroup && echo "+memory +cpu" >/sys/fs/cgroup/cgroup.subtree_control; then
+	sv_start cgroup --monitor cgroup
+	cases cgroup cgroup -
+	sv_stop
+	umount /sys/fs/cgroup
+else
+	echo "skip - engine-whole: cgroup v2: mounting cgroup2 with +memory +cpu failed"
+fi
+exit $((failures > 0))
