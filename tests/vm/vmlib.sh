@@ -124,7 +124,7 @@ vm_find_accel() {
 vm_boot() {
 	timeout -k 5 "$1" qemu-system-x86_64 -nographic -nodefaults -no-reboot -accel "$vm_accel" \
 		-smp 2 -m "$2" -kernel "$vm_kernel" -initrd "$3" \
-		-append "console=ttyS0 loglevel=4 panic=-1 oops=panic $6" \
+		-append "console=ttyS0 loglevel=4 panic=-1 oops=panic hoglab.accel=$vm_accel $6" \
 		-serial "file:$4" -serial "file:$5" </dev/null >"$4.qemu" 2>&1 &
 	vm_qpid=$!
 }
