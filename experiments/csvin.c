@@ -4,6 +4,7 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,4 +127,16 @@ void csvin_free(struct csvin *t)
 		free(t->head[i]);
 	free(t->head);
 	memset(t, 0, sizeof(*t));
+}
+
+double csvin_num(const struct csvin *t, size_t row, int col)
+{
+	const char *s = csvin_get(t, row, col);
+	char *end;
+	double v;
+
+	if (!*s)
+		return NAN;
+	v = strtod(s, &end);
+	return *end ? NAN : v;
 }

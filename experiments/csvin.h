@@ -18,6 +18,8 @@ int csvin_load(const char *path, struct csvin *t);
 int csvin_col(const struct csvin *t, const char *name);
 /* Field (row, col); "" when col is negative. */
 const char *csvin_get(const struct csvin *t, size_t row, int col);
+/* Field (row, col) as a number; NaN when empty or not wholly a number. */
+double csvin_num(const struct csvin *t, size_t row, int col);
 void csvin_free(struct csvin *t);
 
 #endif

@@ -31,18 +31,6 @@ static int sum_row(struct csvout *o, struct csv_table *t, const struct sum_key *
 			  metric, unit, (int)n, theory, theory_max, mean, ci, lo, hi);
 }
 
-static double num(const struct csvin *t, size_t row, int col)
-{
-	const char *s = csvin_get(t, row, col);
-	char *end;
-	double v;
-
-	if (!*s)
-		return NAN;
-	v = strtod(s, &end);
-	return *end ? NAN : v;
-}
-
 /* runs.csv's columns the summary reads. */
 struct run_cols {
 	int exp, mach, b, p, r, ok, rate, ov, det, sd, state, se, soft, hard;
@@ -121,13 +109,13 @@ static void runs_collect(const struct csvin *in, const struct run_cols *c, size_
 		if (strcmp(csvin_get(in, j, c->ok), "1"))
 			continue;
 		v->seen[v->nseen++] = atoi(csvin_get(in, j, c->se)) > 0 ? 100 : 0;
-		if (!isnan(x = num(in, j, c->ov)))
+		if (!isnan(x = csvin_num(in, j, c->ov)))
 			v->ov[v->nov++] = x;
-		if (!isnan(x = num(in, j, c->det)))
+		if (!isnan(x = csvin_num(in, j, c->det)))
 			v->det[v->ndet++] = x;
-		if (!isnan(x = num(in, j, c->sd)))
+		if (!isnan(x = csvin_num(in, j, c->sd)))
 			v->sd[v->nsd++] = x;
-		if (!isnan(x = num(in, j, c->rate)))
+		if (!isnan(x = csvin_num(in, j, c->rate)))
 			v->rate[v->nrate++] = x;
 	}
 }
@@ -223,8 +211,8 @@ static int summarize_cost(struct csvout *o, struct csv_table *t, const struct cs
 			    k.period != atoi(csvin_get(in, j, c_p)) || k.containers != atoi(csvin_get(in, j, c_n)))
 				continue;
 			done[j] = true;
-			if (!isnan(num(in, j, c_us)))
-				v[n++] = num(in, j, c_us);
+			if (!isnan(csvin_num(in, j, c_us)))
+				v[n++] = csvin_num(in, j, c_us);
 		}
 		rc = sum_row(o, t, &k, "cpu_per_sample", "us", v, n, NAN, NAN);
 	}

@@ -35,18 +35,6 @@ struct runs {
 	size_t n, cap;
 };
 
-static double num(const struct csvin *t, size_t row, int col)
-{
-	const char *s = csvin_get(t, row, col);
-	char *end;
-	double v;
-
-	if (!*s)
-		return NAN;
-	v = strtod(s, &end);
-	return *end ? NAN : v;
-}
-
 /* work_ms of each section of the definition as it was read (plain keys: the default profile). */
 static int def_work_ms(const char *dir, const char *exp)
 {
@@ -105,13 +93,13 @@ static void ratio_theory_load(const char *dir, struct runs *rs, size_t from)
 	cm = csvin_col(&t, "metric");
 	ct = csvin_col(&t, "theory");
 	for (size_t r = 0; r < t.nrows; r++) {
-		int slot = (int)num(&t, r, cs);
+		int slot = (int)csvin_num(&t, r, cs);
 
 		if (strcmp(csvin_get(&t, r, cm), "wall_ratio") || slot < 0 || slot >= MAX_SLOTS)
 			continue;
 		for (size_t i = from; i < rs->n; i++)
 			if (!strcmp(rs->v[i].exp, csvin_get(&t, r, ce)) && !strcmp(rs->v[i].cas, csvin_get(&t, r, cc)))
-				rs->v[i].ratio_theory[slot] = num(&t, r, ct);
+				rs->v[i].ratio_theory[slot] = csvin_num(&t, r, ct);
 	}
 	csvin_free(&t);
 }
@@ -142,12 +130,12 @@ static int dir_load(const char *dir, int di, struct runs *rs)
 		}
 	}
 	for (size_t r = 0; r < t.nrows; r++) {
-		int slot = (int)num(&t, r, col[C_SLOT]);
+		int slot = (int)csvin_num(&t, r, col[C_SLOT]);
 		struct run *u;
 
 		if (!strcmp(csvin_get(&t, r, col[C_EXP]), "wakeup") || slot < 0 || slot >= MAX_SLOTS)
 			continue;
-		u = run_find(rs, di, (int)num(&t, r, col[C_RUN]));
+		u = run_find(rs, di, (int)csvin_num(&t, r, col[C_RUN]));
 		if (!u) {
 			csvin_free(&t);
 			return -ENOMEM;
@@ -155,15 +143,15 @@ static int dir_load(const char *dir, int di, struct runs *rs)
 		snprintf(u->exp, sizeof(u->exp), "%s", csvin_get(&t, r, col[C_EXP]));
 		snprintf(u->cas, sizeof(u->cas), "%s", csvin_get(&t, r, col[C_CASE]));
 		snprintf(u->label[slot], sizeof(u->label[slot]), "%s", csvin_get(&t, r, col[C_CT]));
-		u->nice[slot] = (int)num(&t, r, col[C_NICE]);
-		u->weight[slot] = (int)num(&t, r, col[C_W]);
-		u->wall[slot] = num(&t, r, col[C_WALL]);
-		u->cpu[slot] = num(&t, r, col[C_CPU]);
-		u->share[slot] = num(&t, r, col[C_SHARE]);
-		u->theory[slot] = num(&t, r, col[C_TH]);
-		u->after[slot] = num(&t, r, col[C_AFTER]);
+		u->nice[slot] = (int)csvin_num(&t, r, col[C_NICE]);
+		u->weight[slot] = (int)csvin_num(&t, r, col[C_W]);
+		u->wall[slot] = csvin_num(&t, r, col[C_WALL]);
+		u->cpu[slot] = csvin_num(&t, r, col[C_CPU]);
+		u->share[slot] = csvin_num(&t, r, col[C_SHARE]);
+		u->theory[slot] = csvin_num(&t, r, col[C_TH]);
+		u->after[slot] = csvin_num(&t, r, col[C_AFTER]);
 		u->ratio_theory[slot] = NAN;
-		u->avail = num(&t, r, col[C_AV]);
+		u->avail = csvin_num(&t, r, col[C_AV]);
 		u->ok = u->ok && !strcmp(csvin_get(&t, r, col[C_OK]), "1") && !isnan(u->share[slot]);
 		if (slot + 1 > u->n)
 			u->n = slot + 1;
@@ -339,12 +327,12 @@ static int burnpair_load(const char *path, struct points *ps)
 		char src[32];
 
 		snprintf(src, sizeof(src), "burnpair-%s", csvin_get(&t, r, cs));
-		rc = point_add(ps, src, (int)num(&t, r, cn), (int)num(&t, r, cw), num(&t, r, cT), num(&t, r, ce),
-			       num(&t, r, ct));
+		rc = point_add(ps, src, (int)csvin_num(&t, r, cn), (int)csvin_num(&t, r, cw), csvin_num(&t, r, cT), csvin_num(&t, r, ce),
+			       csvin_num(&t, r, ct));
 		snprintf(src, sizeof(src), "burnpair-%s-interp", csvin_get(&t, r, cs));
 		if (!rc)
-			rc = point_add(ps, src, (int)num(&t, r, cn), (int)num(&t, r, cw), num(&t, r, cT),
-				       num(&t, r, ci), num(&t, r, ct));
+			rc = point_add(ps, src, (int)csvin_num(&t, r, cn), (int)csvin_num(&t, r, cw), csvin_num(&t, r, cT),
+				       csvin_num(&t, r, ci), csvin_num(&t, r, ct));
 	}
 	csvin_free(&t);
 	return rc;
@@ -504,12 +492,12 @@ static int noise_load(const char *path, struct noise_row **rows, size_t *n)
 			continue;
 		snprintf(o->exp, sizeof(o->exp), "%s", csvin_get(&t, r, ce));
 		snprintf(o->cas, sizeof(o->cas), "%s", csvin_get(&t, r, cc));
-		o->slot = (int)num(&t, r, cs);
-		o->theory = num(&t, r, ct);
-		o->rel_sd = num(&t, r, cr);
-		o->bias = num(&t, r, cb);
-		o->n = (size_t)num(&t, r, cn);
-		o->work_ms = (int)num(&t, r, cw);
+		o->slot = (int)csvin_num(&t, r, cs);
+		o->theory = csvin_num(&t, r, ct);
+		o->rel_sd = csvin_num(&t, r, cr);
+		o->bias = csvin_num(&t, r, cb);
+		o->n = (size_t)csvin_num(&t, r, cn);
+		o->work_ms = (int)csvin_num(&t, r, cw);
 		(*n)++;
 	}
 	csvin_free(&t);
@@ -615,7 +603,7 @@ static int cmd_steps(const char *noise, size_t n, double k, double floor_rel, do
 		return rc;
 	}
 	for (size_t r = 0; r < t.nrows; r++) {
-		int slot = (int)num(&t, r, cs), i;
+		int slot = (int)csvin_num(&t, r, cs), i;
 
 		if (strcmp(csvin_get(&t, r, cq), "share") || slot < 0 || slot >= MAX_SLOTS ||
 		    strstr(csvin_get(&t, r, cc), "sessions"))
@@ -631,11 +619,11 @@ static int cmd_steps(const char *noise, size_t n, double k, double floor_rel, do
 			snprintf(cr[nc].cas, sizeof(cr[0].cas), "%s", csvin_get(&t, r, cc));
 			nc++;
 		}
-		cr[i].nice[slot] = (int)num(&t, r, cn);
-		cr[i].weight[slot] = (int)num(&t, r, cw);
-		cr[i].theory[slot] = num(&t, r, ct);
-		cr[i].sd[slot] = num(&t, r, cd);
-		cr[i].reps = (size_t)num(&t, r, ck);
+		cr[i].nice[slot] = (int)csvin_num(&t, r, cn);
+		cr[i].weight[slot] = (int)csvin_num(&t, r, cw);
+		cr[i].theory[slot] = csvin_num(&t, r, ct);
+		cr[i].sd[slot] = csvin_num(&t, r, cd);
+		cr[i].reps = (size_t)csvin_num(&t, r, ck);
 		if (slot + 1 > cr[i].n)
 			cr[i].n = slot + 1;
 	}

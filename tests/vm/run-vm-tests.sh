@@ -78,7 +78,7 @@ run_kernel() {
 	cp "$busybox" "$root/bin/busybox"
 	cp "$TOP/tests/vm/init.sh" "$root/init"
 	cp "$dir/kmod/monitor.ko" "$root/monitor.ko"
-	cp "$TOP"/build/vm/test_* "$TOP"/tests/vm/test_*.sh "$root/tests/"
+	cp "$TOP"/build/vm/test_* "$TOP"/tests/vm/test_*.sh "$TOP"/tests/vm/engine_guest.sh "$root/tests/"
 	cp "$TOP/build/bin/cpu_hog" "$TOP/build/bin/memory_hog" "$TOP/build/bin/engine" "$root/bin/"
 	mknod "$root/dev/console" c 5 1 2>/dev/null
 	(cd "$root" && find . | cpio -o -H newc --quiet >"$dir/initramfs.cpio") || fail_all "cpio failed"

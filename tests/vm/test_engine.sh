@@ -4,36 +4,11 @@
 # crossing only the soft limit, one under both; ps shows hard-limit; the module logs HARD LIMIT.
 # The initramfs root cannot be pivot_root'ed away from, so the engine runs chrooted in a tmpfs.
 if [ "$1" != inner ]; then
-	if [ ! -x /bin/engine ] || [ ! -x /bin/memory_hog ]; then
-		echo "not ok - engine in the guest: no /bin/engine or /bin/memory_hog packed (make runtime workloads)"
-		exit 1
-	fi
-	R=/tmp/engine-root
-	mkdir -p $R && mount -t tmpfs tmpfs $R || { echo "not ok - engine: tmpfs root: mount failed"; exit 1; }
-	mkdir -p $R/bin $R/proc $R/sys $R/dev $R/tmp $R/rootfs/bin $R/rootfs/proc $R/rootfs/dev
-	cp /bin/busybox /bin/engine /bin/memory_hog $R/bin/
-	cp /bin/busybox $R/rootfs/bin/ && ln -s busybox $R/rootfs/bin/sh
-	cp /bin/memory_hog $R/rootfs/
-	cp "$0" $R/test_engine.sh
-	mount -t proc proc $R/proc && mount -t sysfs sysfs $R/sys && mount -t devtmpfs devtmpfs $R/dev
-	chroot $R /bin/busybox sh /test_engine.sh inner
-	rc=$?
-	umount $R/dev $R/sys $R/proc 2>/dev/null
-	umount -l $R
-	exit $rc
+	. "$(dirname "$0")/engine_guest.sh"
+	engine_guest_enter engine "$0"
 fi
-
-/bin/busybox --install -s /bin
-export PATH=/bin HOGLAB_SOCKET=/tmp/engine.sock
-failures=0
-ok() { echo "ok - engine: $1"; }
-nok() { echo "not ok - engine: $1: $2"; failures=$((failures + 1)); }
-check() { # check NAME COMMAND...
-	name=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$name"; else nok "$name" "failed: $*"; fi
-}
-state_of() { engine ps --json | tr '{' '\n' | grep "\"id\":\"$1\"" | sed 's/.*"state":"\([^"]*\)".*/\1/'; }
+. /engine_guest.sh
+engine_guest_init engine
 events_of() { engine events --json | grep -c "\"event\":\"$2\",\"container\":\"$1\""; }
 seq_of() { engine events --json | grep "\"event\":\"$2\",\"container\":\"$1\"" | head -1 | sed 's/^{"seq":\([0-9]*\),.*/\1/'; }
 

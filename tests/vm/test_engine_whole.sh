@@ -7,36 +7,11 @@
 # CLONE_VM child (one mm) are counted once. inspect says which kmod mode enforced the limit.
 # The initramfs root cannot be pivot_root'ed away from, so the engine runs chrooted in a tmpfs.
 if [ "$1" != inner ]; then
-	if [ ! -x /bin/engine ] || [ ! -x /bin/memory_hog ]; then
-		echo "not ok - engine-whole: no /bin/engine or /bin/memory_hog packed (make runtime workloads)"
-		exit 1
-	fi
-	R=/tmp/engine-whole-root
-	mkdir -p $R && mount -t tmpfs tmpfs $R || { echo "not ok - engine-whole: tmpfs root: mount failed"; exit 1; }
-	mkdir -p $R/bin $R/proc $R/sys $R/dev $R/tmp $R/rootfs/bin $R/rootfs/proc $R/rootfs/dev
-	cp /bin/busybox /bin/engine /bin/memory_hog $R/bin/
-	cp /bin/busybox $R/rootfs/bin/ && ln -s busybox $R/rootfs/bin/sh && ln -s busybox $R/rootfs/bin/sleep
-	cp /bin/memory_hog $R/rootfs/
-	cp "$0" $R/test_engine_whole.sh
-	mount -t proc proc $R/proc && mount -t sysfs sysfs $R/sys && mount -t devtmpfs devtmpfs $R/dev
-	chroot $R /bin/busybox sh /test_engine_whole.sh inner
-	rc=$?
-	umount $R/dev $R/sys $R/proc 2>/dev/null
-	umount -l $R
-	exit $rc
+	. "$(dirname "$0")/engine_guest.sh"
+	engine_guest_enter engine-whole "$0" sleep
 fi
-
-/bin/busybox --install -s /bin
-export PATH=/bin HOGLAB_SOCKET=/tmp/engine.sock
-failures=0
-ok() { echo "ok - engine-whole: $1"; }
-nok() { echo "not ok - engine-whole: $1: $2"; failures=$((failures + 1)); }
-check() { # check NAME COMMAND...
-	name=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$name"; else nok "$name" "failed: $*"; fi
-}
-state_of() { engine ps --json | tr '{' '\n' | grep "\"id\":\"$1\"" | sed 's/.*"state":"\([^"]*\)".*/\1/'; }
+. /engine_guest.sh
+engine_guest_init engine-whole
 # field JSON KEY: a string or number value of KEY in one line of JSON (the first one).
 field() { echo "$1" | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p" | head -1; }
 
