@@ -7,7 +7,7 @@ set -euo pipefail
 . /etc/os-release 2>/dev/null || true
 kver=$(uname -r)
 
-pkgs=(build-essential busybox-static gnuplot-nox libcsv-dev libyajl-dev hyperfine cpio kmod qemu-system-x86
+pkgs=(build-essential busybox-static gnuplot-nox libcsv-dev libyajl-dev zlib1g-dev hyperfine cpio kmod qemu-system-x86
       crun runc bubblewrap clang libclang-rt-dev python3)
 if [ "${ID:-}" = ubuntu ]; then
 	pkgs+=(linux-tools-common "linux-tools-$kver" "linux-headers-$kver")

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "launch.h"
+#include "schedinfo.h"
 #include "lib/clock.h"
 
 #define LABSUP_EXTRA_MAX 16
@@ -84,6 +85,7 @@ void labsup_stop(pid_t pid)
 void labsup_meta_machine(FILE *f)
 {
 	char line[512] = "", model[256] = "unknown", date[64], ag[16] = "absent";
+	struct schedinfo si;
 	struct utsname u;
 	time_t t = time(NULL);
 	FILE *p;
@@ -107,4 +109,6 @@ void labsup_meta_machine(FILE *f)
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S%z", localtime(&t));
 	fprintf(f, "date=%s\nkernel=%s %s\ncpu_model=%s\ncpu_count=%ld\nautogroup=%s\ngit_revision=%s\n", date,
 		u.sysname, u.release, model, sysconf(_SC_NPROCESSORS_ONLN), ag, HOGLAB_REVISION);
+	schedinfo_probe(&si);
+	schedinfo_meta(f, &si);
 }
