@@ -15,11 +15,15 @@ profile=$(sed -n 's/.*hoglab_profile=\([a-z0-9_]*\).*/\1/p' /proc/cmdline)
 echo "hoglab-vm: start uptime=$(cut -d' ' -f1 /proc/uptime) kernel=$(uname -r) cpus=$(nproc) profile=${profile:-default}"
 R=/tmp/lab
 mkdir -p $R && mount -t tmpfs tmpfs $R
-mkdir -p $R/bin $R/proc $R/sys $R/dev $R/tmp $R/res $R/rootfs/bin $R/rootfs/proc $R/rootfs/dev $R/rootfs/tmp
+rf=$(sed -n 's/^rootfs *= *\([^ #]*\).*/\1/p' /lab.conf | tail -1)
+B=$R/${rf:-rootfs/base}
+mkdir -p $R/bin $R/proc $R/sys $R/dev $R/tmp $R/res $B/bin $B/proc $B/dev $B/tmp
 cp /bin/busybox /bin/engine /bin/lab /bin/cpu_hog /bin/wakeup_hog $R/bin/
-cp /bin/busybox $R/rootfs/bin/ && ln -s busybox $R/rootfs/bin/sh
-cp /bin/cpu_hog /bin/wakeup_hog $R/rootfs/
-sed 's|^rootfs *=.*|rootfs = /rootfs|' /lab.conf >$R/lab.conf
+cp /bin/busybox $B/bin/ && ln -s busybox $B/bin/sh
+cp /bin/cpu_hog /bin/wakeup_hog $B/
+# The definition as it is (its rootfs = rootfs/base resolves from the chroot's /), so that the
+# run's definition.conf equals the host's and the runs merge.
+cp /lab.conf $R/lab.conf
 chroot $R /bin/busybox --install -s /bin
 mount -t proc proc $R/proc && mount -t sysfs sysfs $R/sys && mount -t devtmpfs devtmpfs $R/dev
 if mount -t cgroup2 none $R/sys/fs/cgroup && echo "+cpu" >$R/sys/fs/cgroup/cgroup.subtree_control; then

@@ -18,3 +18,11 @@ experiment-memlimits: deps all rootfs
 	rc=$$?; \
 	if [ "$(VM)" = 1 ]; then ci/vm-experiment.sh results/memlimits/latest $(PROFILE) || rc=1; fi; \
 	report/memreport.sh results/memlimits/latest && exit $$rc
+
+# `make experiment-kernels`: the CFS lab's definition on several kernels side by side: the host
+# and QEMU guests booting Debian's 6.1 (CFS) and 6.12 (EEVDF); KERNELS="host 6.1 6.12" chooses,
+# PROFILE=quick keeps each under a few minutes under software emulation. Per-kernel folders,
+# the merge (build/bin/labmerge) and REPORT.md in results/kernels/<run-id>/ (ci/experiment-kernels.sh).
+.PHONY: experiment-kernels
+experiment-kernels: deps all rootfs
+	KERNELS="$(KERNELS)" PROFILE="$(PROFILE)" ci/experiment-kernels.sh experiments/cfs.conf

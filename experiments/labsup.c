@@ -107,8 +107,8 @@ void labsup_meta_machine(FILE *f)
 		fclose(p);
 	}
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S%z", localtime(&t));
-	fprintf(f, "date=%s\nkernel=%s %s\ncpu_model=%s\ncpu_count=%ld\nautogroup=%s\ngit_revision=%s\n", date,
-		u.sysname, u.release, model, sysconf(_SC_NPROCESSORS_ONLN), ag, HOGLAB_REVISION);
+	fprintf(f, "date=%s\nhost=%s\nkernel=%s %s\ncpu_model=%s\ncpu_count=%ld\nautogroup=%s\ngit_revision=%s\n", date,
+		u.nodename, u.sysname, u.release, model, sysconf(_SC_NPROCESSORS_ONLN), ag, HOGLAB_REVISION);
 	schedinfo_probe(&si);
 	schedinfo_meta(f, &si);
 }
