@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# test-timeout: 600
+# Integration test of `make experiment-kernels` (ci/experiment-kernels.sh), reduced to one case:
+# the 0-vs-15 pair on the host and in QEMU guests booting 6.1 and 6.12. Asserts that both guests
+# ran, every row is tagged, each kernel's scheduler is named right (CFS below 6.6, EEVDF from
+# 6.6), the cross-kernel claims compare the two guests (same machine kind) and not the host, the
+# chart and the report exist; a kernel that is not installed fails its run while the others still
+# merge; a bad KERNELS word is one line.
+. "$(dirname "$0")/../lib.sh"
+name="experiment-kernels"
+need_root "$name" || finish
+B=$TOP/build/bin # the guests need the static plain build, whatever BIN is
+for b in lab labmerge engine cpu_hog wakeup_hog; do
+	[ -x "$B/$b" ] || { fail "$name" "build/bin/$b is missing (make all)"; finish; }
+done
+command -v qemu-system-x86_64 >/dev/null || { skip "$name" "qemu-system-x86_64 not installed"; finish; }
+. "$TOP/tests/vm/vmlib.sh"
+vm_find_kernels "6.1 6.12" || { skip "$name" "$vm_why"; finish; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat >"$tmp/def.conf" <<'DEF'
+rootfs = rootfs/base
+[pairs]
+nice = 15
+work_ms = 500
+repetitions = 2
+[mix]
+enabled = 0
+[weights]
+enabled = 0
+[autogroup]
+enabled = 0
+[demo]
+enabled = 0
+[wakeup]
+enabled = 0
+DEF
+if RESULTS=$tmp/res KERNELS="host 6.1 6.12" "$TOP/ci/experiment-kernels.sh" "$tmp/def.conf" >"$tmp/out" 2>"$tmp/err"; then
+	ok "$name: host, 6.1 and 6.12 ran and merged ($(grep -o 'in [0-9]* s' "$tmp/err" | tail -1))"
+else
+	fail "$name: host, 6.1 and 6.12 ran and merged" "$(tail -5 "$tmp/err" | tr '\n' ' ')"
+fi
+d=$tmp/res/latest
+src() { awk -F, -v r="$1" -v k="$2" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } $c["run"] == r { print $c[k] }' "$d/sources.csv"; }
+hv=$(uname -r)
+hs=$(awk -v v="$hv" 'BEGIN { split(v, a, "."); print (a[1] > 6 || (a[1] == 6 && a[2] + 0 >= 6)) ? "EEVDF" : "CFS" }')
+check "$name: 6.1 is named CFS, 6.12 EEVDF, the host ($hv) $hs" \
+	test "$(src 6.1 scheduler) $(src 6.12 scheduler) $(src host scheduler)" = "CFS EEVDF $hs"
+check "$name: the guests' rows are tagged qemu-*, the host's host" bash -c \
+	'[[ $1 == qemu-* && $2 == qemu-* && $3 == host ]]' _ "$(src 6.1 machine)" "$(src 6.12 machine)" "$(src host machine)"
+check "$name: each kernel's rows carry its kernel release" bash -c '
+	grep -q "^6.1,[^,]*,6.1.0-[^,]*,CFS,qemu-" "$1/summary.csv" && grep -q "^6.12,[^,]*,6.12.[^,]*,EEVDF,qemu-" "$1/summary.csv" &&
+	grep -q "^host,[^,]*,$2,$3,host," "$1/summary.csv"' _ "$d" "$hv" "$hs"
+check "$name: every kernel has its share claims, with data" bash -c '
+	for r in host 6.1 6.12; do
+		[ "$(grep -c "^$r,.*,pairs/0-vs-15/.*,share,[0-9.]*,.*,\(true\|false\)," "$1/claims.csv")" -eq 2 ] || exit 1
+	done' _ "$d"
+check "$name: the cross-kernel claims compare 6.1 with 6.12, and not the host" bash -c '
+	[ "$(grep -c "^6.1~6.12,.*,across/6.1~6.12/pairs/0-vs-15/" "$1/claims.csv")" -eq 2 ] && ! grep -q "^host~\|~host," "$1/claims.csv"' _ "$d"
+check "$name: the chart is rendered" bash -c '[ -s "$1/kernels.png" ] && [ -s "$1/kernels.svg" ]' _ "$d"
+check "$name: the report names each kernel's scheduler and renders every claim" bash -c '
+	grep -q "^| 6.1 | 6.1.0-.* | CFS | qemu-" "$1/REPORT.md" && grep -q "^| 6.12 | 6.12.* | EEVDF | qemu-" "$1/REPORT.md" &&
+	[ "$(grep -c "^\[\(true\|false\)\] " "$1/REPORT.md")" -eq 8 ]' _ "$d"
+check "$name: progress lines name the kernel that runs" bash -c 'grep -q "^vm-lab: 6.12[^:]*: lab: \[1/2\]" "$1" && grep -q "^experiment-kernels: host: lab: \[1/2\]" "$1"' _ "$tmp/err"
+
+RESULTS=$tmp/res2 KERNELS="host 9.99" "$TOP/ci/experiment-kernels.sh" "$tmp/def.conf" >/dev/null 2>"$tmp/err2"
+rc=$?
+check "$name: a kernel that is not installed fails the run (exit 1), naming it" bash -c \
+	'[ $1 -eq 1 ] && grep -q "9.99: the guest run failed" "$2" && grep -q "no installed kernel with headers matches .9.99." "$2"' _ $rc "$tmp/err2"
+check "$name: the other kernels still merge and render" bash -c '[ -s "$1/REPORT.md" ] && grep -q "^host," "$1/summary.csv"' _ "$tmp/res2/latest"
+out=$(KERNELS="host bogus" "$TOP/ci/experiment-kernels.sh" "$tmp/def.conf" 2>&1)
+check "$name: a bad KERNELS word is one line, exit 2" bash -c '[ $1 -eq 2 ] && [ $(wc -l <<<"$2") -eq 1 ] && grep -q "bogus" <<<"$2"' _ $? "$out"
+finish
