@@ -108,39 +108,156 @@ const char *claim_verdict_name(enum claim_verdict v)
 	return v == CLAIM_TRUE ? "true" : v == CLAIM_FALSE ? "false" : "no-data";
 }
 
+/* Commas, quotes and newlines out: each text is one CSV field as it is. */
+static void field_clean(char *p)
+{
+	for (; *p; p++)
+		if (*p == ',' || *p == '"' || *p == '\n')
+			*p = *p == ',' ? ';' : ' ';
+}
+
 static void say(struct claim *cl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct claim *cl, const char *fmt, ...)
 {
 	va_list ap;
-	char *p;
 
 	va_start(ap, fmt);
 	vsnprintf(cl->sentence, sizeof(cl->sentence), fmt, ap);
 	va_end(ap);
-	for (p = cl->sentence; *p; p++)
-		if (*p == ',' || *p == '"' || *p == '\n')
-			*p = *p == ',' ? ';' : ' ';
+	field_clean(cl->sentence);
+}
+
+static void note(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void note(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	field_clean(buf);
+}
+
+static void claim_init(struct claim *cl, const char *exp, const char *cs, const char *ct, const char *quantity,
+		       double theory, size_t n)
+{
+	memset(cl, 0, sizeof(*cl));
+	snprintf(cl->id, sizeof(cl->id), "%s/%s/%s/%s", exp, cs, ct, quantity);
+	snprintf(cl->exp, sizeof(cl->exp), "%s", exp);
+	snprintf(cl->cs, sizeof(cl->cs), "%s", cs);
+	snprintf(cl->ct, sizeof(cl->ct), "%s", ct);
+	snprintf(cl->quantity, sizeof(cl->quantity), "%s", quantity);
+	cl->n = n;
+	cl->theory = theory;
+	cl->measured = cl->ci95 = cl->residual = NAN;
+	snprintf(cl->spread, sizeof(cl->spread), "n/a (no noise row)");
+}
+
+/* The row of this claim's quantity, or NULL where there is none or it was measured for another
+ * theory (the definition changed a nice or weight: not this case's noise). */
+static const struct noise_row *row_for(const struct noise_table *nt, const struct claim *cl)
+{
+	const struct noise_row *row = noise_table_find(nt, cl->exp, cl->cs, cl->ct, cl->quantity);
+
+	if (row && !(fabs(row->theory - cl->theory) <= 1e-4 * fmax(1, fabs(cl->theory))))
+		return NULL;
+	return row;
+}
+
+double claim_spread_factor(size_t n, size_t n_noise)
+{
+	if (n < 2 || n_noise < 2)
+		return NAN;
+	return sqrt(stats_f95((int)n - 1, (int)n_noise - 1));
+}
+
+/* The spread test: the repetitions' sd against the noise row's (sd_noise, scaled as the
+ * tolerance is), flagged above claim_spread_factor times it. */
+static void spread_test(struct claim *cl, const double *v, size_t n, double sd_noise, size_t n_noise)
+{
+	double f = claim_spread_factor(n, n_noise), sd;
+
+	if (n < 2) {
+		note(cl->spread, sizeof(cl->spread), "n/a (n=%zu: no spread)", n);
+		return;
+	}
+	sd = stats_sd(v, n);
+	cl->spread_high = sd > f * sd_noise;
+	note(cl->spread, sizeof(cl->spread), "%s sd %.3g %s %.2f x noise sd %.3g (F 95%% df %zu|%zu)",
+	     cl->spread_high ? "HIGH:" : "ok:", sd, cl->spread_high ? ">" : "<=", f, sd_noise, n - 1, n_noise - 1);
+}
+
+/* The verdict on the run's own CI: reference theory, tolerance max(floor, ci95). False return:
+ * n too small, the claim is no-data with why in its finding. */
+static bool judge_own(struct claim *cl, const char *why, double floor_abs)
+{
+	note(cl->kind, sizeof(cl->kind), "own-ci: max(95%% CI; %g%% of theory%s) n>=%d (%s)", 100 * CLAIM_FLOOR_REL,
+	     floor_abs > 0 ? "; 0.05pp" : "", CLAIM_MIN_N_OWN, why);
+	cl->reference = cl->theory;
+	if (cl->n < CLAIM_MIN_N_OWN) {
+		cl->verdict = CLAIM_NO_DATA;
+		cl->tolerance = NAN;
+		note(cl->finding, sizeof(cl->finding), "no verdict: n=%zu too small for a verdict on the run's own CI "
+			 "(needs %d; %s)", cl->n, CLAIM_MIN_N_OWN, why);
+		return false;
+	}
+	cl->tolerance = fmax(fmax(CLAIM_FLOOR_REL * fabs(cl->theory), floor_abs), cl->ci95);
+	return true;
+}
+
+/* The verdict from reference and tolerance, the residual, and the finding. */
+static void judge(struct claim *cl)
+{
+	double dev = cl->measured - cl->reference, from_theory = cl->measured - cl->theory;
+	size_t len;
+
+	cl->residual = dev / cl->tolerance;
+	cl->verdict = fabs(dev) <= cl->tolerance ? CLAIM_TRUE : CLAIM_FALSE;
+	if (cl->verdict == CLAIM_FALSE)
+		note(cl->finding, sizeof(cl->finding), "false: off by %+.2f tolerances", cl->residual);
+	else if (fabs(cl->residual) > CLAIM_EDGE)
+		note(cl->finding, sizeof(cl->finding), "true near the edge of its band: %+.2f tolerances", cl->residual);
+	else if (cl->reference != cl->theory && fabs(from_theory) > cl->tolerance)
+		note(cl->finding, sizeof(cl->finding), "true by the start-up model only: %+.3g from theory is %.1f "
+			 "tolerances; the measured start-up term %+.3g explains it", from_theory,
+		     fabs(from_theory) / cl->tolerance, cl->reference - cl->theory);
+	if (cl->spread_high) {
+		len = strlen(cl->finding);
+		note(cl->finding + len, sizeof(cl->finding) - len, "%sspread above this machine kind's noise (%s)",
+		     len ? "; " : "", cl->spread);
+	}
+}
+
+/* Mean and CI of v, or no-data with why. */
+static bool measure(struct claim *cl, const double *v, size_t n)
+{
+	if (!n || stats_mean_ci(v, n, &cl->measured, &cl->ci95)) {
+		cl->verdict = CLAIM_NO_DATA;
+		cl->measured = cl->ci95 = NAN;
+		snprintf(cl->finding, sizeof(cl->finding), "no verdict: no data (no successful run of this case)");
+		return false;
+	}
+	return true;
 }
 
 void claim_share(struct claim *cl, const struct noise_table *nt, const char *exp, const char *cs,
 		 const char *ct, double theory, int work_ms, const double *v, size_t n)
 {
-	const struct noise_row *row = noise_table_find(nt, exp, cs, ct, "share");
+	const struct noise_row *row;
 	char head[160];
+	bool own = false;
 
-	memset(cl, 0, sizeof(*cl));
-	snprintf(cl->id, sizeof(cl->id), "%s/%s/%s/share", exp, cs, ct);
-	snprintf(cl->exp, sizeof(cl->exp), "%s", exp);
-	snprintf(cl->cs, sizeof(cl->cs), "%s", cs);
-	snprintf(cl->ct, sizeof(cl->ct), "%s", ct);
-	snprintf(cl->quantity, sizeof(cl->quantity), "share");
-	cl->n = n;
-	cl->theory = theory;
-	cl->measured = cl->ci95 = NAN;
-	/* A row measured for another theory (the definition changed a nice or weight) is not this
-	 * case's noise. */
-	if (row && !(fabs(row->theory - theory) <= 1e-4 * fmax(1, fabs(theory))))
-		row = NULL;
+	claim_init(cl, exp, cs, ct, "share", theory, n);
+	row = row_for(nt, cl);
+	snprintf(head, sizeof(head), "%s %s: %s share", exp, cs, ct);
+	if (!measure(cl, v, n)) {
+		say(cl, "%s: no data (no successful run of this case; theory %.3f%%)", head, theory);
+		if (!nt)
+			snprintf(cl->kind, sizeof(cl->kind), "none (no noise file)");
+		else
+			snprintf(cl->kind, sizeof(cl->kind), "%s:%s", row ? "noise" : "own-ci (no row in) noise", nt->kind);
+		return;
+	}
 	if (row && work_ms > 0) {
 		/* A shorter window than the noise was measured at is noisier: its spread is taken to grow
 		 * as 1 / work (a start-up jitter of fixed CPU time, like the bias); a longer one keeps the
@@ -148,34 +265,190 @@ void claim_share(struct claim *cl, const struct noise_table *nt, const char *exp
 		double scale = work_ms < row->work_ms ? row->work_ms / work_ms : 1;
 
 		cl->reference = theory + row->bias * row->work_ms / work_ms;
-		cl->tolerance = noise_tolerance(theory, row->rel_sd * scale, n ? noise_n_eff(n, row->n) : 1, CLAIM_K,
+		cl->tolerance = noise_tolerance(theory, row->rel_sd * scale, noise_n_eff(n, row->n), CLAIM_K,
 						CLAIM_FLOOR_REL, CLAIM_FLOOR_ABS);
 		snprintf(cl->kind, sizeof(cl->kind), "noise:%s k=%g floor=%g%%|%gpp n_noise=%zu%s", nt->kind, CLAIM_K,
 			 100 * CLAIM_FLOOR_REL, CLAIM_FLOOR_ABS, row->n, scale > 1 ? " sd_scaled_1/work" : "");
+		spread_test(cl, v, n, row->rel_sd * fabs(row->theory) * scale, row->n);
+	} else if (nt) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "no row of this case and theory in noise:%s", nt->kind);
+		own = true;
+		if (!judge_own(cl, why, CLAIM_FLOOR_ABS)) {
+			say(cl, "%s %.3f%% (n=%zu) against theory %.3f%%: no verdict; n too small for the run's own CI "
+				"and %s", head, cl->measured, n, theory, why);
+			return;
+		}
 	} else {
 		cl->reference = theory;
 		cl->tolerance = CLAIM_FLAT_PP;
-		if (nt)
-			snprintf(cl->kind, sizeof(cl->kind), "flat %gpp (no row in noise:%s)", CLAIM_FLAT_PP, nt->kind);
-		else
-			snprintf(cl->kind, sizeof(cl->kind), "none (no noise file; flat %gpp)", CLAIM_FLAT_PP);
+		snprintf(cl->kind, sizeof(cl->kind), "none (no noise file; flat %gpp)", CLAIM_FLAT_PP);
 	}
-	snprintf(head, sizeof(head), "%s %s: %s share", exp, cs, ct);
-	if (!n || stats_mean_ci(v, n, &cl->measured, &cl->ci95)) {
-		cl->verdict = CLAIM_NO_DATA;
-		cl->measured = cl->ci95 = NAN;
-		say(cl, "%s: no data (no successful run of this case; theory %.3f%%)", head, theory);
-		return;
-	}
-	cl->verdict = fabs(cl->measured - cl->reference) <= cl->tolerance ? CLAIM_TRUE : CLAIM_FALSE;
+	judge(cl);
 	if (row)
 		say(cl, "%s %.3f%% (95%% CI +-%.3f, n=%zu) %s %.3f pp of %.3f%%: theory %.3f%% plus the start-up "
 			"term measured on machine kind %s (%+.3f pp at %g ms, scaled to %d ms); off by %+.2f tolerances",
 		    head, cl->measured, cl->ci95, n, cl->verdict == CLAIM_TRUE ? "within" : "NOT within", cl->tolerance,
-		    cl->reference, theory, nt->kind, row->bias, row->work_ms, work_ms,
-		    (cl->measured - cl->reference) / cl->tolerance);
+		    cl->reference, theory, nt->kind, row->bias, row->work_ms, work_ms, cl->residual);
+	else if (own)
+		say(cl, "%s %.3f%% (95%% CI +-%.3f, n=%zu) %s %.3f pp of theory %.3f%%: the band is the run's own "
+			"CI (this case has no row in the noise file)", head, cl->measured, cl->ci95, n,
+		    cl->verdict == CLAIM_TRUE ? "within" : "NOT within", cl->tolerance, theory);
 	else
-		say(cl, "%s %.3f%% (95%% CI +-%.3f, n=%zu) %s %g pp of theory %.3f%%: a flat band; %s", head,
-		    cl->measured, cl->ci95, n, cl->verdict == CLAIM_TRUE ? "within" : "NOT within", CLAIM_FLAT_PP, theory,
-		    nt ? "this case has no row in the noise file" : "no noise file for this machine kind");
+		say(cl, "%s %.3f%% (95%% CI +-%.3f, n=%zu) %s %g pp of theory %.3f%%: a flat band; no noise file for "
+			"this machine kind", head, cl->measured, cl->ci95, n, cl->verdict == CLAIM_TRUE ? "within" : "NOT within",
+		    CLAIM_FLAT_PP, theory);
+}
+
+void claim_ratio(struct claim *cl, const struct noise_table *nt, const char *exp, const char *cs,
+		 const char *ct, const char *quantity, double theory, int work_ms, const double *v, size_t n)
+{
+	const struct noise_row *row;
+	bool avail = !strcmp(quantity, "wall_ratio_on_avail");
+	char head[200], why[128];
+
+	claim_init(cl, exp, cs, ct, quantity, theory, n);
+	row = row_for(nt, cl);
+	if (avail)
+		snprintf(head, sizeof(head), "%s %s: %s's completion ratio over the one predicted on the CPU the "
+			 "machine left", exp, cs, ct);
+	else
+		snprintf(head, sizeof(head), "%s %s: %s ends at", exp, cs, ct);
+	if (row && !(fabs(row->work_ms - work_ms) <= 0.01 * row->work_ms)) {
+		snprintf(why, sizeof(why), "the noise:%s row is of %g ms of work; this case does %d", nt->kind,
+			 row->work_ms, work_ms);
+		row = NULL;
+	} else if (!row) {
+		if (nt)
+			snprintf(why, sizeof(why), "no row of this case and theory in noise:%s", nt->kind);
+		else
+			snprintf(why, sizeof(why), "no noise file");
+	}
+	if (!measure(cl, v, n)) {
+		say(cl, "%s: no data (no successful run of this case; theory %.3fx)", head, theory);
+		snprintf(cl->kind, sizeof(cl->kind), "%s", row ? "noise" : "own-ci");
+		return;
+	}
+	if (row) {
+		cl->reference = theory + row->bias;
+		cl->tolerance = noise_tolerance(theory, row->rel_sd, noise_n_eff(n, row->n), CLAIM_K, CLAIM_FLOOR_REL, 0);
+		snprintf(cl->kind, sizeof(cl->kind), "noise:%s k=%g floor=%g%% n_noise=%zu", nt->kind, CLAIM_K,
+			 100 * CLAIM_FLOOR_REL, row->n);
+		spread_test(cl, v, n, row->rel_sd * fabs(row->theory), row->n);
+	} else if (!judge_own(cl, why, 0)) {
+		say(cl, "%s %.3fx (n=%zu) against theory %.3fx: no verdict; n too small for the run's own CI and %s",
+		    head, cl->measured, n, theory, why);
+		return;
+	}
+	judge(cl);
+	if (row)
+		say(cl, "%s %.3fx (95%% CI +-%.3f, n=%zu) %s %.3f of %.3fx: theory %.3fx%s plus the bias measured on "
+			"machine kind %s (%+.4f); off by %+.2f tolerances", head, cl->measured, cl->ci95, n,
+		    cl->verdict == CLAIM_TRUE ? "within" : "NOT within", cl->tolerance, cl->reference, theory,
+		    avail ? "" : " for a CPU of its own", nt->kind, row->bias, cl->residual);
+	else
+		say(cl, "%s %.3fx (95%% CI +-%.3f, n=%zu) %s %.3f of theory %.3fx%s: the band is the run's own CI "
+			"(%s)", head, cl->measured, cl->ci95, n, cl->verdict == CLAIM_TRUE ? "within" : "NOT within",
+		    cl->tolerance, theory, avail ? "" : " for a CPU of its own", why);
+}
+
+void claim_nice_cancelled(struct claim *cl, const char *exp, const char *cs, const char *ct, double theory,
+			  double theory_nice, const double *v, size_t n)
+{
+	claim_init(cl, exp, cs, ct, "nice_cancelled", theory, n);
+	cl->reference = theory;
+	cl->tolerance = fabs(theory - theory_nice) / 2;
+	snprintf(cl->kind, sizeof(cl->kind), "midpoint: the whole 95%% CI nearer the session theory than the "
+		 "nice theory %.3f%%", theory_nice);
+	if (!measure(cl, v, n)) {
+		say(cl, "%s %s: no data for %s with a session each (theory %.2f%%; nice alone %.2f%%)", exp, cs, ct,
+		    theory, theory_nice);
+		return;
+	}
+	if (n < 2) {
+		cl->verdict = CLAIM_NO_DATA;
+		note(cl->finding, sizeof(cl->finding), "no verdict: n=1 too small for a CI");
+		say(cl, "%s %s: %s %.2f%% (n=1): no verdict; a CI needs 2 runs", exp, cs, ct, cl->measured);
+		return;
+	}
+	cl->residual = (cl->measured - cl->reference) / cl->tolerance;
+	cl->verdict = fabs(cl->measured - theory) + cl->ci95 < cl->tolerance ? CLAIM_TRUE : CLAIM_FALSE;
+	if (cl->verdict == CLAIM_FALSE)
+		note(cl->finding, sizeof(cl->finding), "false: the CI reaches past the midpoint towards the nice theory");
+	say(cl, "%s %s: with a session each %s gets %.2f%% (95%% CI +-%.2f; n=%zu)%s nearer the session theory "
+		"%.2f%% than its nice theory %.2f%%: autogroup %s nice", exp, cs, ct, cl->measured, cl->ci95, n,
+	    cl->verdict == CLAIM_TRUE ? "" : " NOT wholly", theory, theory_nice,
+	    cl->verdict == CLAIM_TRUE ? "cancels" : "does not cancel");
+}
+
+void claim_completed(struct claim *cl, const char *exp, const char *cs, const char *ct, double theory_s,
+		     const double *v, size_t n)
+{
+	double max = 0;
+
+	claim_init(cl, exp, cs, ct, "wall", theory_s, n);
+	cl->reference = CLAIM_DEMO_BOUND_S;
+	cl->tolerance = 0;
+	snprintf(cl->kind, sizeof(cl->kind), "bound: every run ended before %g s (the original write-up: still "
+		 "running after 2 minutes)", CLAIM_DEMO_BOUND_S);
+	if (!measure(cl, v, n)) {
+		say(cl, "%s: %s: no data (no successful run; predicted %.1f s on a CPU of its own)", exp, ct, theory_s);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		max = fmax(max, v[i]);
+	cl->residual = (max - CLAIM_DEMO_BOUND_S) / CLAIM_DEMO_BOUND_S;
+	cl->verdict = max < CLAIM_DEMO_BOUND_S ? CLAIM_TRUE : CLAIM_FALSE;
+	if (cl->verdict == CLAIM_FALSE)
+		note(cl->finding, sizeof(cl->finding), "false: a run took %.1f s", max);
+	say(cl, "%s: %s completed in %.1f s (n=%zu; longest %.1f s; predicted %.1f s on a CPU of its own: %.2fx)%s "
+		"%g s: %s", exp, ct, cl->measured, n, max, theory_s, cl->measured / theory_s,
+	    cl->verdict == CLAIM_TRUE ? " every run under" : " NOT every run under", CLAIM_DEMO_BOUND_S,
+	    cl->verdict == CLAIM_TRUE ? "not still running after 2 minutes as the original write-up says"
+				      : "as slow as the original write-up says");
+}
+
+void claim_wakeup_order(struct claim *cl, const char *exp, const char *cs, const char *ct, const char *quantity,
+			const struct claim_pct *a, const struct claim_pct *ref)
+{
+	const char *pct = strchr(quantity, '_') ? strchr(quantity, '_') + 1 : quantity;
+
+	claim_init(cl, exp, cs, ct, quantity, ref->n ? ref->value : NAN, a->n);
+	cl->reference = cl->theory;
+	snprintf(cl->kind, sizeof(cl->kind), "order: false when the 95%% distribution-free CIs separate the wrong "
+		 "way (nice %d above nice %d)", a->nice, ref->nice);
+	if (!a->n || !ref->n) {
+		cl->verdict = CLAIM_NO_DATA;
+		snprintf(cl->finding, sizeof(cl->finding), "no verdict: no data (no wake-ups at nice %d)",
+			 a->n ? ref->nice : a->nice);
+		say(cl, "%s: %s run-queue delay at nice %d no longer than at nice %d: no data (wake-ups %zu and %zu)",
+		    exp, pct, a->nice, ref->nice, a->n, ref->n);
+		return;
+	}
+	cl->measured = a->value;
+	cl->ci95 = fmax(a->value - a->lo, a->hi - a->value);
+	cl->tolerance = (a->value - a->lo) + (ref->hi - ref->value);
+	if (!a->inside || !ref->inside) {
+		cl->verdict = CLAIM_NO_DATA;
+		note(cl->finding, sizeof(cl->finding), "no verdict: n too small for a distribution-free CI of %s "
+			 "(%zu and %zu wake-ups)", pct, a->n, ref->n);
+		say(cl, "%s: %s run-queue delay at nice %d (%.0f us; n=%zu) against nice %d (%.0f us; n=%zu): no "
+			"verdict; n too small for a 95%% interval of %s inside the sample", exp, pct, a->nice, a->value,
+		    a->n, ref->nice, ref->value, ref->n, pct);
+		return;
+	}
+	cl->residual = cl->tolerance > 0 ? (cl->measured - cl->reference) / cl->tolerance
+					 : (cl->measured > cl->reference ? INFINITY : 0);
+	cl->verdict = a->lo > ref->hi ? CLAIM_FALSE : CLAIM_TRUE;
+	if (cl->verdict == CLAIM_FALSE)
+		note(cl->finding, sizeof(cl->finding), "false: nice %d waits longer than nice %d beyond both CIs", a->nice,
+		     ref->nice);
+	else if (a->hi >= ref->lo)
+		note(cl->finding, sizeof(cl->finding), "true but not ordered: the two CIs overlap (%.0f..%.0f and "
+			 "%.0f..%.0f us)", a->lo, a->hi, ref->lo, ref->hi);
+	say(cl, "%s: %s run-queue delay at nice %d (%.0f us; CI %.0f..%.0f; n=%zu) %s longer than at nice %d "
+		"(%.0f us; CI %.0f..%.0f; n=%zu): a heavier sleeper is served no later", exp, pct, a->nice, a->value,
+	    a->lo, a->hi, a->n, cl->verdict == CLAIM_TRUE ? "no" : "IS", ref->nice, ref->value, ref->lo, ref->hi,
+	    ref->n);
 }

@@ -1,10 +1,13 @@
 /* The CFS lab's claims as data: one row per claim of claims.csv (experiments/README.md), each a
  * measured mean held against its theory with a tolerance from the machine kind's measured noise
- * (experiments/noise/README.md, section 4), or a flat band where no noise was measured, saying
- * so. The noise table is read once and then only read; pure functions otherwise, no locking. */
+ * (experiments/noise/README.md, section 4), else from the run's own confidence interval, or a
+ * flat band where there is no noise file at all, saying which; a spread test against the noise,
+ * the residual in tolerances and the finding the report lists. The noise table is read once and
+ * then only read; pure functions otherwise, no locking. */
 #ifndef HOGLAB_CLAIMS_H
 #define HOGLAB_CLAIMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The tolerance rule of experiments/noise/README.md, section 4. */
@@ -13,6 +16,13 @@
 #define CLAIM_FLOOR_ABS 0.05 /* pp */
 /* The band the report used before there was a noise file: 1 pp of theory. */
 #define CLAIM_FLAT_PP 1.0
+/* A claim on the run's own CI needs this many repetitions (t95 of 1 df is 12.7: n = 2 passes
+ * anything); below it the verdict is no-data, "n too small". */
+#define CLAIM_MIN_N_OWN 3
+/* A true claim further than this from its reference (in tolerances) is listed as a finding. */
+#define CLAIM_EDGE 0.75
+/* The original demo's write-up: cn-nice "still running after 2 minutes". */
+#define CLAIM_DEMO_BOUND_S 120.0
 
 /* One row of a noise file (experiments/noise/<kind>.csv): a quantity of one case's container. */
 struct noise_row {
@@ -39,22 +49,73 @@ enum claim_verdict { CLAIM_TRUE, CLAIM_FALSE, CLAIM_NO_DATA };
 const char *claim_verdict_name(enum claim_verdict v);
 
 struct claim {
-	char id[128], exp[16], cs[48], ct[24], quantity[16];
+	char id[128], exp[16], cs[48], ct[24], quantity[24];
 	double measured, ci95; /* NaN without data */
 	size_t n;
 	double theory, reference, tolerance; /* reference: what the mean is held against */
-	char kind[96];                       /* "noise:c k=4 ...", "flat ...", "none ..." */
+	char kind[128];                      /* "noise:c k=4 ...", "own-ci ...", "flat ...", "none ..." */
 	enum claim_verdict verdict;
 	char sentence[400];                  /* no commas or quotes: one CSV field as it is */
+	double residual;                     /* (measured - reference) / tolerance; NaN without one */
+	bool spread_high;                    /* the repetitions' sd is above the noise file's (spread) */
+	char spread[128];                    /* the spread test in words: "ok ...", "HIGH ...", "n/a ..." */
+	char finding[240];                   /* why the report lists it; empty: nothing to report */
 };
 
 /* The share claim of container ct of case cs of experiment exp: the mean of its n shares v
  * (percent; n may be 0: no-data) against theory (percent) for work_ms of work per container.
  * With a noise row (nt not NULL): reference = theory + bias x work_noise / work_ms, tolerance
- * by noise_tolerance with CLAIM_K and the floors and n_eff = noise_n_eff(n, n_noise). Without
- * one (nt NULL: no noise file, kind "none"; no row or a row with another theory: "flat"):
- * theory within CLAIM_FLAT_PP. */
+ * by noise_tolerance with CLAIM_K and the floors and n_eff = noise_n_eff(n, n_noise), and the
+ * spread test. Without a noise file (nt NULL, kind "none"): theory within CLAIM_FLAT_PP. With a
+ * file but no row, or a row measured for another theory: the run's own CI as in claim_ratio
+ * (kind "own-ci", floors 1 % and CLAIM_FLOOR_ABS). */
 void claim_share(struct claim *cl, const struct noise_table *nt, const char *exp, const char *cs,
 		 const char *ct, double theory, int work_ms, const double *v, size_t n);
+
+/* A completion-ratio claim, quantity "wall_ratio" (wall time over that of the container theory
+ * says ends first, theory from the weights for a CPU of the case's own) or "wall_ratio_on_avail"
+ * (that ratio over the one predicted per run on the CPU the machine left, theory 1): v holds n
+ * per-run values. With a noise row of the same quantity, theory and window (work_ms within 1 %:
+ * a ratio's spread comes from the machine's other load, which does not scale with the window):
+ * reference = theory + bias, tolerance by noise_tolerance (floor 1 % of theory, no absolute
+ * floor). Otherwise the run's own CI: reference = theory, tolerance = max(1 % of theory, ci95),
+ * and no-data ("n too small") below CLAIM_MIN_N_OWN repetitions. */
+void claim_ratio(struct claim *cl, const struct noise_table *nt, const char *exp, const char *cs,
+		 const char *ct, const char *quantity, double theory, int work_ms, const double *v, size_t n);
+
+/* The autogroup claim of a case whose containers each have a session of their own: the n shares
+ * v of container ct are nearer the session theory (theory, equal group weights) than the share
+ * its nice alone gives (theory_nice), by the whole 95% CI: |mean - theory| + ci95 < half their
+ * distance (the tolerance). Quantity "nice_cancelled"; no-data below 2 repetitions. */
+void claim_nice_cancelled(struct claim *cl, const char *exp, const char *cs, const char *ct, double theory,
+			  double theory_nice, const double *v, size_t n);
+
+/* The demo's completion claim, quantity "wall": every one of the n runs of container ct ended
+ * before CLAIM_DEMO_BOUND_S (v: wall times in s); theory_s, its predicted time on a CPU of the
+ * pair's own (W (1024 + w) / 1024 for the first to end, 2 W for the other), is stated beside. */
+void claim_completed(struct claim *cl, const char *exp, const char *cs, const char *ct, double theory_s,
+		     const double *v, size_t n);
+
+/* A percentile of a wake-up case's pooled delays: its value, its distribution-free 95% interval
+ * (stats_percentile_ci), the wake-ups pooled, whether the interval is the sample's own
+ * (stats_percentile_ci_inside) and the sleeper's nice. */
+struct claim_pct {
+	double value, lo, hi;
+	size_t n;
+	bool inside;
+	int nice;
+};
+
+/* The wake-up order claim of quantity ("delay_p50", "delay_p99"): the sleeper at a.nice waits no
+ * longer than the one at ref.nice (a higher nice, a lighter weight). False when the two 95%
+ * intervals separate the wrong way (a.lo > ref.hi); no-data without wake-ups in either case, or
+ * "n too small" when either interval reaches the end of its sample. */
+void claim_wakeup_order(struct claim *cl, const char *exp, const char *cs, const char *ct, const char *quantity,
+			const struct claim_pct *a, const struct claim_pct *ref);
+
+/* The factor by which a sample sd of n repetitions may exceed the noise file's sd of n_noise
+ * before it is flagged: sqrt(F95(n - 1, n_noise - 1)), the one-sided 95% bound of the variance
+ * ratio of two normal samples of one sd. NaN when n or n_noise is below 2. */
+double claim_spread_factor(size_t n, size_t n_noise);
 
 #endif

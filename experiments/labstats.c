@@ -1,5 +1,5 @@
 /* Statistics for the lab runner: weights from the kernel's table, t-based confidence
- * intervals, percentiles and a seeded Fisher-Yates shuffle. No state, no locking. */
+ * intervals, the F distribution's 95% bound, percentiles and a seeded Fisher-Yates shuffle. No state, no locking. */
 #include "labstats.h"
 
 #include <errno.h>
@@ -107,17 +107,99 @@ void stats_shuffle(int *v, size_t n, uint64_t *state)
 	}
 }
 
+/* Ranks of the interval of stats_percentile_ci, before clamping. */
+static void percentile_ranks(size_t n, double p, double *j, double *k)
+{
+	double q = p / 100, half = 1.959964 * sqrt(n * q * (1 - q));
+
+	*j = floor(n * q - half);
+	*k = ceil(n * q + half) + 1;
+}
+
 int stats_percentile_ci(const double *sorted, size_t n, double p, double *lo, double *hi)
 {
-	double q = p / 100, half, j, k;
+	double j, k;
 
 	if (n == 0 || p < 0 || p > 100)
 		return -EINVAL;
 	/* Ranks 1..n: the rank of the p-th percentile is about n q, binomial(n, q) around it. */
-	half = 1.959964 * sqrt(n * q * (1 - q));
-	j = floor(n * q - half);
-	k = ceil(n * q + half) + 1;
+	percentile_ranks(n, p, &j, &k);
 	*lo = sorted[(size_t)fmax(1, fmin(j, n)) - 1];
 	*hi = sorted[(size_t)fmax(1, fmin(k, n)) - 1];
 	return 0;
+}
+
+bool stats_percentile_ci_inside(size_t n, double p)
+{
+	double j, k;
+
+	if (n == 0 || p < 0 || p > 100)
+		return false;
+	percentile_ranks(n, p, &j, &k);
+	return j >= 1 && k <= n;
+}
+
+/* The regularised incomplete beta function I_x(a, b) by its continued fraction (modified Lentz),
+ * on the side where it converges fast. */
+static double beta_cf(double a, double b, double x)
+{
+	const double tiny = 1e-300;
+	double c = 1, d = 1 - (a + b) * x / (a + 1), h;
+
+	d = 1 / (fabs(d) < tiny ? tiny : d);
+	h = d;
+	for (int m = 1; m <= 300; m++) {
+		double aa, del;
+
+		aa = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m));
+		d = 1 + aa * d;
+		c = 1 + aa / c;
+		d = 1 / (fabs(d) < tiny ? tiny : d);
+		c = fabs(c) < tiny ? tiny : c;
+		h *= d * c;
+		aa = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1));
+		d = 1 + aa * d;
+		c = 1 + aa / c;
+		d = 1 / (fabs(d) < tiny ? tiny : d);
+		c = fabs(c) < tiny ? tiny : c;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1) < 1e-12)
+			break;
+	}
+	return h;
+}
+
+static double beta_inc(double a, double b, double x)
+{
+	double front;
+
+	if (x <= 0)
+		return 0;
+	if (x >= 1)
+		return 1;
+	front = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log(1 - x));
+	if (x < (a + 1) / (a + b + 2))
+		return front * beta_cf(a, b, x) / a;
+	return 1 - front * beta_cf(b, a, 1 - x) / b;
+}
+
+double stats_f95(int df1, int df2)
+{
+	double lo = 0, hi = 1, a = df1 / 2.0, b = df2 / 2.0;
+
+	if (df1 < 1 || df2 < 1)
+		return NAN;
+	/* P(F <= f) = I_{d1 f / (d1 f + d2)}(d1 / 2, d2 / 2), increasing in f: bisect. */
+	while (beta_inc(a, b, df1 * hi / (df1 * hi + df2)) < 0.95)
+		hi *= 2;
+	for (int i = 0; i < 200 && hi - lo > 1e-9 * hi; i++) {
+		double mid = (lo + hi) / 2;
+
+		if (beta_inc(a, b, df1 * mid / (df1 * mid + df2)) < 0.95)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
 }

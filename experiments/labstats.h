@@ -1,8 +1,10 @@
 /* Statistics and theory for the lab: the kernel's nice-to-weight table, mean with a 95%
- * confidence interval (Student t), percentiles and a seeded shuffle. Pure functions, no state. */
+ * confidence interval (Student t), the F distribution's 95% bound, percentiles and a seeded
+ * shuffle. Pure functions, no state. */
 #ifndef HOGLAB_LABSTATS_H
 #define HOGLAB_LABSTATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +25,15 @@ int stats_percentile(double *v, size_t n, double p, double *out);
  * sorted ascending: the order statistics whose ranks bound n p / 100 by 1.96 binomial standard
  * deviations (normal approximation, clamped to the sample). -EINVAL for n == 0 or p out of range. */
 int stats_percentile_ci(const double *sorted, size_t n, double p, double *lo, double *hi);
+
+/* Whether that interval is the sample's own: both ranks fall inside 1..n, so it does not reach
+ * the sample's minimum or maximum by clamping (false: n is too small for an interval of p). */
+bool stats_percentile_ci_inside(size_t n, double p);
+
+/* The upper 95% quantile of the F distribution with df1 and df2 degrees of freedom (both >= 1):
+ * the bound a variance ratio s1^2 / s2^2 of normal samples stays below in 95% of cases. NaN for
+ * a df below 1. */
+double stats_f95(int df1, int df2);
 
 /* A reproducible random number stream (splitmix64) and an in-place shuffle of n ints. */
 uint64_t stats_rand_next(uint64_t *state);

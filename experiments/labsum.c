@@ -120,20 +120,16 @@ static int theory_write(struct lab *lab, const char *path)
 	return rc;
 }
 
-/* p50, p99 and max of every wake-up delay of case ci from source src, pooled over its runs, each
- * with the half-width of its distribution-free 95% interval (the wider side), and the pooled
- * cumulative distribution into cdf (one row per wake-up, ascending; the last has fraction 1). */
-static int wakeup_rows(struct lab *lab, struct csv_table *t, struct csv_table *cdf, int ci, enum lab_delay_src src,
-		       const char *prefix)
+/* Every wake-up delay of case ci from source src, pooled over its successful runs and sorted
+ * ascending, into *out (malloc'd; NULL and 0 when there are none). */
+static int wakeup_pool(const struct lab *lab, int ci, enum lab_delay_src src, double **out, size_t *n)
 {
-	const struct lab_case *c = &lab->cases[ci];
-	static const double pct[] = { 50, 99, 100 };
-	static const char *const name[] = { "p50", "p99", "max" };
 	size_t total = 0, k = 0;
-	double *all, v, lo, hi;
-	int r, i, rc = 0, slot = c->ct[0].sleeper ? 0 : 1;
-	char metric[32];
+	double *all, v;
+	int r;
 
+	*out = NULL;
+	*n = 0;
 	for (r = 0; r < lab->n_runs; r++)
 		if (lab->runs[r].case_idx == ci && lab->runs[r].ok)
 			total += lab->runs[r].delays[src].n;
@@ -146,8 +142,37 @@ static int wakeup_rows(struct lab *lab, struct csv_table *t, struct csv_table *c
 		if (lab->runs[r].case_idx == ci && lab->runs[r].ok)
 			for (size_t j = 0; j < lab->runs[r].delays[src].n; j++)
 				all[k++] = lab->runs[r].delays[src].us[j];
+	stats_percentile(all, total, 50, &v); /* sorts all */
+	*out = all;
+	*n = total;
+	return 0;
+}
+
+/* The sleeper's slot of a wake-up case. */
+static int sleeper_slot(const struct lab_case *c)
+{
+	return c->ct[0].sleeper ? 0 : 1;
+}
+
+/* p50, p99 and max of every wake-up delay of case ci from source src, pooled over its runs, each
+ * with the half-width of its distribution-free 95% interval (the wider side), and the pooled
+ * cumulative distribution into cdf (one row per wake-up, ascending; the last has fraction 1). */
+static int wakeup_rows(struct lab *lab, struct csv_table *t, struct csv_table *cdf, int ci, enum lab_delay_src src,
+		       const char *prefix)
+{
+	const struct lab_case *c = &lab->cases[ci];
+	static const double pct[] = { 50, 99, 100 };
+	static const char *const name[] = { "p50", "p99", "max" };
+	size_t total, k;
+	double *all, v, lo, hi;
+	int i, rc, slot = sleeper_slot(c);
+	char metric[32];
+
+	rc = wakeup_pool(lab, ci, src, &all, &total);
+	if (rc || !total)
+		return rc;
 	for (i = 0; !rc && i < 3; i++) {
-		stats_percentile(all, total, pct[i], &v); /* sorts all */
+		stats_percentile(all, total, pct[i], &v);
 		stats_percentile_ci(all, total, pct[i], &lo, &hi);
 		snprintf(metric, sizeof(metric), "%s_%s", prefix, name[i]);
 		/* A sample's maximum has no interval of this kind: left empty. */
@@ -159,6 +184,49 @@ static int wakeup_rows(struct lab *lab, struct csv_table *t, struct csv_table *c
 			rc = csvout_row(lab->csv, cdf, "sisgg", c->name, c->ct[slot].nice, lab_delay_src_name(src), all[k],
 					(double)(k + 1) / total);
 	free(all);
+	return rc;
+}
+
+/* The CPU the hog of wake-up case ci got in each of its runs (% of one CPU: its CPU time over its
+ * wall time), mean and CI over the runs: how much of the CPU other load left to the two. */
+static int wakeup_hog_row(struct lab *lab, struct csv_table *t, int ci, double *v)
+{
+	const struct lab_case *c = &lab->cases[ci];
+	int hog = 1 - sleeper_slot(c), r;
+	size_t n = 0;
+	double m, ci95;
+
+	for (r = 0; r < lab->n_runs; r++)
+		if (lab->runs[r].case_idx == ci && lab->runs[r].ok && lab->runs[r].r[hog].wall_s > 0)
+			v[n++] = lab->runs[r].r[hog].cpu_ms / (lab->runs[r].r[hog].wall_s * 10);
+	if (!n || stats_mean_ci(v, n, &m, &ci95))
+		return 0;
+	return summary_row(lab, t, c, hog, "hog_cpu", "pct", n, NAN, m, ci95, "");
+}
+
+/* The CPU the machine left to case ci (% of one CPU, mean over its runs): avail_overlap, all its
+ * containers together while all ran (on the slot that ends first), and avail_after, each other
+ * container alone after the first end (where the run measured it). */
+static int avail_rows(struct lab *lab, struct csv_table *t, int ci, int ref, double *v)
+{
+	const struct lab_case *c = &lab->cases[ci];
+	int slot, r, rc = 0;
+	double m, ci95;
+
+	for (slot = 0; !rc && slot < c->n; slot++) {
+		size_t n = 0;
+
+		for (r = 0; r < lab->n_runs; r++) {
+			const struct lab_run *run = &lab->runs[r];
+			double a = slot == ref ? run->avail_overlap : run->r[slot].avail_after;
+
+			if (run->case_idx == ci && run->ok && !isnan(a))
+				v[n++] = a;
+		}
+		if (n && !stats_mean_ci(v, n, &m, &ci95))
+			rc = summary_row(lab, t, c, slot, slot == ref ? "avail_overlap" : "avail_after", "pct", n, NAN, m,
+					 ci95, "");
+	}
 	return rc;
 }
 
@@ -203,6 +271,8 @@ int lab_summary_write(struct lab *lab, const char *path)
 			rc = wakeup_rows(lab, t, cdf, ci, lab->delay_src, "delay");
 			if (!rc && lab->delay_src == LAB_DELAY_PERF)
 				rc = wakeup_rows(lab, t, cdf, ci, LAB_DELAY_SCHEDSTAT, "xcheck");
+			if (!rc)
+				rc = wakeup_hog_row(lab, t, ci, v);
 			continue;
 		}
 		for (slot = 1; slot < c->n; slot++)
@@ -242,58 +312,192 @@ int lab_summary_write(struct lab *lab, const char *path)
 						 "pct");
 			}
 		}
+		if (!rc)
+			rc = avail_rows(lab, t, ci, ref, v);
 	}
 	free(v);
 	return rc;
 }
 
-/* Whether case c has share claims: every container of the pairs, mix, weights and demo cases and
- * of the autogroup cases through the engine (the sessions cases are held against nice losing its
- * effect, a claim of the report's own). */
+/* The container theory says ends first in case c (the reference of its completion ratios). */
+static int first_to_end(const struct lab_case *c)
+{
+	int slot, ref = 0;
+
+	for (slot = 1; slot < c->n; slot++)
+		if (c->theory_wall_s[slot] < c->theory_wall_s[ref])
+			ref = slot;
+	return ref;
+}
+
+/* Whether case c has share and completion-ratio claims: every case but the wake-up ones. */
 static bool has_share_claims(const struct lab_case *c)
 {
-	switch (c->exp) {
-	case LAB_EXP_PAIRS:
-	case LAB_EXP_MIX:
-	case LAB_EXP_WEIGHTS:
-	case LAB_EXP_DEMO: return true;
-	case LAB_EXP_AUTOGROUP: return strncmp(c->name, "engine", 6) == 0;
-	default: return false;
+	return c->exp != LAB_EXP_WAKEUP;
+}
+
+/* Whether case c is the autogroup trap: each container in a session of its own. */
+static bool own_sessions(const struct lab_case *c)
+{
+	return c->exp == LAB_EXP_AUTOGROUP && c->n > 1 && c->ct[1].own_session;
+}
+
+/* Per-run values of case ci: quantity q of slot (share, wall, the completion ratio over ref, or
+ * that ratio over its prediction on the CPU the machine left); returns how many. */
+enum run_q { RQ_SHARE, RQ_WALL, RQ_RATIO, RQ_RATIO_AVAIL };
+static size_t run_values(const struct lab *lab, int ci, int slot, int ref, enum run_q q, double *v)
+{
+	const struct lab_case *c = &lab->cases[ci];
+	size_t n = 0;
+	int r;
+
+	for (r = 0; r < lab->n_runs; r++) {
+		const struct lab_run *run = &lab->runs[r];
+		double ratio, pred;
+
+		if (run->case_idx != ci || !run->ok)
+			continue;
+		ratio = run->r[slot].wall_s / run->r[ref].wall_s;
+		switch (q) {
+		case RQ_SHARE: v[n++] = run->r[slot].share; break;
+		case RQ_WALL: v[n++] = run->r[slot].wall_s; break;
+		case RQ_RATIO: v[n++] = ratio; break;
+		case RQ_RATIO_AVAIL:
+			pred = ratio_on_avail(c, run, ref, slot);
+			if (isfinite(pred) && pred > 0)
+				v[n++] = ratio / pred;
+			break;
+		}
 	}
+	return n;
+}
+
+static int claim_row(struct lab *lab, struct csv_table *t, const struct claim *cl)
+{
+	return csvout_row(lab->csv, t, "sssssggigggsssgss", cl->id, cl->exp, cl->cs, cl->ct, cl->quantity, cl->measured,
+			  cl->ci95, (int)cl->n, cl->theory, cl->reference, cl->tolerance, cl->kind,
+			  claim_verdict_name(cl->verdict), cl->sentence, cl->residual, cl->spread, cl->finding);
+}
+
+/* The claims of a share case: each container's share; each one's completion ratio but the first
+ * to end, and on the CPU the machine left for pairs of two unequal ones; with a session each, autogroup's
+ * cancelling of nice; the demo's completion. */
+static int case_claims(struct lab *lab, struct csv_table *t, int ci, double *v)
+{
+	const struct noise_table *nt = lab->have_noise ? &lab->noise : NULL;
+	const struct lab_case *c = &lab->cases[ci];
+	const char *e = lab_exp_name(c->exp);
+	int slot, ref = first_to_end(c), rc = 0;
+	struct claim cl;
+	size_t n;
+
+	for (slot = 0; !rc && slot < c->n; slot++) {
+		n = run_values(lab, ci, slot, ref, RQ_SHARE, v);
+		claim_share(&cl, nt, e, c->name, c->ct[slot].label, c->theory_share[slot], c->work_ms, v, n);
+		rc = claim_row(lab, t, &cl);
+		if (!rc && own_sessions(c) && slot != ref && c->theory_share[slot] != nice_share(c, slot)) {
+			claim_nice_cancelled(&cl, e, c->name, c->ct[slot].label, c->theory_share[slot], nice_share(c, slot),
+					     v, n);
+			rc = claim_row(lab, t, &cl);
+		}
+	}
+	for (slot = 0; !rc && slot < c->n; slot++) {
+		if (slot == ref)
+			continue;
+		n = run_values(lab, ci, slot, ref, RQ_RATIO, v);
+		claim_ratio(&cl, nt, e, c->name, c->ct[slot].label, "wall_ratio",
+			    c->theory_wall_s[slot] / c->theory_wall_s[ref], c->work_ms, v, n);
+		rc = claim_row(lab, t, &cl);
+		/* With equal theory shares the prediction on the CPU left is 1 whatever the machine left:
+		 * the claim above already. */
+		if (!rc && c->n == 2 && c->theory_share[slot] != c->theory_share[ref]) {
+			n = run_values(lab, ci, slot, ref, RQ_RATIO_AVAIL, v);
+			claim_ratio(&cl, nt, e, c->name, c->ct[slot].label, "wall_ratio_on_avail", 1, c->work_ms, v, n);
+			rc = claim_row(lab, t, &cl);
+		}
+	}
+	for (slot = 0; !rc && c->exp == LAB_EXP_DEMO && slot < c->n; slot++) {
+		n = run_values(lab, ci, slot, ref, RQ_WALL, v);
+		claim_completed(&cl, e, c->name, c->ct[slot].label, c->theory_wall_s[slot], v, n);
+		rc = claim_row(lab, t, &cl);
+	}
+	return rc;
+}
+
+/* A percentile of wake-up case ci's pooled delays (from the source the summary uses). */
+static int wakeup_pct(const struct lab *lab, int ci, double p, struct claim_pct *out)
+{
+	const struct lab_case *c = &lab->cases[ci];
+	double *all;
+	size_t n;
+	int rc = wakeup_pool(lab, ci, lab->delay_src, &all, &n);
+
+	memset(out, 0, sizeof(*out));
+	out->nice = c->ct[sleeper_slot(c)].nice;
+	if (rc || !n)
+		return rc;
+	stats_percentile(all, n, p, &out->value);
+	stats_percentile_ci(all, n, p, &out->lo, &out->hi);
+	out->n = n;
+	out->inside = stats_percentile_ci_inside(n, p);
+	free(all);
+	return 0;
+}
+
+/* The wake-up claims: p50 and p99 of every sleeper's delays against those of the sleeper at the
+ * definition's highest nice (no claim where there is only one nice). */
+static int wakeup_claims(struct lab *lab, struct csv_table *t)
+{
+	static const double pct[] = { 50, 99 };
+	static const char *const name[] = { "delay_p50", "delay_p99" };
+	int ci, top = -1, rc = 0;
+
+	for (ci = 0; ci < lab->n_cases; ci++) {
+		const struct lab_case *c = &lab->cases[ci];
+
+		if (c->exp == LAB_EXP_WAKEUP &&
+		    (top < 0 || c->ct[sleeper_slot(c)].nice > lab->cases[top].ct[sleeper_slot(&lab->cases[top])].nice))
+			top = ci;
+	}
+	for (ci = 0; !rc && top >= 0 && ci < lab->n_cases; ci++) {
+		const struct lab_case *c = &lab->cases[ci];
+		struct claim_pct a, ref;
+		struct claim cl;
+
+		if (c->exp != LAB_EXP_WAKEUP || ci == top ||
+		    c->ct[sleeper_slot(c)].nice == lab->cases[top].ct[sleeper_slot(&lab->cases[top])].nice)
+			continue;
+		for (int i = 0; !rc && i < 2; i++) {
+			rc = wakeup_pct(lab, ci, pct[i], &a);
+			if (!rc)
+				rc = wakeup_pct(lab, top, pct[i], &ref);
+			if (rc)
+				break;
+			claim_wakeup_order(&cl, lab_exp_name(c->exp), c->name, c->ct[sleeper_slot(c)].label, name[i], &a, &ref);
+			rc = claim_row(lab, t, &cl);
+		}
+	}
+	return rc;
 }
 
 int lab_claims_write(struct lab *lab, const char *path)
 {
+	/* New columns go at the end: readers by position keep working. */
 	static const char *const cols[] = { "id", "experiment", "case", "container", "quantity", "measured", "ci95",
 					    "n", "theory", "reference", "tolerance", "tolerance_kind", "verdict",
-					    "sentence" };
+					    "sentence", "residual", "spread", "finding" };
 	struct csv_table *t;
 	double *v = malloc(sizeof(double) * (size_t)(lab->n_runs + 1));
-	const struct noise_table *nt = lab->have_noise ? &lab->noise : NULL;
-	struct claim cl;
-	int ci, slot, r, rc;
+	int ci, rc;
 
 	if (!v)
 		return -ENOMEM;
 	rc = csvout_table_open(lab->csv, &t, path, cols, sizeof(cols) / sizeof(cols[0]));
-	for (ci = 0; !rc && ci < lab->n_cases; ci++) {
-		const struct lab_case *c = &lab->cases[ci];
-
-		if (!has_share_claims(c))
-			continue;
-		for (slot = 0; !rc && slot < c->n; slot++) {
-			size_t n = 0;
-
-			for (r = 0; r < lab->n_runs; r++)
-				if (lab->runs[r].case_idx == ci && lab->runs[r].ok)
-					v[n++] = lab->runs[r].r[slot].share;
-			claim_share(&cl, nt, lab_exp_name(c->exp), c->name, c->ct[slot].label, c->theory_share[slot],
-				    c->work_ms, v, n);
-			rc = csvout_row(lab->csv, t, "sssssggigggsss", cl.id, cl.exp, cl.cs, cl.ct, cl.quantity,
-					cl.measured, cl.ci95, (int)cl.n, cl.theory, cl.reference, cl.tolerance, cl.kind,
-					claim_verdict_name(cl.verdict), cl.sentence);
-		}
-	}
+	for (ci = 0; !rc && ci < lab->n_cases; ci++)
+		if (has_share_claims(&lab->cases[ci]))
+			rc = case_claims(lab, t, ci, v);
+	if (!rc)
+		rc = wakeup_claims(lab, t);
 	free(v);
 	return rc;
 }

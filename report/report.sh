@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Report generator of the lab: renders every chart of plots/ (PNG and SVG) into a run folder and
-# writes its REPORT.md: host and parameters, one table per experiment, the charts, and one
-# [true]/[false] line per claim. The share claims are the lab's claims.csv, rendered as they are
-# (verdict, sentence, tolerance and its kind: the statistics are the lab's, experiments/claims.c);
-# the others are still checked here against summary.csv. Reads only the run's files, their
-# columns by header name (report/csv.sh); every theory value comes from the lab's summary.csv and theory.csv.
+# writes its REPORT.md: host and parameters, the claims and findings, one table per experiment and
+# the charts. Every claim, verdict, tolerance, spread flag and finding is the lab's claims.csv and
+# every figure its summary.csv (experiments/claims.c, experiments/labsum.c): this script only
+# renders them, their columns by header name (report/csv.sh). The one computation left is the demo
+# timeline's CPU per 200 ms from samples.csv, a chart's input.
 # Usage: report/report.sh RUN_DIR   (run from the tree's top; prints the claims on stdout)
 set -euo pipefail
 dir=${1:?usage: report/report.sh RUN_DIR}
@@ -16,7 +16,11 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
 . report/csv.sh
 
-has() { csv_awk -v e="$1" 'FNR > 1 && get("experiment") == e { f = 1 } END { exit !f }' "$dir/summary.csv"; }
+# values FILE COLUMN [WHERE_COLUMN WHERE_VALUE]: the column's distinct values in file order, one a line.
+values() {
+	csv_awk -v c="$2" -v wc="${3-}" -v wv="${4-}" 'FNR > 1 && (wc == "" || get(wc) == wv) && !seen[get(c)]++ { print get(c) }' "$1"
+}
+has() { values "$dir/summary.csv" experiment | grep -qx "$1"; }
 render() { # NAME [extra gnuplot assignments]
 	local name=$1 extra=${2:-} f
 	for f in png svg; do
@@ -28,13 +32,13 @@ render() { # NAME [extra gnuplot assignments]
 charts=()
 has pairs && render shares && render completion && charts+=(shares completion)
 if has mix; then
-	labels=$(csv_awk 'FNR > 1 && get("experiment") == "mix" && get("metric") == "share" { printf "%s ", get("container") }' "$dir/summary.csv")
+	labels=$(values "$dir/summary.csv" container experiment mix | tr '\n' ' ')
 	render mix "labels='$labels'" && charts+=(mix)
 fi
 has autogroup && render autogroup && charts+=(autogroup)
 if has demo; then
 	render demo && charts+=(demo)
-	run=$(csv_awk 'FNR > 1 && get("experiment") == "demo" { print get("run"); exit }' "$dir/runs.csv")
+	run=$(values "$dir/runs.csv" run experiment demo | head -1)
 	if [ -n "$run" ]; then
 		# CPU used per interval of at least 200 ms (single samples come in scheduler-slice lumps),
 		# as % of one CPU: t_s,pct, one block per container, each with its header line.
@@ -48,41 +52,20 @@ if has demo; then
 fi
 src=$(sed -n 's/^wakeup_delay_source=\([a-z]*\).*/\1/p' "$dir/meta")
 if has wakeup; then
-	cases=$(csv_awk 'FNR > 1 && !s[get("case")]++ { printf "%s ", get("case") }' "$dir/wakeup.csv")
+	cases=$(values "$dir/wakeup.csv" case | tr '\n' ' ')
 	render wakeup "cases='$cases'; src='$src'" && charts+=(wakeup)
 fi
 
 meta() { sed -n "s/^$1=//p" "$dir/meta"; }
-# Share claims: claims.csv's rows as they are (no-data shows as [false]; its sentences hold no
-# commas, experiments/claims.h).
-share_claims=$(csv_awk 'FNR > 1 { v = get("verdict"); printf "[%s] %s [tolerance: %s]\n", v == "true" ? "true" : "false", get("sentence"), get("tolerance_kind") }' "$dir/claims.csv")
-# The other claims: one line each, from summary.csv (its columns by name; theory_nice: the share nice alone
-# gives, what the autogroup sessions cases are held against).
-claims=$(csv_awk '
-function line(ok, text) { printf "[%s] %s\n", ok ? "true" : "false", text }
-FNR == 1 { next }
-{ e = get("experiment"); cs = get("case"); slot = get("slot"); ct = get("container"); nice = get("nice")
-  m = get("metric"); n = get("n"); th = get("theory"); mean = get("mean"); ci = get("ci95"); err = get("error") }
-e == "autogroup" && cs ~ /^sessions/ && m == "share" && slot == 1 {
-	nt = get("theory_nice")
-	line((mean - nt) > (50 - mean), sprintf("autogroup %s: with a session each, the nice-%d container gets %.2f%%, nearer 50%% than its nice theory %.2f%%: nice loses its effect", cs, nice, mean, nt))
+# claims_md list|findings: claims.csv's rows as REPORT.md lines (no-data prints as [false]: the
+# sentence says no data or n too small); findings: the rows the lab gave a finding. Its fields
+# hold no commas (experiments/claims.h).
+claims_md() {
+	csv_awk -v mode="$1" 'FNR > 1 && (mode == "list" || get("finding") != "") { v = get("verdict") == "true" ? "true" : "false"
+		if (mode == "list") printf "[%s] %s [tolerance: %s; spread: %s]\n", v, get("sentence"), get("tolerance_kind"), get("spread")
+		else printf "%s: %s\n", get("id"), get("finding") }' "$dir/claims.csv"
 }
-(e == "pairs" || e == "demo") && m == "wall_ratio" && slot == 1 {
-	line(err <= 5 && err >= -5, sprintf("%s %s: %s ends at %.3fx the first one'"'"'s time (95%% CI +-%.3f), within 5%% of theory %.3fx for a CPU of its own", e, cs, ct, mean, ci, th))
-}
-(e == "pairs" || e == "demo") && m == "wall_ratio_avail" && slot == 1 {
-	line(err <= 5 && err >= -5, sprintf("%s %s: %s ends at %.3fx, within 5%% of theory %.3fx on the CPU the machine left to the pair", e, cs, ct, mean, th))
-}
-e == "demo" && m == "wall" && slot == 1 {
-	line(mean < 120, sprintf("demo: cn-nice completed in %.1f s (predicted %.1f s), not still running after 2 minutes as the original write-up says", mean, th))
-}
-e == "wakeup" && m == "delay_p50" { p50[nice] = mean; n50[nice] = n }
-END {
-	if ((-5 in p50) && (10 in p50))
-		line(p50[-5] <= p50[10], sprintf("wakeup: median run-queue delay at nice -5 (%.0f us, n=%d) is no longer than at nice 10 (%.0f us, n=%d)", p50[-5], n50[-5], p50[10], n50[10]))
-}
-' "$dir/summary.csv")
-claims=$(printf '%s\n%s' "$share_claims" "$claims")
+claims=$(claims_md list)
 
 table() { # EXPERIMENT METRIC...
 	local e=$1
@@ -98,21 +81,16 @@ table() { # EXPERIMENT METRIC...
 	done
 }
 
-avail() { # EXPERIMENT: the CPU the machine left to each case, from runs.csv
+avail_text() {
 	echo "Completion times depend on how much of the CPU the machine leaves to the containers, which the"
-	echo "weight table does not say. The theory \"for a CPU of its own\" assumes all of it; the theory \"on"
-	echo "the CPU the machine left\" takes, per run, the CPU the pair got while both ran (A1) and what the"
-	echo "slower one got alone afterwards (A2): the slower one ends at 1 + (s0 - s1) A1 / A2 times the"
-	echo "first one's time (s0, s1: theory shares). Where A1 and A2 differ, the first claim fails on a"
+	echo "weight table does not say. The theory \"for a CPU of its own\" assumes all of it; the claims \"on"
+	echo "the CPU the machine left\" take, per run, the CPU the pair got while both ran (A1, avail_overlap"
+	echo "below) and what the slower one got alone afterwards (A2, avail_after): the slower one ends at"
+	echo "1 + (s0 - s1) A1 / A2 times the first one's time (s0, s1: theory shares), and the claim holds the"
+	echo "measured ratio over that prediction against 1. Where A1 and A2 differ, the first claim fails on a"
 	echo "shared machine although the scheduler split the CPU exactly as theory says."
 	echo
-	echo "| case | runs | A1: CPU of all while both ran (% of one CPU) | A2: CPU of the slower one alone (% of one CPU) | A1 / A2 |"
-	echo "|---|---|---|---|---|"
-	csv_awk -v e="$1" 'FNR > 1 && get("experiment") == e && get("ok") == 1 { cs = get("case"); slot = get("slot")
-			if (slot == 0) { a1[cs] += get("avail_overlap"); n[cs]++; if (!(cs in seen)) { seen[cs] = 1; order[++k] = cs } }
-			if (slot == 1 && get("avail_after") != "") { a2[cs] += get("avail_after"); m[cs]++ } }
-		END { for (i = 1; i <= k; i++) { c = order[i]; x = a1[c] / n[c]; y = m[c] ? a2[c] / m[c] : 0
-			printf "| %s | %d | %.1f | %s | %s |\n", c, n[c], x, m[c] ? sprintf("%.1f", y) : "-", m[c] && y ? sprintf("%.3f", x / y) : "-" } }' "$dir/runs.csv"
+	table "$1" avail_overlap avail_after
 }
 wakeup_text() {
 	echo "Delays come from $(meta wakeup_delay_source). The delay_* rows are that source; the"
@@ -121,13 +99,10 @@ wakeup_text() {
 	echo "Wake-ups are pooled over a case's repetitions (wakeup_cdf.csv, the chart); the 95 % CI of p50 and"
 	echo "p99 is distribution-free (the order statistics around the percentile's rank), its wider side shown."
 	echo
-	echo "Other load on the same CPU (outside this run) delays the sleeper too, whatever its nice: the"
-	echo "CPU the hog got in each run shows how much was left to the two (100 % = the CPU was theirs)."
+	echo "Other load on the same CPU (outside this run) delays the sleeper too, whatever its nice: hog_cpu"
+	echo "below is the CPU the hog got, mean over a case's runs (100 % = the CPU was theirs)."
 	echo
-	echo "| case | run | hog's CPU (% of one CPU) |"
-	echo "|---|---|---|"
-	csv_awk 'FNR > 1 && get("experiment") == "wakeup" && get("container") == "hog" && get("wall_s") > 0 {
-		printf "| %s | %s | %.1f |\n", get("case"), get("run"), get("cpu_ms") / (get("wall_s") * 10) }' "$dir/runs.csv"
+	table wakeup hog_cpu
 }
 {
 	echo "# CFS lab report: $(basename "$(cd "$dir" && pwd)")"
@@ -150,13 +125,24 @@ wakeup_text() {
 	echo
 	echo "## Claims"
 	echo
-	echo "The share claims are claims.csv (one per container of every case of the definition; a case"
-	echo "without runs is [false] with no data). Each is held against theory plus the start-up term"
-	echo "measured on this machine kind, with a tolerance from its run-to-run noise (the rule of"
-	echo "experiments/noise/README.md, section 4; the noise file is in the table above); where none was"
-	echo "measured the band is a flat 1 pp and the claim says so."
+	echo "Every claim is a row of claims.csv, written by the lab from the definition (a case without runs"
+	echo "is [false] with no data). Each is held against its reference: theory plus the start-up term"
+	echo "measured on this machine kind where there is one, with a tolerance from the run-to-run noise"
+	echo "measured there (the rule of experiments/noise/README.md, section 4; the noise file is in the"
+	echo "table above), or from the run's own 95 % CI where that quantity was not measured at this window"
+	echo "(its tolerance kind says the n it needs; fewer is no verdict, n too small). The spread tests the"
+	echo "repetitions' sd against the noise file's: HIGH above sqrt(F 95 %) times it, the one-sided 95 %"
+	echo "bound of the variance ratio for the two n (experiments/README.md)."
 	echo
 	printf '%s\n' "$claims" | sed 's/^/- /'
+	echo
+	echo "## Findings"
+	echo
+	echo "Chosen by the lab from the claims' data: every claim false or without a verdict, every one true"
+	echo "only within the outer quarter of its band or only by the start-up model, and every spread flagged."
+	echo
+	findings=$(claims_md findings)
+	if [ -n "$findings" ]; then printf '%s\n' "$findings" | sed 's/^/- /'; else echo "None: every claim true, near its reference, with a spread inside the noise."; fi
 	for e in pairs mix weights autogroup demo wakeup; do
 		has "$e" || continue
 		echo
@@ -168,7 +154,7 @@ wakeup_text() {
 		*) table "$e" share wall_ratio ;;
 		esac
 		case $e in
-		pairs | demo) echo; avail "$e" ;;
+		pairs | demo) echo; avail_text "$e" ;;
 		wakeup) echo; wakeup_text ;;
 		esac
 		for c in "${charts[@]}"; do

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Integration test of the lab runner: a small definition run with --direct (no engine needed)
 # into a private results folder must leave every file of a run folder, rows for every run, shares
-# that follow nice, and wake-up delays from the forced schedstat fallback; a bad definition must
-# stop it with one line.
+# that follow nice, wake-up delays from the forced schedstat fallback, the claims of the definition
+# in claims.csv (held against the committed noise file) and a REPORT.md rendered from them; a bad
+# definition must stop it with one line.
 . "$(dirname "$0")/../lib.sh"
 need_root "experiment quick run" || finish
 [ -x "$BIN/lab" ] && [ -x "$BIN/cpu_hog" ] || { skip "experiment quick run" "build/bin/lab or cpu_hog not built"; finish; }
@@ -54,6 +55,33 @@ check "wakeup.csv has a schedstat delay per wake-up (at least 30 in 300 ms)" \
 check "summary has the sleeper's p50 <= p99 <= max" awk -F, '$8 ~ /^delay_/ { v[$8] = $12 }
 	END { exit !(("delay_p50" in v) && v["delay_p50"] <= v["delay_p99"] && v["delay_p99"] <= v["delay_max"]) }' "$run/summary.csv"
 check "meta records the seed" grep -q '^seed=[0-9]' "$run/meta"
+# claims.csv: the definition's list, by id: a share claim per container, a completion ratio for
+# the second of each pair, on the CPU the machine left only where the theory shares differ (0-vs-0
+# predicts 1 whatever the CPU left); one nice of wake-ups has no order claim.
+claim() { csv_awk -v id="$1" -v c="$2" 'FNR > 1 && get("id") == id { print get(c) }' "$run/claims.csv"; }
+. "$TOP/report/csv.sh"
+want="pairs/0-vs-0/a-nice0/share pairs/0-vs-0/b-nice0/share pairs/0-vs-0/b-nice0/wall_ratio pairs/0-vs-10/a-nice0/share pairs/0-vs-10/b-nice10/share pairs/0-vs-10/b-nice10/wall_ratio pairs/0-vs-10/b-nice10/wall_ratio_on_avail"
+got=$(csv_awk 'FNR > 1 { print get("id") }' "$run/claims.csv" | sort | tr '\n' ' ')
+check "claims.csv holds exactly the definition's 7 claims ($got)" test "$got" = "$(printf '%s\n' $want | sort | tr '\n' ' ')"
+check "every claim has a verdict true or false (n = 2 against the noise file's rows)" \
+	csv_awk 'FNR > 1 { n++; bad += get("verdict") != "true" && get("verdict") != "false" } END { exit !(n == 7 && !bad) }' "$run/claims.csv"
+# The 0-vs-10 noise row (experiments/noise/c.csv): theory 9.70018, bias +0.1892 at 1000 ms.
+ref=$(claim pairs/0-vs-10/b-nice10/share reference) kind=$(claim pairs/0-vs-10/b-nice10/share tolerance_kind)
+check "the nice-10 share claim stands on noise:c: reference 9.70018 + 0.1892 ($ref; $kind)" \
+	sh -c 'in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" "BEGIN { exit !(v >= lo && v <= hi) }"; }; in_range "$1" 9.8893 9.8895 && case "$2" in noise:c\ *) true ;; *) false ;; esac' _ "$ref" "$kind"
+check "its measured share is summary.csv's mean ($(claim pairs/0-vs-10/b-nice10/share measured) vs $s10)" \
+	test "$(claim pairs/0-vs-10/b-nice10/share measured)" = "$s10"
+check "each claim row says its spread against the noise (ok or HIGH at n = 2)" \
+	csv_awk 'FNR > 1 && get("spread") !~ /^(ok|HIGH):/ { bad++ } END { exit bad > 0 }' "$run/claims.csv"
+if command -v gnuplot >/dev/null; then
+	(cd "$TOP" && timeout 120 report/report.sh "$run") >"$tmp/claims.out" 2>"$tmp/report.err"
+	check "REPORT.md has one [true]/[false] line per claims.csv row" \
+		test "$(grep -c '^- \[\(true\|false\)\] pairs' "$run/REPORT.md")" -eq 7 -a "$(grep -c '^\[' "$tmp/claims.out")" -eq 7
+	check "REPORT.md lists every finding the lab chose" \
+		test "$(grep -c '^- pairs/' "$run/REPORT.md")" -eq "$(csv_awk 'FNR > 1 && get("finding") != "" { n++ } END { print n + 0 }' "$run/claims.csv")"
+else
+	skip "REPORT.md from claims.csv" "gnuplot is missing"
+fi
 printf '[pairs]\nwork_ms = fast\n' >"$tmp/bad.conf"
 out=$("$BIN/lab" --direct --results "$tmp/res" "$tmp/bad.conf" 2>&1)
 check "a bad definition gives one line naming the key" test "$(printf '%s\n' "$out" | wc -l)" -eq 1 -a -n "$(printf '%s' "$out" | grep "bad.conf:2: key 'work_ms'")"

@@ -2,8 +2,10 @@
  * measured on machine kind c (experiments/noise/c.csv, the committed file): shares drawn around
  * the noise rule's reference with the measured sd pass, the same drawn around one nice step off
  * fail (0-vs-15 and 0-vs-19 pairs and the mix's nice-15 container at n = 5, the 10 s demo at
- * n = 1); no-data, the flat band without a noise file or row, the 1 / work scaling of the bias,
- * and the noise file's refusals. */
+ * n = 1); completion ratios likewise (one nice step off, or 5 % off, fails); no-data, the flat
+ * band without a noise file, the run's own CI without a row, n too small, the 1 / work scaling
+ * of the bias; the spread test's false-alarm rate and power; the autogroup, demo-completion and
+ * wake-up order claims; and the noise file's refusals. */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -85,6 +87,176 @@ static void step_case(const struct noise_table *nt, const char *exp, const char 
 	}
 }
 
+/* The spread test: its factor is sqrt(F95) (table values: F(1,19) 4.381, F(4,19) 2.895, F(4,4)
+ * 6.388, F(19,19) 2.168). The bound is 5 % for two sampled sds; here the noise row's sd is the
+ * draws' true sd, so honest draws of n = 5 are flagged with P(chi2_4 > 4 x 2.895) = 2.07 %
+ * (2000 trials: 41 expected, binomial sd 6.4, so 22..61 at 3 sd), draws with 4 times the sd with
+ * P(chi2_4 > 0.72) = 95 % (at least 90 % here). */
+static void spread_checks(const struct noise_table *nt)
+{
+	const struct noise_row *r = noise_table_find(nt, "pairs", "0-vs-15", "b-nice15", "share");
+	double v[5], sd = r->rel_sd * r->theory;
+	struct claim cl;
+	int high = 0, high4 = 0;
+
+	CHECK(fabs(stats_f95(1, 19) - 4.381) < 0.002 && fabs(stats_f95(4, 19) - 2.895) < 0.002 &&
+		      fabs(stats_f95(4, 4) - 6.388) < 0.002 && fabs(stats_f95(19, 19) - 2.168) < 0.002 &&
+		      isnan(stats_f95(0, 3)),
+	      "F 95%% quantiles (%.3f %.3f %.3f %.3f)", stats_f95(1, 19), stats_f95(4, 19), stats_f95(4, 4),
+	      stats_f95(19, 19));
+	CHECK(fabs(claim_spread_factor(2, 20) - sqrt(4.381)) < 0.001 && isnan(claim_spread_factor(1, 20)),
+	      "spread factor for n = 2 against 20: %.3f", claim_spread_factor(2, 20));
+	for (int t = 0; t < TRIALS; t++) {
+		for (int i = 0; i < 5; i++)
+			v[i] = r->theory + r->bias + sd * normal();
+		claim_share(&cl, nt, "pairs", "0-vs-15", "b-nice15", r->theory, 1000, v, 5);
+		high += cl.spread_high;
+		for (int i = 0; i < 5; i++)
+			v[i] = r->theory + r->bias + 4 * sd * normal();
+		claim_share(&cl, nt, "pairs", "0-vs-15", "b-nice15", r->theory, 1000, v, 5);
+		high4 += cl.spread_high;
+	}
+	CHECK(high >= 22 && high <= 61, "honest spread flagged %d of %d (2.07 %% expected: 22..61)", high, TRIALS);
+	CHECK(high4 >= 0.9 * TRIALS, "4 x the noise sd flagged %d of %d", high4, TRIALS);
+	CHECK(strstr(cl.spread, "HIGH") || strstr(cl.spread, "ok"), "the spread column says which (%s)", cl.spread);
+	for (int i = 0; i < 5; i++)
+		v[i] = r->theory + r->bias + (i % 2 ? 1 : -1) * 6 * sd;
+	claim_share(&cl, nt, "pairs", "0-vs-15", "b-nice15", r->theory, 1000, v, 4);
+	CHECK(cl.spread_high && strstr(cl.finding, "spread above"), "a flagged spread is a finding (%s)", cl.finding);
+}
+
+/* TRIALS ratio claims of n values drawn around centre with sd; how many came out false. */
+static int false_ratios(const struct noise_table *nt, const char *cs, const char *ct, const char *q, double theory,
+			int work_ms, double centre, double sd, size_t n)
+{
+	double v[16];
+	struct claim cl;
+	int bad = 0;
+
+	for (int t = 0; t < TRIALS; t++) {
+		for (size_t i = 0; i < n; i++)
+			v[i] = centre + sd * normal();
+		claim_ratio(&cl, nt, "pairs", cs, ct, q, theory, work_ms, v, n);
+		bad += cl.verdict == CLAIM_FALSE;
+	}
+	return bad;
+}
+
+/* Completion ratios, pair 0-vs-5 (rel sd 0.86 % of wall_ratio, 0.77 % on the CPU left) at the
+ * quick profile's n = 2 and the default's 5: honest draws pass; the ratio of 0-vs-4 or 0-vs-6
+ * (2 w0 / (w0 + w): 1.415, 1.580 against 1.507; on the CPU left 0.939, 1.049) and a ratio 5 %
+ * off fail. */
+static void ratio_checks(const struct noise_table *nt)
+{
+	const struct noise_row *r = noise_table_find(nt, "pairs", "0-vs-5", "b-nice5", "wall_ratio");
+	const struct noise_row *a = noise_table_find(nt, "pairs", "0-vs-5", "b-nice5", "wall_ratio_on_avail");
+	double lo = 2.0 * 1024 / (1024 + nice_weight(4)), hi = 2.0 * 1024 / (1024 + nice_weight(6)), v[5];
+	struct claim cl;
+	size_t ns[] = { 2, 5 };
+
+	CHECK(r && a, "noise rows of the 0-vs-5 completion ratios");
+	if (!r || !a)
+		return;
+	for (int k = 0; k < 2; k++) {
+		size_t n = ns[k];
+		double sd = r->rel_sd * r->theory, sda = a->rel_sd * a->theory;
+		int bad;
+
+		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio", r->theory, 1000, r->theory + r->bias, sd, n);
+		CHECK(bad == 0, "wall_ratio honest at n=%zu: %d of %d false", n, bad, TRIALS);
+		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio", r->theory, 1000, lo + r->bias, sd, n);
+		CHECK(bad == TRIALS, "wall_ratio of nice 4 held as 5 at n=%zu: %d of %d false", n, bad, TRIALS);
+		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio", r->theory, 1000, hi + r->bias, sd, n);
+		CHECK(bad == TRIALS, "wall_ratio of nice 6 held as 5 at n=%zu: %d of %d false", n, bad, TRIALS);
+		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio", r->theory, 1000, 1.05 * r->theory, sd, n);
+		CHECK(bad == TRIALS, "wall_ratio 5 %% off at n=%zu: %d of %d false", n, bad, TRIALS);
+		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio_on_avail", 1, 1000, 1 + a->bias, sda, n);
+		CHECK(bad == 0, "on the CPU left, honest at n=%zu: %d of %d false", n, bad, TRIALS);
+		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio_on_avail", 1, 1000, lo / r->theory, sda, n);
+		CHECK(bad == TRIALS, "on the CPU left, nice 4 at n=%zu: %d of %d false", n, bad, TRIALS);
+		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio_on_avail", 1, 1000, hi / r->theory, sda, n);
+		CHECK(bad == TRIALS, "on the CPU left, nice 6 at n=%zu: %d of %d false", n, bad, TRIALS);
+	}
+	/* The rule by hand at n = 5: tolerance 4 x 0.008632 x 1.50699 / 2 = 0.02602, reference
+	 * 1.50699 - 0.002915; no absolute floor. */
+	for (int i = 0; i < 5; i++)
+		v[i] = 1.504;
+	claim_ratio(&cl, nt, "pairs", "0-vs-5", "b-nice5", "wall_ratio", 1.50699, 1000, v, 5);
+	CHECK(fabs(cl.tolerance - 4 * 0.008632 * 1.50699 / 2) < 1e-5 && fabs(cl.reference - 1.504075) < 1e-5 &&
+		      cl.verdict == CLAIM_TRUE && !strcmp(cl.id, "pairs/0-vs-5/b-nice5/wall_ratio") &&
+		      !strncmp(cl.kind, "noise:c", 7),
+	      "wall_ratio n=5: tolerance %.5f reference %.5f (%s)", cl.tolerance, cl.reference, cl.kind);
+	claim_ratio(&cl, nt, "pairs", "0-vs-5", "b-nice5", "wall_ratio", 1.50699, 1000, v, 0);
+	CHECK(cl.verdict == CLAIM_NO_DATA && strstr(cl.sentence, "no data"), "no runs: no-data (%s)", cl.sentence);
+	/* The demo's row is of 10 s of work: at 1 s it is not used; the run's own CI instead. */
+	v[0] = 2.0;
+	claim_ratio(&cl, nt, "demo", "demo", "cn-nice", "wall_ratio", 1.93208, 1000, v, 1);
+	CHECK(cl.verdict == CLAIM_NO_DATA && !strncmp(cl.kind, "own-ci", 6) && strstr(cl.finding, "too small") &&
+		      strstr(cl.kind, "10000 ms"),
+	      "another window, n = 1: no verdict; n too small (%s | %s)", cl.kind, cl.finding);
+	v[0] = 1.93, v[1] = 1.95, v[2] = 1.94;
+	claim_ratio(&cl, nt, "demo", "demo", "cn-nice", "wall_ratio", 1.93208, 1000, v, 3);
+	CHECK(cl.verdict == CLAIM_TRUE && fabs(cl.tolerance - cl.ci95) < 1e-12,
+	      "own CI at n = 3: the CI is the band (%.4f)", cl.tolerance);
+	v[0] = 2.03, v[1] = 2.05, v[2] = 2.04;
+	claim_ratio(&cl, nt, "demo", "demo", "cn-nice", "wall_ratio", 1.93208, 1000, v, 3);
+	CHECK(cl.verdict == CLAIM_FALSE && strstr(cl.finding, "false"), "own CI: 5 %% off is false (%s)", cl.finding);
+	claim_ratio(&cl, NULL, "pairs", "0-vs-5", "b-nice5", "wall_ratio", 1.50699, 1000, v, 3);
+	CHECK(!strncmp(cl.kind, "own-ci", 6) && strstr(cl.kind, "no noise file"), "no noise file: own CI (%s)", cl.kind);
+}
+
+/* The autogroup, demo-completion and wake-up order claims. */
+static void other_checks(void)
+{
+	double s[2] = { 49.2, 49.7 }, nice[2] = { 3.5, 3.6 }, wide[2] = { 10, 50 }, w[2] = { 20.5, 21 };
+	struct claim_pct a = { 2830, 2805, 2855, 430, true, -5 }, ref = { 2863, 2854, 2872, 330, true, 10 };
+	struct claim cl;
+
+	claim_nice_cancelled(&cl, "autogroup", "sessions-0-vs-15", "b-nice15", 50, 3.39623, s, 2);
+	CHECK(cl.verdict == CLAIM_TRUE && fabs(cl.tolerance - (50 - 3.39623) / 2) < 1e-9 &&
+		      !strcmp(cl.quantity, "nice_cancelled"),
+	      "sessions: 49.5 %% is nearer 50 than 3.4 (%s)", cl.sentence);
+	claim_nice_cancelled(&cl, "autogroup", "sessions-0-vs-15", "b-nice15", 50, 3.39623, nice, 2);
+	CHECK(cl.verdict == CLAIM_FALSE, "sessions: 3.5 %% (nice kept) is false");
+	claim_nice_cancelled(&cl, "autogroup", "sessions-0-vs-15", "b-nice15", 50, 3.39623, wide, 2);
+	CHECK(cl.verdict == CLAIM_FALSE, "sessions: a CI reaching past the midpoint is false (mean %.0f +- %.0f)",
+	      cl.measured, cl.ci95);
+	claim_nice_cancelled(&cl, "autogroup", "sessions-0-vs-15", "b-nice15", 50, 3.39623, s, 1);
+	CHECK(cl.verdict == CLAIM_NO_DATA && strstr(cl.finding, "too small"), "sessions n = 1: no verdict");
+	claim_nice_cancelled(&cl, "autogroup", "sessions-0-vs-15", "b-nice15", 50, 3.39623, s, 0);
+	CHECK(cl.verdict == CLAIM_NO_DATA && strstr(cl.finding, "no data"), "sessions n = 0: no data");
+
+	claim_completed(&cl, "demo", "demo", "cn-nice", 20, w, 2);
+	CHECK(cl.verdict == CLAIM_TRUE && cl.reference == CLAIM_DEMO_BOUND_S && strstr(cl.sentence, "predicted 20.0 s"),
+	      "demo: 21 s is under the bound, the prediction stated (%s)", cl.sentence);
+	w[1] = 130;
+	claim_completed(&cl, "demo", "demo", "cn-nice", 20, w, 2);
+	CHECK(cl.verdict == CLAIM_FALSE, "demo: one run of 130 s is false");
+	claim_completed(&cl, "demo", "demo", "cn-nice", 20, w, 0);
+	CHECK(cl.verdict == CLAIM_NO_DATA, "demo without runs: no data");
+
+	claim_wakeup_order(&cl, "wakeup", "sleeper-nice-5", "sleeper", "delay_p50", &a, &ref);
+	CHECK(cl.verdict == CLAIM_TRUE && strstr(cl.finding, "overlap") && !strcmp(cl.id, "wakeup/sleeper-nice-5/sleeper/delay_p50"),
+	      "wake-up: overlapping CIs, lower median: true, not ordered (%s)", cl.finding);
+	a.value = 2900, a.lo = 2880, a.hi = 2920;
+	claim_wakeup_order(&cl, "wakeup", "sleeper-nice-5", "sleeper", "delay_p50", &a, &ref);
+	CHECK(cl.verdict == CLAIM_FALSE && cl.residual > 1, "wake-up: nice -5 longer beyond both CIs: false (%.2f)",
+	      cl.residual);
+	a.value = 2700, a.lo = 2690, a.hi = 2710;
+	claim_wakeup_order(&cl, "wakeup", "sleeper-nice-5", "sleeper", "delay_p50", &a, &ref);
+	CHECK(cl.verdict == CLAIM_TRUE && !cl.finding[0], "wake-up: ordered CIs: true, nothing to report");
+	CHECK(!stats_percentile_ci_inside(400, 99) && stats_percentile_ci_inside(1000, 99) &&
+		      stats_percentile_ci_inside(400, 50),
+	      "p99's interval needs about 600 wake-ups; p50's 400 is plenty");
+	a.inside = false;
+	claim_wakeup_order(&cl, "wakeup", "sleeper-nice-5", "sleeper", "delay_p99", &a, &ref);
+	CHECK(cl.verdict == CLAIM_NO_DATA && strstr(cl.finding, "too small"), "wake-up p99 at 400: n too small (%s)",
+	      cl.finding);
+	a.n = 0;
+	claim_wakeup_order(&cl, "wakeup", "sleeper-nice-5", "sleeper", "delay_p99", &a, &ref);
+	CHECK(cl.verdict == CLAIM_NO_DATA && strstr(cl.finding, "no data"), "wake-up without wake-ups: no data");
+}
+
 int main(void)
 {
 	static const int zero[] = { 0 }, mix_rest[] = { 0, 3, 6, 9, 12, 18 };
@@ -137,10 +309,20 @@ int main(void)
 	claim_share(&cl, NULL, "pairs", "0-vs-15", "b-nice15", 3.39623, 1000, v, 5);
 	CHECK(cl.verdict == CLAIM_FALSE, "no noise file: 4.5 %% against 3.40 %% is false");
 	claim_share(&cl, &nt, "pairs", "0-vs-7", "b-nice7", 14.0, 1000, v, 5);
-	CHECK(!strncmp(cl.kind, "flat", 4) && strstr(cl.sentence, "no row"), "a case without a noise row: flat (%s)",
-	      cl.kind);
+	CHECK(cl.verdict == CLAIM_FALSE && !strncmp(cl.kind, "own-ci", 6) && fabs(cl.tolerance - 0.14) < 1e-9 &&
+		      strstr(cl.sentence, "own CI"),
+	      "a case without a noise row: the run's own CI, floor 1 %% (tolerance %.3f; %s)", cl.tolerance, cl.kind);
+	claim_share(&cl, &nt, "pairs", "0-vs-7", "b-nice7", 4.5, 1000, v, 5);
+	CHECK(cl.verdict == CLAIM_TRUE, "the same at its theory: true");
+	claim_share(&cl, &nt, "pairs", "0-vs-7", "b-nice7", 4.5, 1000, v, 2);
+	CHECK(cl.verdict == CLAIM_NO_DATA && strstr(cl.finding, "too small") && !isnan(cl.measured),
+	      "own CI at n = 2: no verdict; n too small (%s)", cl.finding);
 	claim_share(&cl, &nt, "pairs", "0-vs-15", "b-nice15", 4.2, 1000, v, 5);
-	CHECK(!strncmp(cl.kind, "flat", 4), "a row measured for another theory is not used (%s)", cl.kind);
+	CHECK(!strncmp(cl.kind, "own-ci", 6), "a row measured for another theory is not used (%s)", cl.kind);
+
+	spread_checks(&nt);
+	ratio_checks(&nt);
+	other_checks();
 
 	CHECK(noise_table_load("/nonexistent/c.csv", &bad, err, sizeof(err)) == -ENOENT, "a missing file: -ENOENT");
 	fd = mkstemp(tmp);
