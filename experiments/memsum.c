@@ -12,6 +12,7 @@
 #include "csvin.h"
 #include "labstats.h"
 #include "memcalc.h"
+#include "memclaims.h"
 
 struct sum_key {
 	char exp[16], machine[32], backend[16], kernel[65], mode[8];
@@ -172,36 +173,6 @@ static int runs_rows(struct csvout *o, struct csv_table *t, const struct sum_key
 	return rc;
 }
 
-/* The CPU count of the machine that ran kernel: cpu_count in DIR/vm/KERNEL/meta (a guest's rows,
- * ci/vm-experiment.sh) or in DIR/meta when that is the kernel's; 0 when neither says. */
-static int meta_cpus(const char *dir, const char *kernel)
-{
-	char path[PATH_MAX], line[256], k[80] = "";
-	int cpus = 0, vm;
-
-	for (vm = 1; vm >= 0 && !cpus; vm--) {
-		FILE *f;
-		int c = 0;
-
-		if (vm)
-			snprintf(path, sizeof(path), "%s/vm/%s/meta", dir, kernel);
-		else
-			snprintf(path, sizeof(path), "%s/meta", dir);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		k[0] = '\0';
-		while (fgets(line, sizeof(line), f)) {
-			sscanf(line, "kernel=%*s %79s", k);
-			sscanf(line, "cpu_count=%d", &c);
-		}
-		fclose(f);
-		if (!strcmp(k, kernel))
-			cpus = c;
-	}
-	return cpus;
-}
-
 static int summarize_runs(struct csvout *o, struct csv_table *t, const struct csvin *in, const char *dir)
 {
 	struct run_cols c;
@@ -222,7 +193,7 @@ static int summarize_runs(struct csvout *o, struct csv_table *t, const struct cs
 		if (done[i])
 			continue;
 		runs_collect(in, &c, i, done, &k, &v);
-		k.cpus = meta_cpus(dir, k.kernel);
+		k.cpus = memclaims_meta_cpus(dir, k.kernel);
 		rc = runs_rows(o, t, &k, &v, span);
 	}
 	run_vals_free(&v);
@@ -313,10 +284,18 @@ int memlab_summarize(const char *dir)
 		if (!rc)
 			rc = rc2;
 	}
+	if (rc) {
+		fprintf(stderr, "memlab: writing %s/summary.csv: %s\n", dir, strerror(-rc));
+		csvin_free(&runs);
+		csvin_free(&cost);
+		return 1;
+	}
+	rc = memclaims_write(dir, &runs, &cost);
 	csvin_free(&runs);
 	csvin_free(&cost);
 	if (rc) {
-		fprintf(stderr, "memlab: writing %s/summary.csv: %s\n", dir, strerror(-rc));
+		fprintf(stderr, "memlab: writing %s/claims.csv: %s\n", dir,
+			rc == -EPROTO ? "runs.csv or cost.csv lacks a column it needs" : strerror(-rc));
 		return 1;
 	}
 	return 0;
