@@ -180,7 +180,7 @@ void memclaim_grows(struct claim *cl, const double *a, size_t na, const double *
 	double ma, sa, ca, mb, sb, cb;
 
 	start(cl, na + nb, NAN);
-	snprintf(cl->kind, sizeof(cl->kind), "difference: t99(min n - 1) x sqrt(sa2/na + sb2/nb) above 0");
+	snprintf(cl->kind, sizeof(cl->kind), "difference: t99(min n - 1) x sqrt(sa2/na + sb2/nb) above 0; verdict if <= the larger mean");
 	if (!moments(a, na, &ma, &sa, &ca) || !moments(b, nb, &mb, &sb, &cb) || na < 2 || nb < 2) {
 		say(cl, "no data (%zu and %zu windows; two each needed)", na, nb);
 		return;
@@ -189,6 +189,11 @@ void memclaim_grows(struct claim *cl, const double *a, size_t na, const double *
 	cl->ci95 = sqrt(ca * ca + cb * cb);
 	cl->tolerance = memclaim_t99((int)(na < nb ? na : nb) - 1) * sqrt(sa * sa / (double)na + sb * sb / (double)nb);
 	cl->reference = 0;
+	if (cl->tolerance > fmax(fabs(ma), fabs(mb))) {
+		say(cl, "n=%zu+%zu cannot support a verdict: %.2f to %.2f with tolerance %.2f > the larger mean (no growth "
+			"short of more than doubling could show)", na, nb, ma, mb, cl->tolerance);
+		return;
+	}
 	cl->verdict = cl->measured > cl->tolerance ? CLAIM_TRUE : CLAIM_FALSE;
 	say(cl, "%.2f at the fewest and %.2f at the most (n=%zu+%zu): grows by %+.2f; %s the tolerance %.2f", ma, mb, na, nb,
 	    cl->measured, cl->verdict == CLAIM_TRUE ? "above" : "NOT above", cl->tolerance);

@@ -40,7 +40,8 @@ void memclaim_count(struct claim *cl, size_t k, size_t n);
 /* At least a share p (0..1) of n trials: k / n >= p - z99 x sqrt(p (1 - p) / n); p = 1: every one. */
 void memclaim_at_least(struct claim *cl, size_t k, size_t n, double p);
 
-/* b's mean above a's by more than t99(min n - 1) x sqrt(sa^2 / na + sb^2 / nb) (n >= 2 each). */
+/* b's mean above a's by more than t99(min n - 1) x sqrt(sa^2 / na + sb^2 / nb) (n >= 2 each);
+ * no-data when that tolerance exceeds the larger mean. */
 void memclaim_grows(struct claim *cl, const double *a, size_t na, const double *b, size_t nb);
 
 /* DIR/claims.csv from DIR's runs.csv and cost.csv (already loaded) and the meta files' CPU

@@ -167,7 +167,7 @@ scan_at=$(csv_awk 'FNR > 1 && get("experiment") == "overshoot" && get("backend")
 		echo "  so its overshoot does not grow with the period; scan's grows as rate x period / 2. Measured (MiB; event mode's"
 		echo "  mean per period, its bound; then scan's mean per period and rate):"
 		while read -r _ v m k d tol; do
-			echo "  - $m $k: event $(awk -v m="$m" -v k="$k" '$2 == m && $3 == k { printf "%s%d ms %s (bound %s)", n++ ? ", " : "", $4, $5, $6 }' <<<"$(grep '^event_at ' <<<"$tags")");"
+			echo "  - $m $k: event $(awk -v m="$m" -v k="$k" '$2 == m && $3 == k { printf "%s%d ms %s (bound %s)", n++ ? ", " : "", $4, $5, $6 }' <<<"$(grep '^event_at ' <<<"$tags" | sort -k4,4n)");"
 			echo "    shortest to longest period $d (tolerance $tol): [$v]; scan $(awk -v m="$m" -v k="$k" '$1 == m && $2 == k { printf "%s%d ms %d MiB/s %s", n++ ? ", " : "", $3, $4, $5 }' <<<"$scan_at")."
 		done < <(grep '^event_flat ' <<<"$tags")
 	fi

@@ -119,6 +119,9 @@ static void test_bounds(void)
 	CHECK(cl.verdict == CLAIM_TRUE, "cost: 10 us to 41 us grows");
 	memclaim_grows(&cl, lo, 3, same, 3);
 	CHECK(cl.verdict == CLAIM_FALSE, "cost: no growth is false");
+	double wide_a[] = { 100, 900 }, wide_b[] = { 200, 8000 };
+	memclaim_grows(&cl, wide_a, 2, wide_b, 2);
+	CHECK(cl.verdict == CLAIM_NO_DATA, "cost: two windows each with a spread wider than the means cannot support a verdict");
 	memclaim_grows(&cl, lo, 1, hi, 3);
 	CHECK(cl.verdict == CLAIM_NO_DATA, "cost: one window is no-data");
 }
