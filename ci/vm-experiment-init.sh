@@ -1,7 +1,8 @@
 #!/bin/busybox sh
 # /init of the memory-limit experiment's QEMU guest (packed by ci/vm-experiment.sh): loads
 # monitor.ko, mounts cgroup v2 with the memory controller, runs build/bin/memlab chrooted into a
-# tmpfs (pivot_root cannot leave the initramfs) with the kmod and cgroup backends, then sends the
+# tmpfs (pivot_root cannot leave the initramfs) with the kmod backend (scan and event mode) and
+# the cgroup backend, numbering runs from hoglab_run_base + 1 (the kernel command line), then sends the
 # run folder as base64 of a gzip'd tar on the results port (ttyS1) between two marker lines.
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -13,6 +14,7 @@ exec >/dev/ttyS1 2>&1
 
 profile=$(sed -n 's/.*hoglab_profile=\([a-z0-9_]*\).*/\1/p' /proc/cmdline)
 machine=$(sed -n 's/.*hoglab_machine=\([a-z0-9_-]*\).*/\1/p' /proc/cmdline)
+run_base=$(sed -n 's/.*hoglab_run_base=\([0-9]*\).*/\1/p' /proc/cmdline)
 echo "hoglab-vm: start uptime=$(cut -d' ' -f1 /proc/uptime) kernel=$(uname -r) cpus=$(nproc) profile=${profile:-default}"
 insmod /monitor.ko || echo "hoglab-vm: insmod monitor.ko failed"
 R=/tmp/lab
@@ -29,8 +31,8 @@ if mount -t cgroup2 none $R/sys/fs/cgroup && echo "+memory +cpu" >$R/sys/fs/cgro
 else
 	echo "hoglab-vm: cgroup v2 with the memory controller is not available"
 fi
-chroot $R /bin/memlab ${profile:+--profile $profile} --machine "${machine:-qemu}" --run-base 1000000 \
-	--backends "kmod cgroup" --rootfs /rootfs --results /res /memlimits.conf 2>&1 | sed 's/^/# /'
+chroot $R /bin/memlab ${profile:+--profile $profile} --machine "${machine:-qemu}" --run-base "${run_base:-1000000}" \
+	--backends "kmod cgroup" --kmod-modes "scan event" --rootfs /rootfs --results /res /memlimits.conf 2>&1 | sed 's/^/# /'
 echo "hoglab-vm: memlab done"
 if [ -f $R/res/latest/runs.csv ]; then
 	echo "hoglab-vm: begin results"

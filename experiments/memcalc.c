@@ -3,6 +3,7 @@
 #include "memcalc.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 int mem_cross_time(const double *t_ms, const double *kib, size_t n, double level_kib, double fit_ms,
@@ -77,6 +78,26 @@ void mem_theory_soft(double period_ms, struct mem_theory *out)
 	memset(out, 0, sizeof(*out));
 	out->delay_max_ms = period_ms;
 	out->delay_mean_ms = period_ms / 2;
+}
+
+int mem_event_granularity_kib(const char *release, int threads, int cpus, double page_kib, double *kib)
+{
+	int major, minor;
+
+	if (sscanf(release, "%d.%d", &major, &minor) != 2 || major < 2 || minor < 0 || threads < 1 || cpus < 1)
+		return -EINVAL;
+	if (major < 6 || (major == 6 && minor < 2))
+		*kib = 64.0 * threads * page_kib;
+	else
+		*kib = 32.0 * cpus * page_kib;
+	return 0;
+}
+
+void mem_theory_event(double granularity_kib, struct mem_theory *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->overshoot_max_mib = granularity_kib / 1024.0;
+	out->overshoot_mean_mib = out->overshoot_max_mib / 2;
 }
 
 int mem_events_pair(const struct proto_event *ev, size_t n, const char *id, uint64_t start_real_ns,

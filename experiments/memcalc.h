@@ -34,6 +34,15 @@ struct mem_theory {
 void mem_theory_hard(uint32_t monitor, double rate_mib_s, double period_ms, struct mem_theory *out);
 void mem_theory_soft(double period_ms, struct mem_theory *out);
 
+/* kmod in event mode: the check runs when the kernel's rss_stat tracepoint fires, so RSS at the
+ * kill passes the limit by at most the counters' sync granularity, whatever the period: on a
+ * kernel before 6.2 (SPLIT_RSS_COUNTING) a thread's faults reach the mm every 64 faults, 64
+ * pages per thread; from 6.2 every change fires, and the probe's cheap percpu_counter read lags
+ * by under the batch of 32 pages per CPU. Returns that bound in KiB (the mean taken as half of
+ * it), 0 delay, for a kernel release such as "6.1.0-57-amd64"; -EINVAL for one it cannot read. */
+int mem_event_granularity_kib(const char *release, int threads, int cpus, double page_kib, double *kib);
+void mem_theory_event(double granularity_kib, struct mem_theory *out);
+
 /* One container's events, times in ms since its start (real_ns - start_real_ns). */
 struct mem_pair {
 	bool have_soft, have_kill, have_exit;

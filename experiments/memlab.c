@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "labsup.h"
@@ -20,7 +21,7 @@
 
 /* What the command line asked for, beyond what goes straight into struct memlab. */
 struct mem_args {
-	const char *results, *backends, *rootfs, *sum_dir, *def;
+	const char *results, *backends, *modes, *rootfs, *sum_dir, *def;
 	uint64_t seed;
 	bool have_seed;
 };
@@ -28,8 +29,8 @@ struct mem_args {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: memlab [--profile NAME] [--results DIR] [--backends LIST] [--rootfs DIR]\n"
-		"              [--machine NAME] [--run-base N] [--seed N] DEFINITION\n"
+		"usage: memlab [--profile NAME] [--results DIR] [--backends LIST] [--kmod-modes LIST]\n"
+		"              [--rootfs DIR] [--machine NAME] [--run-base N] [--seed N] DEFINITION\n"
 		"       memlab --summarize RUN_DIR\n"
 		"Runs the memory-limit experiments of DEFINITION (experiments/memlimits.conf) through\n"
 		"private supervisors and writes DIR/<run-id>/{samples,runs,cost,summary}.csv and meta;\n"
@@ -37,6 +38,7 @@ static void usage(FILE *out)
 		"  --profile NAME  apply the definition's NAME.key overrides (e.g. quick)\n"
 		"  --results DIR   where run folders go (default results/memlimits)\n"
 		"  --backends LIST backends to run, e.g. \"kmod cgroup\" (default: each section's)\n"
+		"  --kmod-modes LIST  kmod's modes, each a group of its own (default \"scan event\")\n"
 		"  --rootfs DIR    rootfs of the containers (default: the definition's)\n"
 		"  --machine NAME  the machine column of every row (default host)\n"
 		"  --run-base N    number runs from N + 1 (to merge runs of several machines)\n"
@@ -52,7 +54,8 @@ static int args_parse(int argc, char **argv, struct memlab *L, struct mem_args *
 		{ "backends", required_argument, NULL, 'b' }, { "rootfs", required_argument, NULL, 'R' },
 		{ "machine", required_argument, NULL, 'm' }, { "run-base", required_argument, NULL, 'B' },
 		{ "seed", required_argument, NULL, 'S' },     { "summarize", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },           { 0 }
+		{ "kmod-modes", required_argument, NULL, 'M' }, { "help", no_argument, NULL, 'h' },
+		{ 0 }
 	};
 	char *end;
 	int c;
@@ -62,6 +65,7 @@ static int args_parse(int argc, char **argv, struct memlab *L, struct mem_args *
 		case 'p': L->profile = optarg; break;
 		case 'r': a->results = optarg; break;
 		case 'b': a->backends = optarg; break;
+		case 'M': a->modes = optarg; break;
 		case 'R': a->rootfs = optarg; break;
 		case 'm':
 			if (!*optarg || strlen(optarg) > 31 || strpbrk(optarg, ",\"\n")) {
@@ -107,8 +111,15 @@ static int args_parse(int argc, char **argv, struct memlab *L, struct mem_args *
 static int setup(struct memlab *L, struct mem_args *a)
 {
 	char err[1024] = "", exe[PATH_MAX];
+	struct utsname u;
 	ssize_t n;
 	int rc;
+
+	if (memlab_modes_parse(L, a->modes, err, sizeof(err))) {
+		fprintf(stderr, "memlab: %s\n", err);
+		return 2;
+	}
+	snprintf(L->kernel, sizeof(L->kernel), "%s", uname(&u) ? "unknown" : u.release);
 
 	if (lab_conf_load(&L->conf, a->def, L->profile, err, sizeof(err))) {
 		fprintf(stderr, "memlab: %s\n", err);
@@ -157,10 +168,12 @@ static int tables_open(struct memlab *L)
 		"machine", "run", "order", "experiment", "backend", "period_ms", "rate_set", "rep", "soft_mib", "hard_mib",
 		"state", "rate_mibs", "soft_cross_ms", "soft_event_ms", "soft_delay_ms", "soft_rss_kib", "soft_events",
 		"hard_cross_ms", "hard_cross_extrapolated", "kill_event_ms", "end_ms", "detect_ms", "rss_kill_kib",
-		"overshoot_mib", "peak_sample_kib", "peak_sample_over_mib", "samples", "ok", "start_mono_ms"
+		"overshoot_mib", "peak_sample_kib", "peak_sample_over_mib", "samples", "ok", "start_mono_ms",
+		"kernel", "monitor_mode", "file_rss_kib"
 	};
 	static const char *const cost_cols[] = { "machine", "backend", "period_ms", "containers", "rep", "window_ms",
-						 "cpu_ns", "samples", "us_per_sample", "us_per_container_sample" };
+						 "cpu_ns", "samples", "us_per_sample", "us_per_container_sample",
+						 "kernel", "monitor_mode" };
 	char path[PATH_MAX + 16];
 	int rc = csvout_create(&L->csv, 4 << 20);
 
@@ -191,6 +204,10 @@ static void meta_write(struct memlab *L, const char *def, uint64_t seed)
 		L->profile ? L->profile : "default", (unsigned long long)seed, L->conf.sample_ms, L->rootfs);
 	cgroup_detect(&cg);
 	fprintf(f, "cgroup_memory=%s\n", cg.mem.version == 1 ? "v1" : "v2");
+	if (L->want[PROTO_MONITOR_KMOD])
+		fprintf(f, "kmod_modes=%s%s%s\n", L->kmod_mode[MEM_MODE_SCAN] ? "scan" : "",
+			L->kmod_mode[MEM_MODE_SCAN] && L->kmod_mode[MEM_MODE_EVENT] ? " " : "",
+			L->kmod_mode[MEM_MODE_EVENT] ? "event" : "");
 	for (uint32_t b = PROTO_MONITOR_KMOD; b < PROTO_MONITOR_COUNT; b++)
 		if (L->want[b])
 			fprintf(f, "backend_%s=%s\n", proto_monitor_name(b), L->why_not[b][0] ? L->why_not[b] : "ran");
@@ -260,7 +277,7 @@ static int run_folder_close(struct memlab *L, const struct mem_args *a)
 int main(int argc, char **argv)
 {
 	static struct memlab L;
-	struct mem_args a = { .results = "results/memlimits" };
+	struct mem_args a = { .results = "results/memlimits", .modes = "scan event" };
 	int rc;
 
 	L.machine = "host";

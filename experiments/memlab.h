@@ -37,10 +37,21 @@ static inline enum lab_exp mem_exp_section(enum mem_exp e)
 	return sections[e];
 }
 
-/* One supervisor's worth of work: an experiment on one backend at one period. */
+/* kmod's two modes (supervisor --monitor-mode); other backends have none ("-" in the CSVs). */
+enum mem_mode { MEM_MODE_NONE, MEM_MODE_SCAN, MEM_MODE_EVENT, MEM_MODE_COUNT };
+
+static inline const char *mem_mode_name(unsigned m)
+{
+	static const char *const names[] = { "-", "scan", "event" };
+
+	return m < MEM_MODE_COUNT ? names[m] : "-";
+}
+
+/* One supervisor's worth of work: an experiment on one backend (and kmod mode) at one period. */
 struct mem_group {
 	enum mem_exp exp;
 	uint32_t backend;  /* enum proto_monitor */
+	unsigned mode;     /* enum mem_mode: MEM_MODE_NONE unless kmod */
 	int period_ms;
 	int first, n;      /* its runs in the plan */
 	int order;
@@ -54,6 +65,8 @@ struct mem_run {
 struct memlab {
 	struct lab_conf conf;
 	const char *profile, *machine, *run_dir;
+	char kernel[65];   /* uname -r of the machine the runs ran on: the kernel column */
+	bool kmod_mode[MEM_MODE_COUNT]; /* kmod's modes to run (--kmod-modes; default scan and event) */
 	char bin_dir[PATH_MAX - 32];
 	char rootfs[PATH_MAX];
 	struct rundir rd;  /* run_dir is rd.path; the supervisors' private dirs go in rd.tmp */
@@ -80,6 +93,8 @@ struct memlab {
 int memlab_backend_parse(const char *s, uint32_t *out);
 void memlab_backend_check(uint32_t m, char *why, size_t len);
 int memlab_plan(struct memlab *L, const char *override, uint64_t seed, char *err, size_t errlen);
+/* "scan event" -> L->kmod_mode; -EINVAL naming the bad word in err. */
+int memlab_modes_parse(struct memlab *L, const char *list, char *err, size_t errlen);
 
 /* memrun.c: every group in its shuffled order, each through a private supervisor, rows into
  * the open tables; failures are counted in L->failed and said on stderr as they happen. */

@@ -57,14 +57,36 @@ void memlab_backend_check(uint32_t m, char *why, size_t len)
 	snprintf(why, len, "no memory cgroup controller (v1 or v2) is mounted");
 }
 
-static int group_add(struct memlab *L, enum mem_exp e, uint32_t b, int period)
+int memlab_modes_parse(struct memlab *L, const char *list, char *err, size_t errlen)
+{
+	char buf[64], *save = NULL, *tok;
+	bool any = false;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	memset(L->kmod_mode, 0, sizeof(L->kmod_mode));
+	for (tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+		if (strcmp(tok, "scan") && strcmp(tok, "event")) {
+			snprintf(err, errlen, "--kmod-modes: '%s' is not scan or event", tok);
+			return -EINVAL;
+		}
+		L->kmod_mode[strcmp(tok, "scan") ? MEM_MODE_EVENT : MEM_MODE_SCAN] = true;
+		any = true;
+	}
+	if (!any) {
+		snprintf(err, errlen, "--kmod-modes: empty (scan, event or both)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int group_add(struct memlab *L, enum mem_exp e, uint32_t b, unsigned mode, int period)
 {
 	struct mem_group *g = realloc(L->groups, sizeof(*g) * (size_t)(L->n_groups + 1));
 
 	if (!g)
 		return -ENOMEM;
 	L->groups = g;
-	g[L->n_groups++] = (struct mem_group){ e, b, period, L->n_runs, 0, 0 };
+	g[L->n_groups++] = (struct mem_group){ e, b, mode, period, L->n_runs, 0, 0 };
 	return 0;
 }
 
@@ -80,7 +102,33 @@ static int run_add(struct memlab *L, int rate, int rep)
 	return 0;
 }
 
-/* One section's groups (a backend at a period each) and their runs, in definition order. */
+/* The groups of one backend and mode, a period each, and their runs. */
+static int plan_periods(struct memlab *L, enum mem_exp e, uint32_t b, unsigned mode)
+{
+	const struct lab_section *s = &L->conf.exp[mem_exp_section(e)];
+	int rc = 0;
+
+	for (int p = 0; p < s->n_period_ms; p++) {
+		if (b == PROTO_MONITOR_KMOD && s->period_ms[p] < KMOD_PERIOD_MIN_MS) {
+			L->floor_skips++;
+			continue;
+		}
+		rc = group_add(L, e, b, mode, s->period_ms[p]);
+		for (int r = 0; !rc && r < s->repetitions; r++) {
+			if (e == MEM_COST) {
+				rc = run_add(L, 0, r + 1);
+				continue;
+			}
+			for (int k = 0; !rc && k < s->n_rate; k++)
+				rc = run_add(L, s->rate[k], r + 1);
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* One section's groups (a backend, mode and period each) and their runs, in definition order. */
 static int plan_section(struct memlab *L, enum mem_exp e, const char *override, char *err, size_t errlen)
 {
 	const struct lab_section *s = &L->conf.exp[mem_exp_section(e)];
@@ -105,20 +153,10 @@ static int plan_section(struct memlab *L, enum mem_exp e, const char *override, 
 		L->want[b] = true;
 		if (L->why_not[b][0])
 			continue;
-		for (int p = 0; p < s->n_period_ms; p++) {
-			if (b == PROTO_MONITOR_KMOD && s->period_ms[p] < KMOD_PERIOD_MIN_MS) {
-				L->floor_skips++;
+		for (unsigned mode = MEM_MODE_NONE; mode < MEM_MODE_COUNT; mode++) {
+			if (b == PROTO_MONITOR_KMOD ? !L->kmod_mode[mode] : mode != MEM_MODE_NONE)
 				continue;
-			}
-			rc = group_add(L, e, b, s->period_ms[p]);
-			for (int r = 0; !rc && r < s->repetitions; r++) {
-				if (e == MEM_COST) {
-					rc = run_add(L, 0, r + 1);
-					continue;
-				}
-				for (int k = 0; !rc && k < s->n_rate; k++)
-					rc = run_add(L, s->rate[k], r + 1);
-			}
+			rc = plan_periods(L, e, b, mode);
 			if (rc)
 				return rc;
 		}

@@ -21,10 +21,20 @@
 
 #define STEP_INTERVAL_S 0.0005 /* memory_hog allocates in steps of rate x 0.5 ms */
 
+/* "kmod-event", "kmod-scan" or the backend's name: how messages and log names call a group. */
+static const char *group_label(const struct mem_group *g, char *buf, size_t len)
+{
+	if (g->mode == MEM_MODE_NONE)
+		return proto_monitor_name(g->backend);
+	snprintf(buf, len, "%s-%s", proto_monitor_name(g->backend), mem_mode_name(g->mode));
+	return buf;
+}
+
 static int sup_start(struct memlab *L, const struct mem_group *g, char *err, size_t errlen)
 {
-	char engine[PATH_MAX], logs[PATH_MAX], log_file[PATH_MAX + 64], sock[256], period[16], kperiod[16];
-	char *extra[] = { "--monitor", (char *)proto_monitor_name(g->backend), "--monitor-period-ms", period, NULL };
+	char engine[PATH_MAX], logs[PATH_MAX], log_file[PATH_MAX + 64], sock[256], period[16], kperiod[16], lb[32];
+	char *extra[] = { "--monitor", (char *)proto_monitor_name(g->backend), "--monitor-period-ms", period,
+			  g->mode ? "--monitor-mode" : NULL, (char *)mem_mode_name(g->mode), NULL };
 	struct labsup_opts o = { engine, L->rd.tmp, logs, log_file, extra };
 	int rc;
 
@@ -40,7 +50,7 @@ static int sup_start(struct memlab *L, const struct mem_group *g, char *err, siz
 	snprintf(engine, sizeof(engine), "%s/engine", L->bin_dir);
 	snprintf(logs, sizeof(logs), "%s/engine-logs", L->run_dir);
 	snprintf(log_file, sizeof(log_file), "%s/supervisor-%s-%s-%dms.log", logs, mem_exp_name(g->exp),
-		 proto_monitor_name(g->backend), g->period_ms);
+		 group_label(g, lb, sizeof(lb)), g->period_ms);
 	L->last_seq = 0;
 	return labsup_start(&o, &L->client, &L->sup, sock, sizeof(sock), err, errlen);
 }
@@ -55,6 +65,7 @@ static void sup_stop(struct memlab *L)
 struct series {
 	double *t, *kib;
 	size_t n, cap;
+	double file_kib; /* statm's shared (file-backed) resident pages at the highest RSS sample */
 };
 
 static int series_add(struct series *s, double t, double kib)
@@ -77,11 +88,30 @@ static int series_add(struct series *s, double t, double kib)
 	return 0;
 }
 
+/* Resident and shared (file-backed) pages from a kept statm fd; -ESRCH once the process is gone,
+ * -EBADMSG for text that is not statm's. */
+static int statm_read_shared(int fd, uint64_t *resident, uint64_t *shared)
+{
+	unsigned long long size, res, shr;
+	char buf[128];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return n < 0 ? -errno : -ESRCH;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu %llu", &size, &res, &shr) != 3)
+		return -EBADMSG;
+	*resident = res;
+	*shared = shr;
+	return 0;
+}
+
 /* Reads statm every sample_ms until the wait reply is readable; t in ms since start_mono. */
 static int rss_follow(struct memlab *L, pid_t pid, uint64_t start_mono, struct series *s)
 {
-	uint64_t period = (uint64_t)L->conf.sample_ms * 1000000ull, next = clock_mono_ns(), pages;
+	uint64_t period = (uint64_t)L->conf.sample_ms * 1000000ull, next = clock_mono_ns(), pages = 0, shared = 0;
 	uint64_t page_kib = (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
+	double peak = -1;
 	struct pollfd pfd = { L->client.fd, POLLIN, 0 };
 	int fd = statm_open(pid), rc = 0;
 
@@ -97,7 +127,7 @@ static int rss_follow(struct memlab *L, pid_t pid, uint64_t start_mono, struct s
 		next += period;
 		if (fd < 0)
 			continue;
-		r = statm_read(fd, &pages);
+		r = statm_read_shared(fd, &pages, &shared);
 		now = clock_mono_ns();
 		if (r && r != -EBADMSG) {
 			close(fd);
@@ -106,6 +136,10 @@ static int rss_follow(struct memlab *L, pid_t pid, uint64_t start_mono, struct s
 		}
 		if (!r && !rc)
 			rc = series_add(s, (double)(now - start_mono) / 1e6, (double)(pages * page_kib));
+		if (!r && (double)pages > peak) {
+			peak = (double)pages;
+			s->file_kib = (double)(shared * page_kib);
+		}
 	}
 	if (fd >= 0)
 		close(fd);
@@ -189,13 +223,13 @@ static int run_rows(struct memlab *L, const struct mem_group *g, const struct me
 	overshoot = pair->have_kill ? ((double)pc->rss_kill_kib - hard_kib) / 1024.0 : NAN;
 	client_reason_format(pc, end, sizeof(end));
 	if (!rc)
-		rc = csvout_row(L->csv, L->t_runs, "siissiiiiisgggggigiggggggggig", L->machine, run_id, g->order,
+		rc = csvout_row(L->csv, L->t_runs, "siissiiiiisgggggigiggggggggigssg", L->machine, run_id, g->order,
 			mem_exp_name(g->exp), proto_monitor_name(g->backend), g->period_ms, r->rate, r->rep, s->soft_mib,
 			s->hard_mib, proto_state_name(pc->state), rate, t_soft,
 			pair->have_soft ? pair->soft_ms : NAN, soft_delay, pair->have_soft ? (double)pair->soft_rss_kib : NAN,
 			pair->soft_count, t_hard, (int)extra, pair->have_kill ? pair->kill_ms : NAN, end_ms, detect,
 			(double)pc->rss_kill_kib, overshoot, peak, peak / 1024.0 - s->hard_mib, (double)ser->n,
-			(int)ok, (double)pc->start_mono_ns / 1e6);
+			(int)ok, (double)pc->start_mono_ns / 1e6, L->kernel, mem_mode_name(g->mode), ser->file_kib);
 	if (!ok && !rc) {
 		snprintf(err, errlen, "mem-%d ended %s (soft events %d, kill event %s)", run_id, end, pair->soft_count,
 			 pair->have_kill ? "yes" : "no");
@@ -282,9 +316,9 @@ static int cost_exec(struct memlab *L, const struct mem_group *g, const struct m
 		}
 		samples = win * 1000.0 / g->period_ms;
 		cpu_ns = (double)(b.cpu_ns - a.cpu_ns);
-		rc = csvout_row(L->csv, L->t_cost, "ssiiiggggg", L->machine, proto_monitor_name(g->backend), g->period_ms,
+		rc = csvout_row(L->csv, L->t_cost, "ssiiigggggss", L->machine, proto_monitor_name(g->backend), g->period_ms,
 				*have, r->rep, win * 1000.0, cpu_ns, samples, cpu_ns / 1000.0 / samples,
-				cpu_ns / 1000.0 / samples / *have);
+				cpu_ns / 1000.0 / samples / *have, L->kernel, mem_mode_name(g->mode));
 	}
 	return rc;
 }
@@ -326,14 +360,15 @@ static double planned_left_s(const struct memlab *L, const struct mem_group *g, 
 static void progress(struct memlab *L, const struct mem_group *g, const struct mem_run *r, int total)
 {
 	double el = clock_mono_s() - L->t0, left = planned_left_s(L, g, r);
+	char lb[32];
 
 	if (L->tty)
 		fprintf(stderr, "\r\033[K[%d/%d] %s %s %d ms %s%d rep %d | %.0f s elapsed, about %.0f s left", L->done,
-			total, mem_exp_name(g->exp), proto_monitor_name(g->backend), g->period_ms,
+			total, mem_exp_name(g->exp), group_label(g, lb, sizeof(lb)), g->period_ms,
 			g->exp == MEM_COST ? "" : "rate ", g->exp == MEM_COST ? 0 : r->rate, r->rep, el, left);
 	else
 		fprintf(stderr, "memlab: [%d/%d] %s %s %d ms rate %d rep %d done, %.0f s elapsed, about %.0f s left\n",
-			L->done, total, mem_exp_name(g->exp), proto_monitor_name(g->backend), g->period_ms, r->rate,
+			L->done, total, mem_exp_name(g->exp), group_label(g, lb, sizeof(lb)), g->period_ms, r->rate,
 			r->rep, el, left);
 }
 
@@ -356,12 +391,13 @@ static int keeper_start(struct memlab *L, char *err, size_t errlen)
 
 static void group_exec(struct memlab *L, const struct mem_group *g)
 {
-	char err[1024] = "";
+	char err[1024] = "", lb[32];
 	int have = 0;
 
+	group_label(g, lb, sizeof(lb));
 	if (sup_start(L, g, err, sizeof(err))) {
-		fprintf(stderr, "%smemlab: %s %s %d ms: %s\n", L->tty ? "\n" : "", mem_exp_name(g->exp),
-			proto_monitor_name(g->backend), g->period_ms, err);
+		fprintf(stderr, "%smemlab: %s %s %d ms: %s\n", L->tty ? "\n" : "", mem_exp_name(g->exp), lb,
+			g->period_ms, err);
 		L->failed += g->n;
 		L->done += g->n;
 		return;
@@ -386,7 +422,7 @@ static void group_exec(struct memlab *L, const struct mem_group *g)
 		if (rc) {
 			L->failed++;
 			fprintf(stderr, "%smemlab: %s %s %d ms rate %d rep %d: %s\n", L->tty ? "\n" : "",
-				mem_exp_name(g->exp), proto_monitor_name(g->backend), g->period_ms, r->rate, r->rep, err);
+				mem_exp_name(g->exp), lb, g->period_ms, r->rate, r->rep, err);
 		}
 		L->done++;
 		progress(L, g, r, L->n_runs);

@@ -4,6 +4,7 @@
 #include "memlab.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +12,11 @@
 #include "csvin.h"
 #include "labstats.h"
 #include "memcalc.h"
+#include "memclaims.h"
 
 struct sum_key {
-	char exp[16], machine[32], backend[16];
-	int period, rate, containers;
+	char exp[16], machine[32], backend[16], kernel[65], mode[8];
+	int period, rate, containers, cpus;
 };
 
 static int sum_row(struct csvout *o, struct csv_table *t, const struct sum_key *k, const char *metric,
@@ -27,14 +29,21 @@ static int sum_row(struct csvout *o, struct csv_table *t, const struct sum_key *
 		stats_percentile(v, n, 0, &lo);
 		stats_percentile(v, n, 100, &hi);
 	}
-	return csvout_row(o, t, "sssiiissigggggg", k->exp, k->machine, k->backend, k->period, k->rate, k->containers,
-			  metric, unit, (int)n, theory, theory_max, mean, ci, lo, hi);
+	return csvout_row(o, t, "sssiiissiggggggss", k->exp, k->machine, k->backend, k->period, k->rate, k->containers,
+			  metric, unit, (int)n, theory, theory_max, mean, ci, lo, hi, k->kernel, k->mode);
 }
 
 /* runs.csv's columns the summary reads. */
 struct run_cols {
 	int exp, mach, b, p, r, ok, rate, ov, det, sd, state, se, soft, hard;
+	int kernel, mode; /* -1 in a runs.csv from before these columns */
 };
+
+/* Field c of row i, or dflt where the file has no such column. */
+static const char *field(const struct csvin *in, size_t i, int c, const char *dflt)
+{
+	return c < 0 ? dflt : csvin_get(in, i, c);
+}
 
 static int run_cols_find(const struct csvin *in, struct run_cols *c)
 {
@@ -52,6 +61,8 @@ static int run_cols_find(const struct csvin *in, struct run_cols *c)
 	c->se = csvin_col(in, "soft_events");
 	c->soft = csvin_col(in, "soft_mib");
 	c->hard = csvin_col(in, "hard_mib");
+	c->kernel = csvin_col(in, "kernel");
+	c->mode = csvin_col(in, "monitor_mode");
 	if (c->exp < 0 || c->mach < 0 || c->b < 0 || c->p < 0 || c->r < 0 || c->ok < 0 || c->rate < 0 || c->ov < 0 ||
 	    c->det < 0 || c->sd < 0 || c->state < 0 || c->se < 0 || c->soft < 0 || c->hard < 0)
 		return -EPROTO;
@@ -95,13 +106,16 @@ static void runs_collect(const struct csvin *in, const struct run_cols *c, size_
 	snprintf(k->backend, sizeof(k->backend), "%s", csvin_get(in, i, c->b));
 	k->period = atoi(csvin_get(in, i, c->p));
 	k->rate = atoi(csvin_get(in, i, c->r));
+	snprintf(k->kernel, sizeof(k->kernel), "%s", field(in, i, c->kernel, ""));
+	snprintf(k->mode, sizeof(k->mode), "%s", field(in, i, c->mode, "-"));
 	v->nov = v->ndet = v->nsd = v->nrate = v->nk = v->nseen = 0;
 	for (size_t j = i; j < in->nrows; j++) {
 		double x;
 
 		if (done[j] || strcmp(k->exp, csvin_get(in, j, c->exp)) || strcmp(k->machine, csvin_get(in, j, c->mach)) ||
 		    strcmp(k->backend, csvin_get(in, j, c->b)) || k->period != atoi(csvin_get(in, j, c->p)) ||
-		    k->rate != atoi(csvin_get(in, j, c->r)))
+		    k->rate != atoi(csvin_get(in, j, c->r)) || strcmp(k->kernel, field(in, j, c->kernel, "")) ||
+		    strcmp(k->mode, field(in, j, c->mode, "-")))
 			continue;
 		done[j] = true;
 		v->killed[v->nk++] = (!strcmp(csvin_get(in, j, c->state), "hard-limit") ||
@@ -134,6 +148,14 @@ static int runs_rows(struct csvout *o, struct csv_table *t, const struct sum_key
 		rmean += v->rate[j] / (double)v->nrate;
 	mem_theory_hard(b, v->nrate ? rmean : k->rate, k->period, &th);
 	mem_theory_soft(k->period, &ths);
+	if (!strcmp(k->mode, "event")) {
+		double g;
+
+		if (mem_event_granularity_kib(k->kernel, 1, k->cpus, 4, &g))
+			g = NAN;
+		mem_theory_event(g, &th);
+		ths = th;
+	}
 	rc = sum_row(o, t, k, "killed", "%", v->killed, v->nk, 100, 100);
 	if (!rc)
 		rc = sum_row(o, t, k, "rate", "MiB/s", v->rate, v->nrate, k->rate, k->rate);
@@ -151,7 +173,7 @@ static int runs_rows(struct csvout *o, struct csv_table *t, const struct sum_key
 	return rc;
 }
 
-static int summarize_runs(struct csvout *o, struct csv_table *t, const struct csvin *in)
+static int summarize_runs(struct csvout *o, struct csv_table *t, const struct csvin *in, const char *dir)
 {
 	struct run_cols c;
 	struct run_vals v;
@@ -171,6 +193,7 @@ static int summarize_runs(struct csvout *o, struct csv_table *t, const struct cs
 		if (done[i])
 			continue;
 		runs_collect(in, &c, i, done, &k, &v);
+		k.cpus = memclaims_meta_cpus(dir, k.kernel);
 		rc = runs_rows(o, t, &k, &v, span);
 	}
 	run_vals_free(&v);
@@ -183,6 +206,7 @@ static int summarize_cost(struct csvout *o, struct csv_table *t, const struct cs
 {
 	int c_mach = csvin_col(in, "machine"), c_b = csvin_col(in, "backend"), c_p = csvin_col(in, "period_ms");
 	int c_n = csvin_col(in, "containers"), c_us = csvin_col(in, "us_per_sample");
+	int c_k = csvin_col(in, "kernel"), c_mo = csvin_col(in, "monitor_mode");
 	double *v;
 	bool *done;
 	int rc = 0;
@@ -206,9 +230,12 @@ static int summarize_cost(struct csvout *o, struct csv_table *t, const struct cs
 		snprintf(k.backend, sizeof(k.backend), "%s", csvin_get(in, i, c_b));
 		k.period = atoi(csvin_get(in, i, c_p));
 		k.containers = atoi(csvin_get(in, i, c_n));
+		snprintf(k.kernel, sizeof(k.kernel), "%s", field(in, i, c_k, ""));
+		snprintf(k.mode, sizeof(k.mode), "%s", field(in, i, c_mo, "-"));
 		for (size_t j = i; j < in->nrows; j++) {
 			if (done[j] || strcmp(k.machine, csvin_get(in, j, c_mach)) || strcmp(k.backend, csvin_get(in, j, c_b)) ||
-			    k.period != atoi(csvin_get(in, j, c_p)) || k.containers != atoi(csvin_get(in, j, c_n)))
+			    k.period != atoi(csvin_get(in, j, c_p)) || k.containers != atoi(csvin_get(in, j, c_n)) ||
+			    strcmp(k.kernel, field(in, j, c_k, "")) || strcmp(k.mode, field(in, j, c_mo, "-")))
 				continue;
 			done[j] = true;
 			if (!isnan(csvin_num(in, j, c_us)))
@@ -224,7 +251,8 @@ static int summarize_cost(struct csvout *o, struct csv_table *t, const struct cs
 int memlab_summarize(const char *dir)
 {
 	static const char *const cols[] = { "experiment", "machine", "backend", "period_ms", "rate", "containers",
-					    "metric", "unit", "n", "theory", "theory_max", "mean", "ci95", "min", "max" };
+					    "metric", "unit", "n", "theory", "theory_max", "mean", "ci95", "min", "max",
+					    "kernel", "monitor_mode" };
 	char path[PATH_MAX];
 	struct csvin runs, cost;
 	struct csvout *o;
@@ -249,17 +277,25 @@ int memlab_summarize(const char *dir)
 		snprintf(path, sizeof(path), "%s/summary.csv", dir);
 		rc = csvout_table_open(o, &t, path, cols, sizeof(cols) / sizeof(cols[0]));
 		if (!rc)
-			rc = summarize_runs(o, t, &runs);
+			rc = summarize_runs(o, t, &runs, dir);
 		if (!rc)
 			rc = summarize_cost(o, t, &cost);
 		rc2 = csvout_destroy(o);
 		if (!rc)
 			rc = rc2;
 	}
+	if (rc) {
+		fprintf(stderr, "memlab: writing %s/summary.csv: %s\n", dir, strerror(-rc));
+		csvin_free(&runs);
+		csvin_free(&cost);
+		return 1;
+	}
+	rc = memclaims_write(dir, &runs, &cost);
 	csvin_free(&runs);
 	csvin_free(&cost);
 	if (rc) {
-		fprintf(stderr, "memlab: writing %s/summary.csv: %s\n", dir, strerror(-rc));
+		fprintf(stderr, "memlab: writing %s/claims.csv: %s\n", dir,
+			rc == -EPROTO ? "runs.csv or cost.csv lacks a column it needs" : strerror(-rc));
 		return 1;
 	}
 	return 0;
