@@ -84,6 +84,12 @@ for v in 100 100000; do
 	"$ENGINE" stop "b$v" --timeout 0 >/dev/null
 done
 
+# After the command, --slice-us is still the engine's option, not the command's argument.
+p=$("$ENGINE" start tail "$ROOTFS" /bin/sleep 60 --slice-us=500)
+check "--slice-us=500 after the command: se.slice 500000 ns ($(sched_of "$p" se.slice)), sleep got only 60" \
+	test "$(sched_of "$p" se.slice)/$(tr '\0' ' ' <"/proc/$p/cmdline")" = "500000//bin/sleep 60 "
+"$ENGINE" stop tail --timeout 0 >/dev/null
+
 # Without the option: the kernel's default, the slice this test's own shell has.
 default=$(sched_of $$ se.slice)
 p=$("$ENGINE" start plain "$ROOTFS" /bin/sleep 60)
