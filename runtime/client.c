@@ -212,6 +212,9 @@ int client_start(struct client *c, const struct client_start_opts *o, struct pro
 		return client_fail(c, -EINVAL, "no command given");
 	if (argc > PROTO_ARGC_MAX)
 		return client_fail(c, -E2BIG, "more than %d command arguments", PROTO_ARGC_MAX);
+	if (o->slice_us && (o->slice_us < PROTO_SLICE_US_MIN || o->slice_us > PROTO_SLICE_US_MAX))
+		return client_fail(c, -ERANGE, "--slice-us: %u is out of range %d..%d", o->slice_us,
+				   PROTO_SLICE_US_MIN, PROTO_SLICE_US_MAX);
 	r.argc = argc;
 	r.flags = (o->has_nice ? PROTO_START_NICE : 0) | (o->rm ? PROTO_START_RM : 0) |
 		  (o->hold ? PROTO_START_HOLD : 0);
@@ -219,6 +222,7 @@ int client_start(struct client *c, const struct client_start_opts *o, struct pro
 	r.cpu_weight = o->cpu_weight;
 	r.soft_mib = o->soft_mib;
 	r.hard_mib = o->hard_mib;
+	r.slice_us = o->slice_us;
 
 	size_t cap = sizeof(r) + PROTO_STRINGS_MAX;
 	char *buf = malloc(cap);

@@ -28,6 +28,7 @@ struct client_start_opts {
 	unsigned cpu_weight;  /* 1..10000 (cgroup v2 units; v1 cpu.shares = W * 1024 / 100) */
 	unsigned soft_mib;    /* memory limits in MiB, enforced by the supervisor's monitor */
 	unsigned hard_mib;
+	unsigned slice_us;    /* EEVDF custom slice, PROTO_SLICE_US_MIN..MAX us (Linux 6.12 and later) */
 	bool rm;              /* forget the record when it ends; the log stays */
 	bool hold;            /* with rm: keep the record until this connection waits or closes */
 };

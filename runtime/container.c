@@ -6,6 +6,7 @@
  * runs on and could hold malloc's lock. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/magic.h>
 #include <poll.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "container.h"
+#include "slice.h"
 
 #define CHILD_STACK (256 * 1024)
 
@@ -169,6 +171,17 @@ static CHILD_CODE int child_main(void *arg)
 		child_fail(err_w, errno, "setpriority %d", s->nice);
 	if (s->has_cpus && sched_setaffinity(0, sizeof(s->cpus), &s->cpus))
 		child_fail(err_w, errno, "setting CPU affinity");
+	/* After setpriority: the slice keeps the nice. Without SCHED_FLAG_RESET_ON_FORK every
+	 * process the command forks inherits both. */
+	if (s->slice_ns) {
+		uint64_t got = 0;
+		int rc = slice_set_self(s->slice_ns, &got);
+		if (rc)
+			child_fail(err_w, -rc, "sched_setattr (slice %" PRIu64 " ns)", s->slice_ns);
+		if (got != s->slice_ns)
+			child_fail(err_w, EOPNOTSUPP, "the kernel reports slice %" PRIu64 " ns after "
+				   "setting %" PRIu64 " ns", got, s->slice_ns);
+	}
 
 	int null_fd = open("/dev/null", O_RDONLY);
 	if (null_fd < 0)

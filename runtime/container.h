@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define CONTAINER_ERR_MSG 248
@@ -18,6 +19,7 @@ struct container_spec {
 	int nice;
 	bool has_cpus;
 	cpu_set_t cpus;
+	uint64_t slice_ns;    /* EEVDF custom slice (sched_runtime) after nice, 0 = the kernel's */
 	int cgroup_procs_fd[2]; /* cgroup.procs files (or -1): the child moves itself there first */
 	int log_fd;           /* becomes the child's stdout and stderr */
 	int parent_pidfd;     /* pidfd of the supervisor (or -1): the child ends if it is gone */

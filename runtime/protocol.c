@@ -215,6 +215,10 @@ int proto_start_decode(const void *buf, size_t len, struct proto_start_view *v)
 		return -EINVAL;
 	if (r->cpu_weight > 10000)
 		return -EINVAL;
+	if (r->slice_us && (r->slice_us < PROTO_SLICE_US_MIN || r->slice_us > PROTO_SLICE_US_MAX))
+		return -ERANGE;
+	if (r->pad)
+		return -EINVAL;
 	if ((r->hard_mib && r->soft_mib > r->hard_mib) || r->hard_mib > (1u << 20) ||
 	    r->soft_mib > (1u << 20))
 		return -EINVAL;
@@ -259,6 +263,8 @@ int proto_container_check(const struct proto_container *c)
 {
 	if (!id_field_is_valid(c->id) || c->state >= PROTO_STATE_COUNT || c->pid < 0 ||
 	    c->flags & ~(uint32_t)PROTO_START_ALL || c->monitor >= PROTO_MONITOR_COUNT ||
+	    (c->slice_us && (c->slice_us < PROTO_SLICE_US_MIN || c->slice_us > PROTO_SLICE_US_MAX)) ||
+	    c->pad ||
 	    strnlen(c->cpus, PROTO_CPUS_SIZE) == PROTO_CPUS_SIZE)
 		return -EBADMSG;
 	return 0;

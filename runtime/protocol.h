@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define PROTO_MAGIC       0x484f474cu /* "HOGL" */
-#define PROTO_VERSION     2
+#define PROTO_VERSION     3 /* 3: slice_us in start requests and container records */
 #define PROTO_PAYLOAD_MAX (256u * 1024) /* any message, either direction */
 #define PROTO_ID_MAX      32            /* characters of a container ID, without the NUL */
 #define PROTO_ID_SIZE     40            /* its field: NUL-terminated and NUL-padded */
@@ -18,6 +18,10 @@
 #define PROTO_ARGC_MAX    256
 #define PROTO_ERR_MAX     256           /* an error reply's message, with its NUL */
 #define PROTO_PATH_MAX    4096
+/* An EEVDF custom slice (sched_attr.sched_runtime of a fair task), in microseconds: the
+ * kernel clamps the fair class's request to 0.1..100 ms, so anything outside is refused. */
+#define PROTO_SLICE_US_MIN 100
+#define PROTO_SLICE_US_MAX 100000
 
 /* Requests are 0x01xx; the reply to a request has the same type with PROTO_REPLY set. */
 enum proto_type {
@@ -58,7 +62,8 @@ enum proto_start_flags {
 
 /* Followed by exactly 2 + argc NUL-terminated strings, PROTO_STRINGS_MAX bytes at most:
  * the rootfs (absolute path, or "" for the supervisor's default), the CPU list ("" = any),
- * then argv. Limits in MiB, 0 = none; cpu_weight 1..10000 (cgroup v2 units), 0 = none. */
+ * then argv. Limits in MiB, 0 = none; cpu_weight 1..10000 (cgroup v2 units), 0 = none;
+ * slice_us PROTO_SLICE_US_MIN..PROTO_SLICE_US_MAX, 0 = the kernel's default slice. */
 struct proto_start_req {
 	char id[PROTO_ID_SIZE];
 	uint32_t flags;
@@ -67,8 +72,10 @@ struct proto_start_req {
 	uint32_t soft_mib;
 	uint32_t hard_mib;
 	uint32_t argc; /* 1..PROTO_ARGC_MAX */
+	uint32_t slice_us;
+	uint32_t pad; /* 0 */
 };
-_Static_assert(sizeof(struct proto_start_req) == 64, "proto_start_req is wire format");
+_Static_assert(sizeof(struct proto_start_req) == 72, "proto_start_req is wire format");
 
 enum proto_id_flags {
 	PROTO_RM_LOGS = 1u << 0, /* rm: delete the log file too */
@@ -122,9 +129,13 @@ struct proto_container {
 	uint64_t rss_kill_kib; /* hard-limit / oom: RSS the monitor saw at the kill */
 	uint32_t flags;        /* proto_start_flags it was started with */
 	uint32_t monitor;      /* enum proto_monitor */
+	uint32_t slice_us;     /* as requested (--slice-us), 0 = the kernel's default */
+	uint32_t pad;          /* 0 */
+	uint64_t se_slice_ns;  /* the kernel's se.slice of the init (/proc/PID/sched) once it ran
+				* its command; 0 where the kernel does not show one */
 	char cpus[PROTO_CPUS_SIZE];
 };
-_Static_assert(sizeof(struct proto_container) == 184, "proto_container is wire format");
+_Static_assert(sizeof(struct proto_container) == 200, "proto_container is wire format");
 
 enum proto_events_flags {
 	PROTO_EVENTS_WAIT = 1u << 0, /* hold the reply until an event newer than after_seq exists */

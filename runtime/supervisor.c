@@ -436,6 +436,7 @@ int supervisor_run(const struct supervisor_opts *o, char *err, size_t err_size)
 	cgroup_detect(&sv.cg);
 	int stale = cgroup_reap_stale(&sv.cg);
 	nice_scope_probe(&sv);
+	slice_probe(&sv.slice);
 	rc = memmon_open(&sv.mon, o->monitor, o->monitor_mode, o->monitor_period_ms, &sv.cg, err, err_size);
 	if (rc)
 		return rc;

@@ -247,6 +247,8 @@ void ctr_started(struct sv *sv, struct ctr_record *c)
 		/* ESRCH: it has already ended, with nothing left to watch. */
 		if (!mrc || mrc == -ESRCH) {
 			c->info.state = PROTO_STATE_RUNNING;
+			if (slice_read(c->info.pid, &c->info.se_slice_ns))
+				c->info.se_slice_ns = 0;
 			event_emit(sv, c, PROTO_EVENT_START, 0, 0);
 			/* The client goes on while the state file is written. */
 			if (k) {

@@ -16,6 +16,7 @@
 #include "lib/clock.h"
 #include "lib/logbuf.h"
 #include "protocol.h"
+#include "slice.h"
 #include "supervisor.h"
 
 #define EVENTS_KEPT    1024 /* the newest events, for engine events */
@@ -88,6 +89,7 @@ struct sv {
 	struct proto_event events[EVENTS_KEPT]; /* ring of the newest events */
 	uint64_t event_seq;   /* seq of the newest event */
 	char nice_scope[256];
+	struct slice_support slice; /* whether --slice-us can work here, probed once at start */
 	struct ctr_record *containers;
 	struct conn *conns;
 	size_t nconns;

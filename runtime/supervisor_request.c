@@ -51,6 +51,12 @@ static int start_validate(struct sv *sv, struct conn *k, const void *p, size_t l
 			   ctr_ended(old) ? "; remove it with: engine rm" : "");
 		return -1;
 	}
+	if (r->slice_us && !sv->slice.supported) {
+		conn_error(k, PROTO_START, -EOPNOTSUPP,
+			   "--slice-us needs a kernel with EEVDF custom slices (6.12 or later); this "
+			   "is %s (%s)", sv->slice.release, sv->slice.why);
+		return -1;
+	}
 	if (sv->shutting_down) {
 		conn_error(k, PROTO_START, -ESHUTDOWN, "the supervisor is shutting down");
 		return -1;
@@ -139,6 +145,7 @@ static struct ctr_record *start_build(struct sv *sv, struct conn *k,
 	i->exit_code = -1;
 	i->nice = r->nice;
 	i->cpu_weight = r->cpu_weight;
+	i->slice_us = r->slice_us;
 	i->soft_mib = r->soft_mib;
 	i->hard_mib = r->hard_mib;
 	i->flags = r->flags;
@@ -240,6 +247,7 @@ static void handle_start(struct sv *sv, struct conn *k, const void *p, size_t le
 	const struct proto_start_req *r = &v.req;
 	struct container_spec spec = {.id = r->id, .rootfs = v.rootfs, .argv = (char *const *)v.argv,
 				      .has_nice = r->flags & PROTO_START_NICE, .nice = r->nice,
+				      .slice_ns = (uint64_t)r->slice_us * 1000,
 				      .cgroup_procs_fd = {-1, -1}, .parent_pidfd = sv->self_pidfd};
 	if (v.cpus[0] && start_cpus_parse(k, v.cpus, &spec))
 		return;

@@ -49,6 +49,33 @@ static void state_memory_enforcement(struct sv *sv, const struct ctr_record *c, 
 			 sv->mon.period_ms);
 }
 
+/* The slice asked for, how, and the one the kernel reports for the init: read now while it
+ * runs, else as it was once it had exec'd its command. */
+static void state_json_slice(struct sv *sv, const struct ctr_record *c, struct json *j)
+{
+	const struct proto_container *i = &c->info;
+	char how[400];
+	uint64_t ns = i->se_slice_ns;
+	if (ctr_alive(c) && i->state == PROTO_STATE_RUNNING && slice_read(i->pid, &ns))
+		ns = i->se_slice_ns;
+	if (i->slice_us) {
+		json_kv_uint(j, "slice_us", i->slice_us);
+		snprintf(how, sizeof(how), "sched_setattr before exec: SCHED_NORMAL, sched_runtime %llu "
+			 "ns, its nice kept; every process it forks inherits it",
+			 (unsigned long long)i->slice_us * 1000);
+	} else {
+		json_kv_null(j, "slice_us");
+		snprintf(how, sizeof(how), "the kernel's default slice (no --slice-us); custom slices "
+			 "%s on %s: %s", sv->slice.supported ? "work" : "do not work",
+			 sv->slice.release, sv->slice.why);
+	}
+	json_kv_str(j, "slice_setting", how);
+	if (ns)
+		json_kv_uint(j, "se_slice_ns", ns);
+	else
+		json_kv_null(j, "se_slice_ns");
+}
+
 /* What it runs and how: rootfs, argv, namespaces, nice and its scope, CPUs and weight. */
 static void state_json_setup(struct sv *sv, const struct ctr_record *c, struct json *j)
 {
@@ -89,6 +116,7 @@ static void state_json_setup(struct sv *sv, const struct ctr_record *c, struct j
 		json_kv_null(j, "cpu_weight");
 		json_kv_null(j, "cpu_cgroup");
 	}
+	state_json_slice(sv, c, j);
 }
 
 /* Memory limits, the monitor, RSS, the kill, the log and the times. */

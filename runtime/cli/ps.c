@@ -40,6 +40,14 @@ static void ps_json_one(struct json *j, const struct proto_container *p, uint64_
 		json_kv_null(j, "nice");
 	json_kv_str(j, "cpus", p->cpus);
 	json_kv_uint(j, "cpu_weight", p->cpu_weight);
+	if (p->slice_us)
+		json_kv_uint(j, "slice_us", p->slice_us);
+	else
+		json_kv_null(j, "slice_us");
+	if (p->se_slice_ns)
+		json_kv_uint(j, "se_slice_ns", p->se_slice_ns);
+	else
+		json_kv_null(j, "se_slice_ns");
 	json_kv_uint(j, "soft_mib", p->soft_mib);
 	json_kv_uint(j, "hard_mib", p->hard_mib);
 	json_kv_uint(j, "start_mono_ns", p->start_mono_ns);
@@ -71,11 +79,12 @@ static void ps_json(const struct proto_container *list, size_t n, uint64_t now)
 
 static void ps_table(const struct proto_container *list, size_t n, uint64_t now)
 {
-	printf("%-20s %8s %-10s %-30s %5s %-8s %6s %6s %6s %-8s %s\n", "ID", "PID", "STATE",
-	       "REASON", "NICE", "CPUS", "WEIGHT", "SOFT", "HARD", "STARTED", "RUNTIME");
+	printf("%-20s %8s %-10s %-30s %5s %-8s %6s %6s %6s %6s %-8s %s\n", "ID", "PID", "STATE",
+	       "REASON", "NICE", "CPUS", "WEIGHT", "SLICE", "SOFT", "HARD", "STARTED", "RUNTIME");
 	for (size_t i = 0; i < n; i++) {
 		const struct proto_container *p = &list[i];
-		char reason[64], started[16], run[32], nice[8], weight[12], soft[12], hard[12];
+		char reason[64], started[16], run[32], nice[8], weight[12], slice[12], soft[12],
+			hard[12];
 		client_reason_format(p, reason, sizeof(reason));
 		time_t t = (time_t)(p->start_real_ns / 1000000000ull);
 		struct tm tm;
@@ -83,13 +92,14 @@ static void ps_table(const struct proto_container *list, size_t n, uint64_t now)
 		print_duration(run, sizeof(run), run_ns(p, now));
 		snprintf(nice, sizeof(nice), "%d", p->nice);
 		snprintf(weight, sizeof(weight), "%u", p->cpu_weight);
+		snprintf(slice, sizeof(slice), "%u", p->slice_us);
 		snprintf(soft, sizeof(soft), "%u", p->soft_mib);
 		snprintf(hard, sizeof(hard), "%u", p->hard_mib);
-		printf("%-20s %8d %-10s %-30s %5s %-8s %6s %6s %6s %-8s %s\n", p->id, p->pid,
+		printf("%-20s %8d %-10s %-30s %5s %-8s %6s %6s %6s %6s %-8s %s\n", p->id, p->pid,
 		       proto_state_name(p->state), reason,
 		       (p->flags & PROTO_START_NICE) ? nice : "-", p->cpus[0] ? p->cpus : "all",
-		       p->cpu_weight ? weight : "-", p->soft_mib ? soft : "-", p->hard_mib ? hard : "-",
-		       started, run);
+		       p->cpu_weight ? weight : "-", p->slice_us ? slice : "-",
+		       p->soft_mib ? soft : "-", p->hard_mib ? hard : "-", started, run);
 	}
 }
 
@@ -98,8 +108,9 @@ int cmd_ps(int argc, char **argv)
 	struct id_cli a = {0};
 	id_parse(argc, argv, &a, "ps",
 		 "usage: engine ps [--json] [--socket PATH]\n"
-		 "  ID, host PID, state, reason, nice, CPUs, CPU weight, memory limits, start and run "
-		 "time.\n  --json prints one JSON document.\n",
+		 "  ID, host PID, state, reason, nice, CPUs, CPU weight, slice (us), memory limits, "
+		 "start and run time.\n  --json prints one JSON document (se_slice_ns: the kernel's "
+		 "slice of the init as it started).\n",
 		 false);
 	struct client c = connect_or_die();
 	struct proto_container *list;

@@ -18,6 +18,8 @@ static const char *const start_help =
 	"  --nice N          -20..19, applied before exec\n"
 	"  --cpus LIST       CPU affinity, e.g. 0 or 0-1,3\n"
 	"  --cpu-weight W    1..10000: own cpu cgroup (v2 cpu.weight W, v1 cpu.shares W*1024/100)\n"
+	"  --slice-us N      100..100000: the EEVDF slice its tasks request (sched_attr.sched_runtime\n"
+	"                    N*1000 ns, set before exec, inherited by every child); Linux 6.12 or later\n"
 	"  --soft-mib N      memory soft limit in MiB: a soft-limit event per upward crossing\n"
 	"  --hard-mib N      memory hard limit in MiB (at least 1, >= soft): the container is killed\n"
 	"  --rm              forget the container when it ends (its log stays)\n"
@@ -52,6 +54,9 @@ static bool start_option(int argc, char **argv, int *i, struct start_cli *s)
 		s->o.cpus = v;
 	} else if (opt_value(argc, argv, i, "--cpu-weight", &v)) {
 		s->o.cpu_weight = (unsigned)parse_long("--cpu-weight", v, 1, 10000);
+	} else if (opt_value(argc, argv, i, "--slice-us", &v)) {
+		s->o.slice_us = (unsigned)parse_long("--slice-us", v, PROTO_SLICE_US_MIN,
+						     PROTO_SLICE_US_MAX);
 	} else if (opt_value(argc, argv, i, "--soft-mib", &v)) {
 		s->o.soft_mib = (unsigned)parse_long("--soft-mib", v, 1, 1 << 20);
 	} else if (opt_value(argc, argv, i, "--hard-mib", &v)) {

@@ -19,6 +19,7 @@ static struct proto_start_req start_req(void)
 	r.soft_mib = 10;
 	r.hard_mib = 20;
 	r.argc = 3;
+	r.slice_us = 3000;
 	return r;
 }
 
@@ -41,6 +42,10 @@ static void start_mutate(int i, struct proto_start_req *q)
 	case 10: q->argc = 4; break;
 	case 11: q->argc = 2; break;
 	case 12: q->argc = 0xffffffffu; break;
+	case 13: q->slice_us = PROTO_SLICE_US_MIN - 1; break;
+	case 14: q->slice_us = PROTO_SLICE_US_MAX + 1; break;
+	case 15: q->slice_us = 0xffffffffu; break;
+	case 16: q->pad = 1; break;
 	}
 }
 
@@ -51,7 +56,8 @@ static void test_start(void)
 	struct proto_start_view v;
 	CHECK(len > 0 && proto_start_decode(buf, (size_t)len, &v) == 0, "start request round-trips");
 	CHECK(!strcmp(v.req.id, "alpha-1") && v.req.nice == 10 && v.req.cpu_weight == 200 &&
-		      v.req.soft_mib == 10 && v.req.hard_mib == 20 && !strcmp(v.rootfs, "/srv/rootfs") &&
+		      v.req.soft_mib == 10 && v.req.hard_mib == 20 && v.req.slice_us == 3000 &&
+		      !strcmp(v.rootfs, "/srv/rootfs") &&
 		      !strcmp(v.cpus, "0-1") && !strcmp(v.argv[0], "/bin/sh") &&
 		      !strcmp(v.argv[2], "echo hi") && v.argv[3] == NULL,
 	      "start request fields survive the round trip");
@@ -68,7 +74,8 @@ static void test_start(void)
 	static const char *const cases[] = {
 		"bad ID", "unterminated ID", "garbage after the ID's NUL", "unknown flag", "nice 20",
 		"nice -21", "nice without its flag", "weight 10001", "soft above hard", "argc 0",
-		"argc above the strings", "argc below the strings", "argc huge",
+		"argc above the strings", "argc below the strings", "argc huge", "slice 99 us",
+		"slice 100001 us", "slice huge", "non-zero padding",
 	};
 	for (int i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++) {
 		struct proto_start_req q = start_req();
@@ -77,6 +84,16 @@ static void test_start(void)
 		CHECK(proto_start_decode(buf, (size_t)len, &v) != 0, "start request with %s rejected",
 		      cases[i]);
 	}
+	static const uint32_t slices_ok[] = {0, PROTO_SLICE_US_MIN, PROTO_SLICE_US_MAX};
+	int accepted = 0;
+	for (int i = 0; i < 3; i++) {
+		r = start_req();
+		r.slice_us = slices_ok[i];
+		len = proto_start_encode(buf, sizeof(buf), &r, "", "", argv3);
+		accepted += proto_start_decode(buf, (size_t)len, &v) == 0 && v.req.slice_us == slices_ok[i];
+	}
+	CHECK(accepted == 3, "slice 0 (default), %d and %d us accepted", PROTO_SLICE_US_MIN,
+	      PROTO_SLICE_US_MAX);
 	r = start_req();
 	len = proto_start_encode(buf, sizeof(buf), &r, "relative/rootfs", "", argv3);
 	CHECK(proto_start_decode(buf, (size_t)len, &v) != 0, "relative rootfs rejected");
@@ -121,6 +138,8 @@ static void test_container(void)
 	c.term_signal = 9;
 	c.exit_code = -1;
 	c.start_mono_ns = 123456789;
+	c.slice_us = 750;
+	c.se_slice_ns = 750000;
 	strcpy(c.cpus, "0");
 	char path[PROTO_PATH_MAX];
 	int len = proto_container_encode(buf, sizeof(buf), &c, "/var/log/hoglab/gamma.log");
@@ -134,6 +153,17 @@ static void test_container(void)
 	((struct proto_container *)buf)->state = PROTO_STATE_COUNT;
 	CHECK(proto_container_decode(buf, (size_t)len, &out, path, sizeof(path)) != 0,
 	      "unknown state rejected");
+	static const uint32_t bad_slices[] = {PROTO_SLICE_US_MIN - 1, PROTO_SLICE_US_MAX + 1};
+	for (int i = 0; i < 2; i++) {
+		proto_container_encode(buf, sizeof(buf), &c, "/l");
+		((struct proto_container *)buf)->slice_us = bad_slices[i];
+		CHECK(proto_container_decode(buf, 3 + sizeof(c), &out, NULL, 0) != 0,
+		      "container reply with slice %u us rejected", bad_slices[i]);
+	}
+	proto_container_encode(buf, sizeof(buf), &c, "/l");
+	((struct proto_container *)buf)->pad = 1;
+	CHECK(proto_container_decode(buf, 3 + sizeof(c), &out, NULL, 0) != 0,
+	      "container reply with non-zero padding rejected");
 
 	struct proto_container list[3] = {c, c, c};
 	size_t n;
