@@ -25,6 +25,8 @@ enum key_type { KEY_INT, KEY_U64, KEY_BOOL, KEY_STR, KEY_NICE_LIST, KEY_WEIGHT_L
 LIST_COUNT_FOLLOWS(period_ms, n_period_ms);
 LIST_COUNT_FOLLOWS(rate, n_rate);
 LIST_COUNT_FOLLOWS(count, n_count);
+LIST_COUNT_FOLLOWS(window_ms, n_window_ms);
+LIST_COUNT_FOLLOWS(window_reps, n_window_reps);
 
 struct key_spec {
 	const char *name;
@@ -51,7 +53,8 @@ static const struct key_spec global_keys[] = {
 #define K_ENABLED { "enabled", KEY_BOOL, 0, 1, 0, 0, SEC(enabled), 0 }
 #define K_REPS { "repetitions", KEY_INT, 1, 100, 0, 0, SEC(repetitions), 0 }
 #define K_WORK { "work_ms", KEY_INT, 10, 600000, 0, 0, SEC(work_ms), 0 }
-#define K_NICE(lo, hi) { "nice", KEY_NICE_LIST, -20, 19, lo, hi, SEC(nice), 0 }
+#define K_NICE_RANGE(min, max, lo, hi) { "nice", KEY_NICE_LIST, min, max, lo, hi, SEC(nice), 0 }
+#define K_NICE(lo, hi) K_NICE_RANGE(-20, 19, lo, hi)
 #define K_END { NULL, 0, 0, 0, 0, 0, 0, 0 }
 
 static const struct key_spec pairs_keys[] = { K_ENABLED, K_REPS, K_WORK, K_NICE(1, LAB_MAX_VALUES), K_END };
@@ -89,6 +92,13 @@ static const struct key_spec moncost_keys[] = {
 	{ "duration_ms", KEY_INT, 100, 600000, 0, 0, SEC(duration_ms), 0 },
 	K_END,
 };
+/* The window-length experiment: nice 0 against each (lighter) nice at each window; the fit
+ * needs three windows at least (a slope and an intercept to check, with a degree of freedom
+ * left) and two runs per window (each window's weight is 1 / its variance). */
+static const struct key_spec window_keys[] = {
+	K_ENABLED, K_NICE_RANGE(1, 19, 1, LAB_MAX_VALUES), K_LIST("work_ms", window_ms, 10, 600000, 3, LAB_MAX_VALUES),
+	K_LIST("repetitions", window_reps, 2, 100, 1, LAB_MAX_VALUES), K_END,
+};
 
 static const struct {
 	const char *name;
@@ -100,6 +110,7 @@ static const struct {
 	[LAB_EXP_AUTOGROUP] = { "autogroup", autogroup_keys },
 	[LAB_EXP_DEMO] = { "demo", demo_keys },
 	[LAB_EXP_WAKEUP] = { "wakeup", wakeup_keys },
+	[LAB_EXP_WINDOW] = { "window", window_keys },
 	[LAB_EXP_MEMDEMO] = { "memdemo", memdemo_keys },
 	[LAB_EXP_OVERSHOOT] = { "overshoot", overshoot_keys },
 	[LAB_EXP_MONCOST] = { "moncost", moncost_keys },
@@ -115,6 +126,7 @@ struct parse_ctx {
 	int line;
 	char *err;
 	size_t errlen;
+	int window_line[3]; /* the lines that last set [window] nice, work_ms, repetitions (0: unset) */
 };
 
 static int parse_fail(struct parse_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -280,6 +292,7 @@ static void conf_defaults(struct lab_conf *conf)
 {
 	static const int pairs[] = { 0, 1, 5, 10, 15, 19 };
 	static const int mix[] = { 0, 3, 6, 9, 12, 15, 18 };
+	static const int window_nice[] = { 15, 19 }, window_ms[] = { 250, 1000, 4000, 16000 };
 	int e;
 
 	memset(conf, 0, sizeof(*conf));
@@ -309,6 +322,15 @@ static void conf_defaults(struct lab_conf *conf)
 	conf->exp[LAB_EXP_WAKEUP].busy_us = 100;
 	conf->exp[LAB_EXP_WAKEUP].duration_ms = 3000;
 	conf->exp[LAB_EXP_WAKEUP].repetitions = 1;
+	/* Off unless a definition asks for it: the definitions that predate it (regress.conf, the
+	 * tests' own) keep their run time. */
+	conf->exp[LAB_EXP_WINDOW].enabled = false;
+	memcpy(conf->exp[LAB_EXP_WINDOW].nice, window_nice, sizeof(window_nice));
+	conf->exp[LAB_EXP_WINDOW].n_nice = sizeof(window_nice) / sizeof(window_nice[0]);
+	memcpy(conf->exp[LAB_EXP_WINDOW].window_ms, window_ms, sizeof(window_ms));
+	conf->exp[LAB_EXP_WINDOW].n_window_ms = sizeof(window_ms) / sizeof(window_ms[0]);
+	conf->exp[LAB_EXP_WINDOW].window_reps[0] = 3;
+	conf->exp[LAB_EXP_WINDOW].n_window_reps = 1;
 	for (e = LAB_EXP_MEMDEMO; e <= LAB_EXP_MONCOST; e++) {
 		struct lab_section *s = &conf->exp[e];
 
@@ -367,7 +389,7 @@ static int text_walk(struct lab_conf *conf, struct parse_ctx *c, const char *tex
 			for (e = 0; e < LAB_EXP_COUNT && strcmp(s, sections[e].name); e++)
 				;
 			if (e == LAB_EXP_COUNT)
-				return parse_fail(c, "unknown section '[%s]' (pairs, mix, weights, autogroup, demo, wakeup, memdemo, overshoot, moncost)", s);
+				return parse_fail(c, "unknown section '[%s]' (pairs, mix, weights, autogroup, demo, wakeup, window, memdemo, overshoot, moncost)", s);
 			section = e;
 			keys = sections[e].keys;
 			base = &conf->exp[e];
@@ -412,14 +434,41 @@ static int text_walk(struct lab_conf *conf, struct parse_ctx *c, const char *tex
 		}
 		if (rc)
 			return rc;
+		if (apply && section == LAB_EXP_WINDOW && strcmp(key, "enabled"))
+			c->window_line[!strcmp(key, "nice") ? 0 : !strcmp(key, "work_ms") ? 1 : 2] = c->line;
 	}
+	return 0;
+}
+
+/* [window] across its keys: one repetition count for all windows or one per window, and no
+ * window or nice twice (each would be two cases of one name). A mismatch names the later of the
+ * lines that set work_ms and repetitions. */
+static int window_check(struct lab_conf *conf, struct parse_ctx *c)
+{
+	const struct lab_section *s = &conf->exp[LAB_EXP_WINDOW];
+	int i, j;
+
+	c->line = c->window_line[2] > c->window_line[1] ? c->window_line[2] : c->window_line[1];
+	if (s->n_window_reps != 1 && s->n_window_reps != s->n_window_ms)
+		return parse_fail(c, "[window]: key 'repetitions': %d values for %d windows of work_ms (give one for "
+				  "all, or one per window)", s->n_window_reps, s->n_window_ms);
+	c->line = c->window_line[1];
+	for (i = 0; i < s->n_window_ms; i++)
+		for (j = 0; j < i; j++)
+			if (s->window_ms[i] == s->window_ms[j])
+				return parse_fail(c, "[window]: key 'work_ms': window %d given twice", s->window_ms[i]);
+	c->line = c->window_line[0];
+	for (i = 0; i < s->n_nice; i++)
+		for (j = 0; j < i; j++)
+			if (s->nice[i] == s->nice[j])
+				return parse_fail(c, "[window]: key 'nice': %d given twice", s->nice[i]);
 	return 0;
 }
 
 int lab_conf_parse(struct lab_conf *conf, const char *name, const char *text, const char *profile,
 		   char *err, size_t errlen)
 {
-	struct parse_ctx c = { name, 0, err, errlen };
+	struct parse_ctx c = { name, 0, err, errlen, { 0 } };
 	int rc;
 
 	if (profile && *profile == '\0')
@@ -428,6 +477,8 @@ int lab_conf_parse(struct lab_conf *conf, const char *name, const char *text, co
 	rc = text_walk(conf, &c, text, profile, 0);
 	if (!rc && profile)
 		rc = text_walk(conf, &c, text, profile, 1);
+	if (!rc)
+		rc = window_check(conf, &c);
 	return rc;
 }
 

@@ -17,6 +17,7 @@ enum lab_exp {
 	LAB_EXP_AUTOGROUP,
 	LAB_EXP_DEMO,
 	LAB_EXP_WAKEUP,
+	LAB_EXP_WINDOW,    /* the pairs at several windows: share(T) = theory + c / T (labwindow.c) */
 	LAB_EXP_MEMDEMO,   /* memlimits.conf, read by memlab: the soft/hard demo per backend */
 	LAB_EXP_OVERSHOOT, /* backends x periods x rates: overshoot and detection delays */
 	LAB_EXP_MONCOST,   /* monitor CPU per sample against idle containers watched */
@@ -45,6 +46,10 @@ struct lab_section {
 	int n_count;
 	int soft_mib;
 	int hard_mib;
+	int window_ms[LAB_MAX_VALUES];   /* [window]: work_ms of each window */
+	int n_window_ms;
+	int window_reps[LAB_MAX_VALUES]; /* [window]: repetitions, one for all windows or one each */
+	int n_window_reps;
 };
 
 struct lab_conf {

@@ -66,6 +66,43 @@ int main(void)
 	bad("[nope]\n", "t.conf:1: unknown section '[nope]'", "an unknown section");
 	bad("[pairs]\nwork_ms 500\n", "t.conf:2: expected 'key = value'", "a line without '='");
 	bad("[demo]\nnice = 15 10\n", "t.conf:2: key 'nice': at most 1 values", "demo takes one nice");
+	/* [window]: the window-length experiment. */
+	const char *win =
+		"[window]\n"
+		"enabled = 1\n"
+		"nice = 15 19\n"
+		"work_ms = 250 1000 4000 16000\n"
+		"repetitions = 6 4 3 2\n"
+		"quick.work_ms = 250 1000 4000\n"
+		"quick.repetitions = 2\n";
+	const struct lab_section *w = &c.exp[LAB_EXP_WINDOW];
+
+	CHECK(parse(&c, "", NULL, err) == 0 && !w->enabled && w->n_window_ms == 4 && w->window_ms[3] == 16000 &&
+		      w->n_window_reps == 1 && w->n_nice == 2 && w->nice[1] == 19,
+	      "[window] is off by default, with the documented windows and nices");
+	CHECK(parse(&c, win, NULL, err) == 0 && w->enabled && w->n_window_ms == 4 && w->window_ms[1] == 1000 &&
+		      w->n_window_reps == 4 && w->window_reps[0] == 6 && w->window_reps[3] == 2,
+	      "[window] reads its windows and one repetition count per window (%s)", err);
+	CHECK(parse(&c, win, "quick", err) == 0 && w->n_window_ms == 3 && w->n_window_reps == 1 && w->window_reps[0] == 2,
+	      "[window] under quick: fewer windows, one count for all (%s)", err);
+	CHECK(strcmp(lab_exp_name(LAB_EXP_WINDOW), "window") == 0, "the section is named window");
+	bad("[window]\nnice = 0 15\n", "t.conf:2: key 'nice': expected nice values from 1 to 19, got '0'",
+	    "[window] holds nice 0 against a lighter nice only");
+	bad("[window]\nwork_ms = 250 1000\n", "t.conf:2: key 'work_ms': needs at least 3 values",
+	    "[window] needs three windows to check the fit");
+	bad("[window]\nwork_ms = 250 1000 5\n", "t.conf:2: key 'work_ms': expected integers from 10 to 600000, got '5'",
+	    "[window] window out of range");
+	bad("[window]\nrepetitions = 1\n", "t.conf:2: key 'repetitions': expected integers from 2 to 100, got '1'",
+	    "[window] needs two runs per window for its weight");
+	bad("[window]\nwork_ms = 250 1000 4000\nrepetitions = 4 2\n",
+	    "t.conf:3: [window]: key 'repetitions': 2 values for 3 windows of work_ms", "[window] counts that do not match the windows");
+	bad("[window]\nwork_ms = 250 250 4000\n", "t.conf:2: [window]: key 'work_ms': window 250 given twice",
+	    "[window] a window twice");
+	bad("[window]\n\nnice = 15 15\n", "t.conf:3: [window]: key 'nice': 15 given twice", "[window] a nice twice");
+	CHECK(parse(&c, "[window]\nwork_ms = 250 1000 4000\nrepetitions = 4 3 2\nquick.work_ms = 250 1000 4000 8000\n",
+		    "quick", err) < 0 && strstr(err, "t.conf:4: [window]: key 'repetitions': 3 values for 4 windows") &&
+		      !strchr(err, '\n'),
+	      "a profile's windows that no longer match the counts name the profile's line: '%s'", err);
 	CHECK(lab_conf_load(&c, "/nonexistent/cfs.conf", NULL, err, sizeof(err)) == -ENOENT &&
 		      strstr(err, "/nonexistent/cfs.conf: cannot open"), "a missing file is named: '%s'", err);
 	return check_exit();
