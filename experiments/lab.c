@@ -169,6 +169,8 @@ static int cases_expand(struct lab *lab)
 			ct_set(&lab->cases[lab->n_cases - 1], "sleeper", n, 0, false, true);
 			ct_set(&lab->cases[lab->n_cases - 1], "hog", 0, 0, false, false);
 		}
+	if (!rc)
+		rc = lab_window_cases(lab);
 	for (i = 0; !rc && i < lab->n_cases; i++)
 		lab_case_theory(&lab->cases[i], lab->autogroup);
 	return rc;

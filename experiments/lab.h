@@ -12,6 +12,7 @@
 #include "claims.h"
 #include "csvout.h"
 #include "labconf.h"
+#include "labwindow.h"
 
 #define LAB_CT_MAX 8
 
@@ -91,6 +92,8 @@ struct lab {
 	char noise_path[1024];   /* the machine kind's noise file (--noise, else the tree's) */
 	bool have_noise;         /* noise holds it; false: absent, the claims use the flat band */
 	struct noise_table noise;
+	struct window_slice window_slice; /* [window]: the base slice c is held against */
+	bool window_slice_varied;
 };
 
 /* labrun.c: carries out one run, writing samples.csv / runs.csv / wakeup.csv rows. */
@@ -102,5 +105,11 @@ int lab_summary_write(struct lab *lab, const char *path);
 /* labsum.c: claims.csv, one share claim per container of every pairs, mix, weights, demo and
  * autogroup engine case of the definition (no-data where its runs are missing). */
 int lab_claims_write(struct lab *lab, const char *path);
+/* labwindow.c: the [window] cases (after the others), a window container's se.slice, window.csv
+ * in the run folder and the model's claims into claims.csv; each does nothing when it is off. */
+int lab_window_cases(struct lab *lab);
+void lab_window_slice_note(struct lab *lab, pid_t pid);
+int lab_window_write(struct lab *lab);
+int lab_window_claims(struct lab *lab, struct csv_table *claims);
 
 #endif

@@ -578,6 +578,8 @@ int lab_run_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, si
 		if (rc)
 			break;
 	}
+	if (!rc && c->exp == LAB_EXP_WINDOW)
+		lab_window_slice_note(lab, lv[1].pid);
 	for (i = 0; i < c->n; i++)
 		total += (uint64_t)c->work_ms;
 	deadline = clock_mono_ns() + total * 1000000ull * 20 + 60000000000ull;

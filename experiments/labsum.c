@@ -315,6 +315,8 @@ int lab_summary_write(struct lab *lab, const char *path)
 		if (!rc)
 			rc = avail_rows(lab, t, ci, ref, v);
 	}
+	if (!rc)
+		rc = lab_window_write(lab);
 	free(v);
 	return rc;
 }
@@ -498,6 +500,8 @@ int lab_claims_write(struct lab *lab, const char *path)
 			rc = case_claims(lab, t, ci, v);
 	if (!rc)
 		rc = wakeup_claims(lab, t);
+	if (!rc)
+		rc = lab_window_claims(lab, t);
 	free(v);
 	return rc;
 }

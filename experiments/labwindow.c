@@ -1,0 +1,406 @@
+/* The window-length experiment ([window] of the definition): nice 0 against each nice of the
+ * section at each window, run as pairs with the window's work (labrun.c); then per nice the fit
+ * share(T) = theory + c / T (labwindow.h), window.csv and the model's claims in claims.csv, with
+ * the kernel's base slice beside c. Main thread only, like the rest of the runner. */
+#include "lab.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "labstats.h"
+#include "lib/file.h"
+
+void window_case_name(char *buf, size_t size, int nice, int work_ms)
+{
+	if (work_ms > 0)
+		snprintf(buf, size, "0-vs-%d-%dms", nice, work_ms);
+	else
+		snprintf(buf, size, "0-vs-%d", nice);
+}
+
+int window_model_fit(struct window_model *m, const double *share, const int *cell_of, size_t n)
+{
+	double *x = malloc((n + 1) * sizeof(double)), *y = malloc((n + 1) * sizeof(double)),
+	       *w = malloc((n + 1) * sizeof(double)), *v = malloc((n + 1) * sizeof(double));
+	size_t k, p = 0;
+	int j, rc = 0;
+
+	m->have_origin = m->have_free = false;
+	m->n_runs = 0;
+	if (!x || !y || !w || !v) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (j = 0; j < m->n_cell; j++) {
+		struct window_cell *cl = &m->cell[j];
+		size_t nv = 0;
+
+		for (k = 0; k < n; k++)
+			if (cell_of[k] == j && !isnan(share[k]))
+				v[nv++] = share[k];
+		cl->n = nv;
+		cl->mean = cl->ci95 = cl->sd = NAN;
+		if (nv)
+			stats_mean_ci(v, nv, &cl->mean, &cl->ci95);
+		cl->sd = stats_sd(v, nv);
+		/* Each run a point, weighted by 1 / the variance of its window's runs (of the excess as a
+		 * fraction): the short windows' spread is many times the long ones'. */
+		for (k = 0; k < nv; k++) {
+			x[p] = 1 / cl->T_ms;
+			y[p] = (v[k] - m->theory) / 100;
+			w[p] = nv > 1 && cl->sd > 0 ? 1 / pow(cl->sd / 100, 2) : 0;
+			p++;
+		}
+		m->n_runs += nv;
+	}
+	m->have_origin = winfit_solve(x, y, w, p, 1, &m->origin) == 0;
+	m->have_free = winfit_solve(x, y, w, p, 0, &m->free) == 0;
+	for (j = 0; j < m->n_cell; j++) {
+		struct window_cell *cl = &m->cell[j];
+
+		cl->model_pp = m->have_origin ? 100 * m->origin.c / cl->T_ms : NAN;
+		cl->fit = m->theory + cl->model_pp;
+		cl->residual_pp = cl->mean - cl->fit;
+	}
+	if (!m->have_origin)
+		rc = -EINVAL;
+out:
+	free(x);
+	free(y);
+	free(w);
+	free(v);
+	return rc;
+}
+
+/* The sentence: printf, then commas to ';' and quotes or newlines to blanks (one CSV field). */
+static void window_say(struct claim *cl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void window_say(struct claim *cl, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	vsnprintf(cl->sentence, sizeof(cl->sentence), fmt, ap);
+	va_end(ap);
+	for (p = cl->sentence; *p; p++)
+		if (*p == ',' || *p == '"' || *p == '\n')
+			*p = *p == ',' ? ';' : ' ';
+}
+
+static void claim_head(struct claim *cl, const struct window_model *m, int work_ms, const char *quantity)
+{
+	memset(cl, 0, sizeof(*cl));
+	window_case_name(cl->cs, sizeof(cl->cs), m->nice, work_ms);
+	snprintf(cl->ct, sizeof(cl->ct), "b-nice%d", m->nice);
+	snprintf(cl->exp, sizeof(cl->exp), "window");
+	snprintf(cl->quantity, sizeof(cl->quantity), "%s", quantity);
+	snprintf(cl->id, sizeof(cl->id), "window/%s/%s/%s", cl->cs, cl->ct, quantity);
+	cl->measured = cl->ci95 = cl->theory = cl->reference = cl->tolerance = cl->residual = NAN;
+	cl->verdict = CLAIM_NO_DATA;
+	snprintf(cl->spread, sizeof(cl->spread), "n/a (the window model: own CI)");
+	snprintf(cl->finding, sizeof(cl->finding), "no verdict: no data for the window model");
+}
+
+/* The residual in tolerances and the finding, once the verdict is set. */
+static void claim_close(struct claim *cl)
+{
+	cl->residual = cl->tolerance > 0 ? (cl->measured - cl->reference) / cl->tolerance : NAN;
+	if (cl->verdict == CLAIM_FALSE)
+		snprintf(cl->finding, sizeof(cl->finding), "false: the excess does not follow c / T here (%+.2f "
+			 "tolerances)", cl->residual);
+	else
+		cl->finding[0] = '\0';
+}
+
+void window_claim_c(struct claim *cl, const struct window_model *m, const struct window_slice *sl)
+{
+	claim_head(cl, m, 0, "c_ms");
+	cl->n = m->n_runs;
+	if (sl->ms > 0) {
+		cl->theory = sl->ms;
+		cl->reference = sl->ms / 2;
+		snprintf(cl->kind, sizeof(cl->kind), "model 0..slice (%.3g ms) + own ci95", sl->ms);
+	} else {
+		cl->theory = cl->reference = 0;
+		snprintf(cl->kind, sizeof(cl->kind), "model c >= 0 + own ci95 (no slice read)");
+	}
+	if (!m->have_origin) {
+		window_say(cl, "window 0-vs-%d: no data for the fit share(T) = theory + c / T (fewer than two "
+			       "windows with two runs each)", m->nice);
+		return;
+	}
+	cl->measured = m->origin.c;
+	cl->ci95 = m->origin.ci95_c;
+	if (sl->ms > 0) {
+		/* 0 <= c <= slice within c's CI: |c - slice / 2| <= slice / 2 + ci. */
+		cl->tolerance = sl->ms / 2 + cl->ci95;
+		cl->verdict = fabs(cl->measured - cl->reference) <= cl->tolerance ? CLAIM_TRUE : CLAIM_FALSE;
+		claim_close(cl);
+		window_say(cl, "window 0-vs-%d: the niced container's excess share falls as c / T with c = %.3f "
+			       "ms of CPU (95%% CI +-%.3f; n=%zu runs; chi2 %.1f on %d df) %s 0..%.3f ms: at most "
+			       "one base slice ahead of its fluid share (slice from %s)",
+			   m->nice, cl->measured, cl->ci95, cl->n, m->origin.chi2, m->origin.df,
+			   cl->verdict == CLAIM_TRUE ? "within" : "NOT within", sl->ms, sl->source);
+	} else {
+		cl->tolerance = cl->ci95;
+		cl->verdict = cl->measured + cl->ci95 >= 0 ? CLAIM_TRUE : CLAIM_FALSE;
+		claim_close(cl);
+		window_say(cl, "window 0-vs-%d: c = %.3f ms of CPU (95%% CI +-%.3f; n=%zu runs) %s >= 0; no base "
+			       "slice could be read here to bound it", m->nice, cl->measured, cl->ci95, cl->n,
+			   cl->verdict == CLAIM_TRUE ? "is" : "is NOT");
+	}
+}
+
+void window_claim_intercept(struct claim *cl, const struct window_model *m)
+{
+	claim_head(cl, m, 0, "intercept_pp");
+	snprintf(cl->kind, sizeof(cl->kind), "own ci95 of the free fit a + c / T");
+	cl->n = m->n_runs;
+	cl->theory = cl->reference = 0;
+	if (!m->have_free) {
+		window_say(cl, "window 0-vs-%d: no data for the free fit a + c / T (fewer than three weighted "
+			       "points)", m->nice);
+		return;
+	}
+	cl->measured = 100 * m->free.a;
+	cl->ci95 = cl->tolerance = 100 * m->free.ci95_a;
+	cl->verdict = fabs(cl->measured) <= cl->tolerance ? CLAIM_TRUE : CLAIM_FALSE;
+	claim_close(cl);
+	window_say(cl, "window 0-vs-%d: with a free intercept the excess is %+.4f pp (95%% CI +-%.4f) + "
+		       "%.3f ms / T: the intercept is %szero within its CI (an excess that stays as T grows "
+		       "is not c / T)", m->nice, cl->measured, cl->ci95, m->free.c,
+		   cl->verdict == CLAIM_TRUE ? "" : "NOT ");
+}
+
+void window_claim_residual(struct claim *cl, const struct window_model *m, int cell)
+{
+	const struct window_cell *w = &m->cell[cell];
+
+	claim_head(cl, m, w->work_ms, "share");
+	snprintf(cl->kind, sizeof(cl->kind), "own ci95 of the window's mean");
+	cl->n = w->n;
+	cl->theory = m->theory;
+	cl->reference = w->fit;
+	if (!m->have_origin || w->n < 2 || isnan(w->ci95)) {
+		window_say(cl, "window 0-vs-%d at %d ms: no data (%zu runs: the residual needs two and a fit)",
+			   m->nice, w->work_ms, w->n);
+		return;
+	}
+	cl->measured = w->mean;
+	cl->ci95 = cl->tolerance = w->ci95;
+	cl->verdict = fabs(w->residual_pp) <= w->ci95 ? CLAIM_TRUE : CLAIM_FALSE;
+	claim_close(cl);
+	window_say(cl, "window 0-vs-%d at %d ms (T = %.0f ms): b-nice%d share %.3f%% (95%% CI +-%.3f; n=%zu) "
+		       "%s its CI of the corrected theory %.3f%% = %.3f%% + %.3f ms / T (residual %+.3f pp)",
+		   m->nice, w->work_ms, w->T_ms, m->nice, w->mean, w->ci95, w->n,
+		   cl->verdict == CLAIM_TRUE ? "within" : "NOT within", w->fit, m->theory, m->origin.c,
+		   w->residual_pp);
+}
+
+int lab_window_cases(struct lab *lab)
+{
+	const struct lab_section *s = &lab->conf.exp[LAB_EXP_WINDOW];
+	int i, j;
+
+	if (!s->enabled)
+		return 0;
+	for (i = 0; i < s->n_nice; i++)
+		for (j = 0; j < s->n_window_ms; j++) {
+			struct lab_case *n = realloc(lab->cases, sizeof(*n) * (size_t)(lab->n_cases + 1)), *c;
+
+			if (!n)
+				return -ENOMEM;
+			lab->cases = n;
+			c = &n[lab->n_cases++];
+			memset(c, 0, sizeof(*c));
+			c->exp = LAB_EXP_WINDOW;
+			c->param = s->nice[i];
+			window_case_name(c->name, sizeof(c->name), s->nice[i], s->window_ms[j]);
+			c->work_ms = s->window_ms[j];
+			c->reps = s->window_reps[s->n_window_reps == 1 ? 0 : j];
+			c->n = 2;
+			snprintf(c->ct[0].label, sizeof(c->ct[0].label), "a-nice0");
+			snprintf(c->ct[1].label, sizeof(c->ct[1].label), "b-nice%d", s->nice[i]);
+			c->ct[1].nice = s->nice[i];
+		}
+	return 0;
+}
+
+/* se.slice (ns) from /proc/PID/sched: EEVDF's slice of that task (6.6 and later). */
+static double sched_slice_ms(pid_t pid)
+{
+	char path[64], line[256];
+	double v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/sched", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "se.slice", 8) && sscanf(line, "se.slice %*[ :] %lf", &v) == 1)
+			break;
+	fclose(f);
+	return v > 0 ? v / 1e6 : 0;
+}
+
+void lab_window_slice_note(struct lab *lab, pid_t pid)
+{
+	struct window_slice *sl = &lab->window_slice;
+	double ms = sched_slice_ms(pid);
+
+	if (ms <= 0)
+		return;
+	if (sl->ms > 0 && fabs(ms - sl->ms) > 1e-9) {
+		lab->window_slice_varied = true;
+		ms = fmax(ms, sl->ms);
+	}
+	sl->ms = ms;
+	snprintf(sl->source, sizeof(sl->source), "/proc/PID/sched se.slice of a window container%s",
+		 lab->window_slice_varied ? " (it varied: the largest)" : "");
+}
+
+/* Where no container showed se.slice (CFS kernels): the kernel's knobs, debugfs where it is
+ * mounted and readable, else the old sysctl. */
+static void slice_fallback(struct window_slice *sl)
+{
+	static const char *const knobs[] = { "/sys/kernel/debug/sched/base_slice_ns",
+					     "/sys/kernel/debug/sched/min_granularity_ns",
+					     "/proc/sys/kernel/sched_min_granularity_ns" };
+	char buf[64];
+	size_t i;
+
+	for (i = 0; sl->ms <= 0 && i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		double v;
+
+		if (file_read_text(knobs[i], buf, sizeof(buf)) > 0 && sscanf(buf, "%lf", &v) == 1 && v > 0) {
+			sl->ms = v / 1e6;
+			snprintf(sl->source, sizeof(sl->source), "%s", knobs[i]);
+		}
+	}
+	if (sl->ms <= 0)
+		snprintf(sl->source, sizeof(sl->source), "none (no se.slice; the sched knobs unreadable)");
+}
+
+/* The model of every nice of [window], from the runs; n_models is the section's n_nice. */
+static int models_fit(struct lab *lab, struct window_model *models)
+{
+	const struct lab_section *s = &lab->conf.exp[LAB_EXP_WINDOW];
+	double *share = malloc(sizeof(double) * (size_t)(lab->n_runs + 1));
+	int *cell_of = malloc(sizeof(int) * (size_t)(lab->n_runs + 1));
+	int i, j, r, rc = 0;
+
+	if (!share || !cell_of) {
+		free(share);
+		free(cell_of);
+		return -ENOMEM;
+	}
+	for (i = 0; i < s->n_nice; i++) {
+		struct window_model *m = &models[i];
+		size_t n = 0;
+
+		memset(m, 0, sizeof(*m));
+		m->nice = s->nice[i];
+		m->n_cell = s->n_window_ms;
+		for (j = 0; j < lab->n_cases; j++) {
+			const struct lab_case *c = &lab->cases[j];
+			int k;
+
+			if (c->exp != LAB_EXP_WINDOW || c->param != m->nice)
+				continue;
+			for (k = 0; k < m->n_cell && s->window_ms[k] != c->work_ms; k++)
+				;
+			if (k == m->n_cell)
+				continue;
+			m->theory = c->theory_share[1];
+			m->cell[k].work_ms = c->work_ms;
+			m->cell[k].T_ms = c->work_ms * 100.0 / c->theory_share[0];
+			for (r = 0; r < lab->n_runs; r++)
+				if (lab->runs[r].case_idx == j && lab->runs[r].ok) {
+					share[n] = lab->runs[r].r[1].share;
+					cell_of[n++] = k;
+				}
+		}
+		rc = window_model_fit(m, share, cell_of, n);
+		if (rc == -EINVAL)
+			rc = 0; /* no fit: its claims say no-data */
+		if (rc)
+			break;
+	}
+	free(share);
+	free(cell_of);
+	return rc;
+}
+
+int lab_window_write(struct lab *lab)
+{
+	static const char *const cols[] = { "nice", "case", "work_ms", "T_ms", "n", "mean", "sd", "ci95", "theory",
+					    "excess_pp", "model_pp", "fit", "residual_pp", "residual_in_ci", "c_ms",
+					    "c_ci95_ms", "chi2", "df", "free_c_ms", "free_c_ci95_ms", "free_a_pp",
+					    "free_a_ci95_pp", "slice_ms", "slice_source" };
+	const struct lab_section *s = &lab->conf.exp[LAB_EXP_WINDOW];
+	struct window_model models[LAB_MAX_VALUES];
+	struct csv_table *t;
+	char path[1200];
+	int i, j, rc;
+
+	if (!s->enabled)
+		return 0;
+	slice_fallback(&lab->window_slice);
+	rc = models_fit(lab, models);
+	snprintf(path, sizeof(path), "%s/window.csv", lab->run_dir);
+	if (!rc)
+		rc = csvout_table_open(lab->csv, &t, path, cols, sizeof(cols) / sizeof(cols[0]));
+	for (i = 0; !rc && i < s->n_nice; i++) {
+		const struct window_model *m = &models[i];
+		const struct winfit *o = &m->origin, *f = &m->free;
+
+		for (j = 0; !rc && j < m->n_cell; j++) {
+			const struct window_cell *w = &m->cell[j];
+			char cs[48];
+
+			window_case_name(cs, sizeof(cs), m->nice, w->work_ms);
+			rc = csvout_row(lab->csv, t, "isigiggggggggiggfigggggs", m->nice, cs, w->work_ms, w->T_ms, (int)w->n,
+					w->mean, w->sd, w->ci95, m->theory, w->mean - m->theory, w->model_pp, w->fit,
+					w->residual_pp, (int)(m->have_origin && w->n > 1 && fabs(w->residual_pp) <= w->ci95),
+					m->have_origin ? o->c : NAN, m->have_origin ? o->ci95_c : NAN,
+					m->have_origin ? o->chi2 : NAN, m->have_origin ? o->df : 0,
+					m->have_free ? f->c : NAN, m->have_free ? f->ci95_c : NAN,
+					m->have_free ? 100 * f->a : NAN, m->have_free ? 100 * f->ci95_a : NAN,
+					lab->window_slice.ms > 0 ? lab->window_slice.ms : NAN, lab->window_slice.source);
+		}
+	}
+	return rc;
+}
+
+int lab_window_claims(struct lab *lab, struct csv_table *t)
+{
+	const struct lab_section *s = &lab->conf.exp[LAB_EXP_WINDOW];
+	struct window_model models[LAB_MAX_VALUES];
+	struct claim cl[2 + LAB_MAX_VALUES];
+	int i, j, k, rc;
+
+	if (!s->enabled)
+		return 0;
+	slice_fallback(&lab->window_slice);
+	rc = models_fit(lab, models);
+	for (i = 0; !rc && i < s->n_nice; i++) {
+		const struct window_model *m = &models[i];
+		int n = 0;
+
+		window_claim_c(&cl[n++], m, &lab->window_slice);
+		window_claim_intercept(&cl[n++], m);
+		for (j = 0; j < m->n_cell; j++)
+			window_claim_residual(&cl[n++], m, j);
+		for (k = 0; !rc && k < n; k++)
+			rc = csvout_row(lab->csv, t, "sssssggigggsssgss", cl[k].id, cl[k].exp, cl[k].cs, cl[k].ct,
+					cl[k].quantity, cl[k].measured, cl[k].ci95, (int)cl[k].n, cl[k].theory, cl[k].reference,
+					cl[k].tolerance, cl[k].kind, claim_verdict_name(cl[k].verdict), cl[k].sentence,
+					cl[k].residual, cl[k].spread, cl[k].finding);
+	}
+	return rc;
+}
