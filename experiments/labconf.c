@@ -94,7 +94,7 @@ static const struct key_spec moncost_keys[] = {
 };
 /* The window-length experiment: nice 0 against each (lighter) nice at each window; the fit
  * needs three windows at least (a slope and an intercept to check, with a degree of freedom
- * left) and two runs per window (each window's weight is 1 / its variance). */
+ * left) and two runs per window (each window's residual is held within its own CI). */
 static const struct key_spec window_keys[] = {
 	K_ENABLED, K_NICE_RANGE(1, 19, 1, LAB_MAX_VALUES), K_LIST("work_ms", window_ms, 10, 600000, 3, LAB_MAX_VALUES),
 	K_LIST("repetitions", window_reps, 2, 100, 1, LAB_MAX_VALUES), K_END,

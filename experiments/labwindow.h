@@ -23,7 +23,7 @@ struct window_cell {
 };
 
 /* One nice: its cells and the two fits of excess = (share - theory) / 100 against x = 1 / T
- * (T in ms, so c is in ms of CPU), each run a point weighted by 1 / its window's variance. */
+ * (T in ms, so c is in ms of CPU), each run a point weighted by T^2 (sd ~ 1 / T, labwindow.c). */
 struct window_model {
 	int nice;
 	double theory;          /* the niced container's share, percent */
@@ -37,8 +37,8 @@ struct window_model {
 
 /* Fills m's cells (caller sets nice, theory, n_cell and each cell's work_ms and T_ms) from n
  * runs: the share (percent) of run k in cell cell_of[k]; NaN shares and cells out of range are
- * skipped. A cell with fewer than two runs or no spread weighs 0. 0, or -EINVAL when the fit
- * through the origin has too few weighted points (have_origin false; cells still filled). */
+ * skipped. 0, or -EINVAL when fewer than two windows have runs (have_origin false; cells still
+ * filled); the free fit needs three (have_free). */
 int window_model_fit(struct window_model *m, const double *share, const int *cell_of, size_t n);
 
 /* The base slice the model holds c against: upper bound of c (ms), where it came from. */
