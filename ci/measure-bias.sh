@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# ci/measure-bias.sh: the pairs' window-length experiment of experiments/noise/README.md. Runs the
-# 0-vs-15 and 0-vs-19 pairs through the lab (engine, private supervisor) at 250, 1000, 4000 and
-# 16000 ms of work, in ROUNDS rounds so that a drift of the shared machine does not fall on one
-# window, runs the reference burner pair (build/bin/burnpair) at the same windows, then fits
-# share(T) = theory + c / T per pair (build/bin/noisestat window) into experiments/noise/.
+# ci/measure-bias.sh: the pairs' window-length experiment of experiments/noise/README.md at more
+# repetitions than the default profile's. Runs the lab's [window] section alone (0-vs-15 and
+# 0-vs-19 through the engine at 250, 1000, 4000 and 16000 ms, 4/3/2/1 x ROUNDS runs each, all
+# shuffled together; the lab fits share(T) = theory + c / T, experiments/labwindow.c), then the
+# reference burner pair outside the engine (build/bin/burnpair) at the same windows, fitted by
+# build/bin/noisestat window; writes KIND-window-lab.csv (the lab's window.csv), KIND-window.csv
+# (burnpair's fits), .meta and the chart into experiments/noise/.
 # About 11 minutes here. Run as root from the tree, after `make && make rootfs`.
 # Usage: ci/measure-bias.sh [--kind K] [--rounds R] [--fit-only DIR]
 set -eu
@@ -22,18 +24,28 @@ while [ $# -gt 0 ]; do
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
-case $rounds in '' | *[!0-9]*) die "--rounds: not a number: $rounds" ;; esac
+case $rounds in '' | *[!0-9]* | 0) die "--rounds: not a count of at least 1: $rounds" ;; esac
 for b in lab burnpair engine cpu_hog; do
 	[ -x "$BIN/$b" ] || die "$BIN/$b missing (make && make rootfs)"
 done
 cd "$TOP"
+. report/csv.sh
 
+# fit DIR: burnpair's fit, the lab's window.csv beside it, the chart over both.
 fit() {
-	local dir=$1
+	local dir=$1 lab f
 	[ -x "$BIN/noisestat" ] || die "$BIN/noisestat missing (make)"
-	"$BIN"/noisestat window --out "experiments/noise/$kind-window.csv" \
-		--burnpair "$dir/burnpair.csv" "$dir"/lab-*/2*/ >"$dir/fit.txt"
+	lab=$(ls -d "$dir"/lab/2*/ 2>/dev/null | tail -n 1)
+	[ -n "$lab" ] && [ -f "$lab/window.csv" ] || die "$dir/lab: no lab run with window.csv"
+	"$BIN"/noisestat window --out "experiments/noise/$kind-window.csv" --burnpair "$dir/burnpair.csv" >"$dir/fit.txt"
+	cp "$lab/window.csv" "experiments/noise/$kind-window-lab.csv"
+	for f in png svg; do
+		gnuplot -e "dir='$lab'; fmt='$f'; out='experiments/noise/$kind-window.$f'; nices='15 19'; ref='experiments/noise/$kind-window.csv'" \
+			plots/window.gp || die "plots/window.gp failed"
+	done
 	cat "$dir/fit.txt"
+	csv_awk 'FNR > 1 && !s[get("nice")]++ { printf "lab nice %s: c = %.3f +- %.3f ms of CPU; free intercept %+.4f +- %.4f pp\n",
+		get("nice"), get("c_ms"), get("c_ci95_ms"), get("free_a_pp"), get("free_a_ci95_pp") }' "$lab/window.csv"
 }
 
 if [ -n "$fit_only" ]; then
@@ -47,18 +59,15 @@ mkdir -p "$out"
 tmp=$(mktemp -d /tmp/hoglab-bias.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-# definition WORK_MS REPS: the two pairs only.
-definition() {
-	cat <<EOF
+# The lab's [window] section alone; n = 12/9/6/3 per window and pair at 3 rounds.
+cat >"$tmp/window.conf" <<EOF
 sample_ms = 20
 cpu = 1
 seed = 0
 rootfs = rootfs/base
 hog = /cpu_hog
 [pairs]
-nice = 15 19
-work_ms = $1
-repetitions = $2
+enabled = 0
 [mix]
 enabled = 0
 [weights]
@@ -69,9 +78,12 @@ enabled = 0
 enabled = 0
 [wakeup]
 enabled = 0
+[window]
+enabled = 1
+nice = 15 19
+work_ms = 250 1000 4000 16000
+repetitions = $((4 * rounds)) $((3 * rounds)) $((2 * rounds)) $((rounds > 1 ? rounds : 2))
 EOF
-}
-
 {
 	echo "# ci/measure-bias.sh --kind $kind --rounds $rounds"
 	echo "date=$(date -Iseconds)"
@@ -80,18 +92,10 @@ EOF
 	echo "base_slice_ns=$(awk '/^se.slice/ {print $3}' /proc/self/sched)"
 	echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$out/meta"
-
-# Repetitions per round: short windows are cheap and noisier.
-reps_of() { case $1 in 250) echo 4 ;; 1000) echo 3 ;; 4000) echo 2 ;; *) echo 1 ;; esac; }
-for r in $(seq 1 "$rounds"); do
-	for w in 250 1000 4000 16000; do
-		definition "$w" "$(reps_of "$w")" >"$tmp/pairs-$w.conf"
-		mkdir -p "$out/lab-$w"
-		timeout 900 "$BIN"/lab --results "$out/lab-$w" "$tmp/pairs-$w.conf" 2>>"$out/lab.log" ||
-			echo "measure-bias: lab at $w ms, round $r failed (see $out/lab.log)" >&2
-		echo "loadavg_round${r}_$w=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/meta"
-	done
-done
+mkdir -p "$out/lab"
+timeout 1800 "$BIN"/lab --results "$out/lab" "$tmp/window.conf" 2>>"$out/lab.log" ||
+	echo "measure-bias: the lab's window run failed (see $out/lab.log)" >&2
+echo "loadavg_lab_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/meta"
 
 # The reference: both release modes up to 4 s, the lab's (staggered) at 16 s.
 : >"$out/burnpair.csv"

@@ -1,25 +1,31 @@
-# The pairs' window-length experiment: the niced container's excess share over theory against the
-# window (ms of the pair's CPU), measured through the lab and by the reference burner pair, with
-# the fitted model c / T of each. Data: `data` (noisestat window output, experiments/noise/KIND-window.csv).
+# The window-length experiment: the niced container's excess share over the weight table
+# against the window T (ms of the pair's CPU while both ran), per nice, with the fitted model
+# c / T and one base slice / T (the model's bound) beside it. Data: the run's window.csv
+# (experiments/labwindow.c); `nices` (e.g. '15 19') names the nices to draw, from the caller.
+# Optional `ref`: a `noisestat window` CSV whose burnpair-staggered rows are drawn as the
+# reference outside the engine (ci/measure-bias.sh).
 load "plots/style.gp"
+win = dir."/window.csv"
 set title "Excess share of the niced container over the weight table, against the window"
-set xlabel "window T (ms of the pair's CPU)"
+set xlabel "window T (ms of the pair's CPU while both ran)"
 set ylabel "measured share - theory (pp)"
 set logscale x
-set xrange [150:30000]
 set key top right
-set yrange [-0.6:1.4]
 set samples 200
-src(s, n) = strcol("source") eq s && int(column("nice")) == n
-# The fitted c of a group, read from its rows (every row carries its group's fit).
-c15 = 0; c19 = 0; b15 = 0
-stats data using (src("lab", 15) ? c15 = column("c_ms") : 0) nooutput
-stats data using (src("lab", 19) ? c19 = column("c_ms") : 0) nooutput
-stats data using (src("burnpair-staggered", 15) ? b15 = column("c_ms") : 0) nooutput
-plot data using (src("lab", 15) ? column("T_ms") : NaN):"excess_pp":"ci95" with yerrorbars ls 2 title "lab, 0 vs 15 (mean, 95% CI)", \
-     data using (src("lab", 19) ? column("T_ms") : NaN):"excess_pp":"ci95" with yerrorbars ls 1 title "lab, 0 vs 19", \
-     data using (src("burnpair-staggered", 15) ? column("T_ms") * 1.03 : NaN):"excess_pp":"ci95" with yerrorbars ls 3 title "burner pair, 0 vs 15", \
-     100 * c15 / x with lines ls 2 dt 2 title sprintf("fit 0 vs 15: c = %.2f ms / T", c15), \
-     100 * c19 / x with lines ls 1 dt 2 title sprintf("fit 0 vs 19: c = %.2f ms / T", c19), \
-     100 * b15 / x with lines ls 3 dt 3 title sprintf("fit burner pair: c = %.2f ms / T", b15), \
+N = words(nices)
+array C[N]
+slice = 0
+do for [i = 1:N] {
+	C[i] = 0
+	stats win using (int(column("nice")) == int(word(nices, i)) ? (C[i] = column("c_ms"), slice = column("slice_ms"), 0) : 0) nooutput
+}
+stats win using "T_ms" nooutput
+set xrange [STATS_min / 1.6 : STATS_max * 1.6]
+is_nice(i) = int(column("nice")) == int(word(nices, i))
+plot for [i = 1:N] win using (is_nice(i) ? column("T_ms") * (1 + 0.04 * (i - 1)) : NaN):"excess_pp":"ci95" \
+         with yerrorbars ls i title sprintf("0 vs %s: mean, 95%% CI", word(nices, i)), \
+     for [i = 1:N] 100 * C[i] / x with lines ls i dt 2 title sprintf("fit 0 vs %s: c = %.2f ms / T", word(nices, i), C[i]), \
+     (slice > 0 ? 100 * slice / x : NaN) with lines ls 4 dt 3 title sprintf("one base slice (%.2f ms) / T", slice), \
+     (exists("ref") ? ref : win) using (exists("ref") && strcol("source") eq "burnpair-staggered" ? column("T_ms") * 0.96 : NaN):"excess_pp":"ci95" \
+         with yerrorbars ls 3 title (exists("ref") ? "burner pair outside the engine" : ""), \
      0 with lines ls 4 notitle

@@ -173,4 +173,5 @@ wakeup_text() {
 		echo "The engine keeps its containers out of that trap (see runs.csv, column launcher)."
 	fi
 } >"$dir/REPORT.md"
+report/window.sh "$dir" # the window-length section, where the run has one
 printf '%s\n' "$claims"
