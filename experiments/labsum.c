@@ -332,10 +332,11 @@ static int first_to_end(const struct lab_case *c)
 	return ref;
 }
 
-/* Whether case c has share and completion-ratio claims: every case but the wake-up ones. */
+/* Whether case c has share and completion-ratio claims: every case but the wake-up ones and the
+ * window ones (held against theory + c / T by their model's claims, labwindow.c). */
 static bool has_share_claims(const struct lab_case *c)
 {
-	return c->exp != LAB_EXP_WAKEUP;
+	return c->exp != LAB_EXP_WAKEUP && c->exp != LAB_EXP_WINDOW;
 }
 
 /* Whether case c is the autogroup trap: each container in a session of its own. */
