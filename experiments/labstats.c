@@ -203,3 +203,34 @@ double stats_f95(int df1, int df2)
 	}
 	return (lo + hi) / 2;
 }
+
+double stats_t_cdf(double t, int df)
+{
+	double tail;
+
+	if (df < 1 || isnan(t))
+		return NAN;
+	tail = 0.5 * beta_inc(df / 2.0, 0.5, df / (df + t * t));
+	return t >= 0 ? 1 - tail : tail;
+}
+
+double stats_t_quantile(double p, int df)
+{
+	double lo = 0, hi = 1;
+
+	if (df < 1 || !(p > 0 && p < 1))
+		return NAN;
+	if (p < 0.5)
+		return -stats_t_quantile(1 - p, df);
+	while (stats_t_cdf(hi, df) < p && hi < 1e12)
+		hi *= 2;
+	for (int i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+		double mid = (lo + hi) / 2;
+
+		if (stats_t_cdf(mid, df) < p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
+}

@@ -15,6 +15,12 @@ unsigned int nice_weight(int nice);
 /* Two-sided 95% Student t quantile for df degrees of freedom (df >= 1). */
 double stats_t95(int df);
 
+/* The Student t distribution with df degrees of freedom (df >= 1): P(T <= t), and the t with
+ * P(T <= t) = p (0 < p < 1), by bisection on the regularised incomplete beta function. NaN
+ * outside those ranges. */
+double stats_t_cdf(double t, int df);
+double stats_t_quantile(double p, int df);
+
 /* Mean of n values and the half-width of its 95% confidence interval (0 when n < 2). */
 int stats_mean_ci(const double *v, size_t n, double *mean, double *ci95);
 

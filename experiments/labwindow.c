@@ -111,6 +111,23 @@ static void claim_head(struct claim *cl, const struct window_model *m, int work_
 	snprintf(cl->finding, sizeof(cl->finding), "no verdict: no data for the window model");
 }
 
+double window_family_scale(const struct window_model *m, int df)
+{
+	if (m->family <= 1 || df < 1)
+		return 1;
+	return stats_t_quantile(1 - WINDOW_FAMILY_ALPHA / (2.0 * m->family), df) / stats_t95(df);
+}
+
+/* The kind of a claim's tolerance: its own 95 % CI, or the family-wise widening of it. */
+static void claim_kind(struct claim *cl, const struct window_model *m, const char *what)
+{
+	if (m->family > 1)
+		snprintf(cl->kind, sizeof(cl->kind), "%s; CI family-wise %g %% over %d window claims (Bonferroni)", what,
+			 100 * (1 - WINDOW_FAMILY_ALPHA), m->family);
+	else
+		snprintf(cl->kind, sizeof(cl->kind), "%s; own ci95", what);
+}
+
 /* The residual in tolerances and the finding, once the verdict is set. */
 static void claim_close(struct claim *cl)
 {
@@ -129,10 +146,13 @@ void window_claim_c(struct claim *cl, const struct window_model *m, const struct
 	if (sl->ms > 0) {
 		cl->theory = sl->ms;
 		cl->reference = sl->ms / 2;
-		snprintf(cl->kind, sizeof(cl->kind), "model 0..slice (%.3g ms) + own ci95", sl->ms);
+		char what[48];
+
+		snprintf(what, sizeof(what), "model 0..slice (%.3g ms)", sl->ms);
+		claim_kind(cl, m, what);
 	} else {
 		cl->theory = cl->reference = 0;
-		snprintf(cl->kind, sizeof(cl->kind), "model c >= 0 + own ci95 (no slice read)");
+		claim_kind(cl, m, "model c >= 0 (no slice read)");
 	}
 	if (!m->have_origin) {
 		window_say(cl, "window 0-vs-%d: no data for the fit share(T) = theory + c / T (fewer than two "
@@ -143,7 +163,7 @@ void window_claim_c(struct claim *cl, const struct window_model *m, const struct
 	cl->ci95 = m->origin.ci95_c;
 	if (sl->ms > 0) {
 		/* 0 <= c <= slice within c's CI: |c - slice / 2| <= slice / 2 + ci. */
-		cl->tolerance = sl->ms / 2 + cl->ci95;
+		cl->tolerance = sl->ms / 2 + cl->ci95 * window_family_scale(m, m->origin.df);
 		cl->verdict = fabs(cl->measured - cl->reference) <= cl->tolerance ? CLAIM_TRUE : CLAIM_FALSE;
 		claim_close(cl);
 		window_say(cl, "window 0-vs-%d: the niced container's excess share falls as c / T with c = %.3f "
@@ -152,8 +172,8 @@ void window_claim_c(struct claim *cl, const struct window_model *m, const struct
 			   m->nice, cl->measured, cl->ci95, cl->n, m->origin.chi2, m->origin.df,
 			   cl->verdict == CLAIM_TRUE ? "within" : "NOT within", sl->ms, sl->source);
 	} else {
-		cl->tolerance = cl->ci95;
-		cl->verdict = cl->measured + cl->ci95 >= 0 ? CLAIM_TRUE : CLAIM_FALSE;
+		cl->tolerance = cl->ci95 * window_family_scale(m, m->origin.df);
+		cl->verdict = cl->measured + cl->tolerance >= 0 ? CLAIM_TRUE : CLAIM_FALSE;
 		claim_close(cl);
 		window_say(cl, "window 0-vs-%d: c = %.3f ms of CPU (95%% CI +-%.3f; n=%zu runs) %s >= 0; no base "
 			       "slice could be read here to bound it", m->nice, cl->measured, cl->ci95, cl->n,
@@ -164,7 +184,7 @@ void window_claim_c(struct claim *cl, const struct window_model *m, const struct
 void window_claim_intercept(struct claim *cl, const struct window_model *m)
 {
 	claim_head(cl, m, 0, "intercept_pp");
-	snprintf(cl->kind, sizeof(cl->kind), "own ci95 of the free fit a + c / T");
+	claim_kind(cl, m, "the free fit a + c / T");
 	cl->n = m->n_runs;
 	cl->theory = cl->reference = 0;
 	if (!m->have_free) {
@@ -173,7 +193,8 @@ void window_claim_intercept(struct claim *cl, const struct window_model *m)
 		return;
 	}
 	cl->measured = 100 * m->free.a;
-	cl->ci95 = cl->tolerance = 100 * m->free.ci95_a;
+	cl->ci95 = 100 * m->free.ci95_a;
+	cl->tolerance = cl->ci95 * window_family_scale(m, m->free.df);
 	cl->verdict = fabs(cl->measured) <= cl->tolerance ? CLAIM_TRUE : CLAIM_FALSE;
 	claim_close(cl);
 	window_say(cl, "window 0-vs-%d: with a free intercept the excess is %+.4f pp (95%% CI +-%.4f) + "
@@ -187,7 +208,7 @@ void window_claim_residual(struct claim *cl, const struct window_model *m, int c
 	const struct window_cell *w = &m->cell[cell];
 
 	claim_head(cl, m, w->work_ms, "share");
-	snprintf(cl->kind, sizeof(cl->kind), "own ci95 of the window's mean");
+	claim_kind(cl, m, "the window's mean");
 	cl->n = w->n;
 	cl->theory = m->theory;
 	cl->reference = w->fit;
@@ -197,8 +218,9 @@ void window_claim_residual(struct claim *cl, const struct window_model *m, int c
 		return;
 	}
 	cl->measured = w->mean;
-	cl->ci95 = cl->tolerance = w->ci95;
-	cl->verdict = fabs(w->residual_pp) <= w->ci95 ? CLAIM_TRUE : CLAIM_FALSE;
+	cl->ci95 = w->ci95;
+	cl->tolerance = w->ci95 * window_family_scale(m, (int)w->n - 1);
+	cl->verdict = fabs(w->residual_pp) <= cl->tolerance ? CLAIM_TRUE : CLAIM_FALSE;
 	claim_close(cl);
 	window_say(cl, "window 0-vs-%d at %d ms (T = %.0f ms): b-nice%d share %.3f%% (95%% CI +-%.3f; n=%zu) "
 		       "%s its CI of the corrected theory %.3f%% = %.3f%% + %.3f ms / T (residual %+.3f pp)",
@@ -394,6 +416,10 @@ int lab_window_claims(struct lab *lab, struct csv_table *t)
 		return 0;
 	slice_fallback(&lab->window_slice);
 	rc = models_fit(lab, models);
+	for (i = 0, j = 0; !rc && i < s->n_nice; i++)
+		j += 2 + models[i].n_cell;
+	for (i = 0; !rc && i < s->n_nice; i++)
+		models[i].family = j;
 	for (i = 0; !rc && i < s->n_nice; i++) {
 		const struct window_model *m = &models[i];
 		int n = 0;

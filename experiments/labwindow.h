@@ -33,7 +33,15 @@ struct window_model {
 	struct winfit origin;   /* the model: excess = c / T */
 	struct winfit free;     /* its check: excess = a + c / T */
 	bool have_origin, have_free;
+	int family;             /* claims in the run's window family: each interval widened so that
+				 * all of them hold together with WINDOW_FAMILY_ALPHA (Bonferroni);
+				 * 0 or 1: each claim at its own 95 % */
 };
+
+/* The chance that an honest run gets any window claim false: 1 %, since a run has 2 + windows
+ * claims per nice and at 95 % each about one honest run in six had one false (2000 synthetic
+ * runs, tests/unit/test_labwindow.c). */
+#define WINDOW_FAMILY_ALPHA 0.01
 
 /* Fills m's cells (caller sets nice, theory, n_cell and each cell's work_ms and T_ms) from n
  * runs: the share (percent) of run k in cell cell_of[k]; NaN shares and cells out of range are
@@ -55,7 +63,10 @@ struct window_slice {
  *              stays as the window grows);
  *   the residual of window `cell` (0..n_cell-1): the window's mean within its own 95 % CI of
  *              the corrected theory theory + c / T.
+ * With m->family > 1 every interval is the family-wise one (window_family_scale).
  * A claim without data (no fit, a window without two runs) is no-data. */
+/* The factor from a 95 % interval on df degrees of freedom to the family-wise one of m. */
+double window_family_scale(const struct window_model *m, int df);
 void window_claim_c(struct claim *cl, const struct window_model *m, const struct window_slice *sl);
 void window_claim_intercept(struct claim *cl, const struct window_model *m);
 void window_claim_residual(struct claim *cl, const struct window_model *m, int cell);

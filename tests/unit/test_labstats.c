@@ -22,6 +22,22 @@ int main(void)
 	CHECK(nice_weight(20) == 0 && nice_weight(-21) == 0, "out-of-range nice has no weight");
 	CHECK(near(stats_t95(1), 12.706, 1e-9) && near(stats_t95(7), 2.365, 1e-9), "t quantiles from the table");
 	CHECK(near(stats_t95(60), 2.0003, 0.001) && near(stats_t95(1000), 1.9623, 0.001), "t quantiles past the table");
+	/* Published quantiles: t(0.975; 1, 3, 10, 30) = 12.706, 3.182, 2.228, 2.042; t(0.995; 20) =
+	 * 2.845; t(0.9995; 5) = 6.869; the normal's 0.975 = 1.95996 at large df; t(1) is Cauchy. */
+	CHECK(near(stats_t_quantile(0.975, 1), 12.7062, 1e-3) && near(stats_t_quantile(0.975, 3), 3.1824, 1e-3) &&
+		      near(stats_t_quantile(0.975, 10), 2.2281, 1e-3) && near(stats_t_quantile(0.975, 30), 2.0423, 1e-3),
+	      "t quantiles at 97.5 %% match the table (got %g %g)", stats_t_quantile(0.975, 1), stats_t_quantile(0.975, 10));
+	CHECK(near(stats_t_quantile(0.995, 20), 2.845, 1e-3) && near(stats_t_quantile(0.9995, 5), 6.869, 1e-3),
+	      "t quantiles at 99.5 and 99.95 %% (got %g %g)", stats_t_quantile(0.995, 20), stats_t_quantile(0.9995, 5));
+	CHECK(near(stats_t_quantile(0.975, 100000), 1.95996, 1e-3) && near(stats_t_cdf(1, 1), 0.75, 1e-9) &&
+		      near(stats_t_cdf(0, 7), 0.5, 1e-12) && near(stats_t_quantile(0.025, 10), -2.2281, 1e-3),
+	      "t: normal limit, Cauchy's cdf(1) = 0.75, symmetry");
+	for (i = 1; i <= 30; i++)
+		if (!near(stats_t_quantile(0.975, i), stats_t95(i), 1.5e-3))
+			break;
+	CHECK(i == 31, "the quantile agrees with stats_t95's table at every df 1..30 (first off: %d)", i);
+	CHECK(isnan(stats_t_quantile(0, 5)) && isnan(stats_t_quantile(1, 5)) && isnan(stats_t_quantile(0.9, 0)),
+	      "p outside (0, 1) or df < 1: NaN");
 	/* mean 5, sample sd sqrt(32/7) = 2.13809, CI = 2.365 * 2.13809 / sqrt(8) = 1.78775 */
 	CHECK(stats_mean_ci(v, 8, &m, &ci) == 0 && near(m, 5, 1e-12) && near(ci, 1.78775, 1e-4),
 	      "mean 5 and CI 1.788 of a known sample (got %g, %g)", m, ci);

@@ -171,6 +171,46 @@ int main(void)
 		      draws);
 		CHECK(detect_a >= draws * 90 / 100, "a constant +0.1 pp is caught by the intercept in >= 90 %% (%d of %d)",
 		      detect_a, draws);
+
+		/* The run's family (lab_window_claims): two nices of 2 + 4 claims, all of them at once
+		 * held to WINDOW_FAMILY_ALPHA = 1 %. Honest draws with any window claim false: at most
+		 * 2 % (the 1 % goal plus 4 binomial sd of 2000 draws at 1 %); above, the c = 5 ms and
+		 * constant-excess faults must still be caught (>= 99 % and >= 80 %). */
+		any = detect_c = detect_a = 0;
+		for (k = 0; k < draws; k++) {
+			int bad = 0;
+
+			n = draw(&m, 1.04, 0, 1, share, cell_of);
+			m.family = 12; /* draw() starts a fresh model */
+			window_model_fit(&m, share, cell_of, n);
+			window_claim_c(&cl, &m, &slice);
+			bad += cl.verdict != CLAIM_TRUE;
+			window_claim_intercept(&cl, &m);
+			bad += cl.verdict != CLAIM_TRUE;
+			for (j = 0; j < NW; j++) {
+				window_claim_residual(&cl, &m, j);
+				bad += cl.verdict != CLAIM_TRUE;
+			}
+			any += bad > 0;
+			n = draw(&m, 5.0, 0, 1, share, cell_of);
+			m.family = 12; /* draw() starts a fresh model */
+			window_model_fit(&m, share, cell_of, n);
+			window_claim_c(&cl, &m, &slice);
+			detect_c += cl.verdict == CLAIM_FALSE;
+			n = draw(&m, 1.04, 0.1, 1, share, cell_of);
+			m.family = 12; /* draw() starts a fresh model */
+			window_model_fit(&m, share, cell_of, n);
+			window_claim_intercept(&cl, &m);
+			detect_a += cl.verdict == CLAIM_FALSE;
+		}
+		printf("# family-wise (12 claims at 1 %%): honest draws with any false %d of %d; c = 5 ms caught %d; "
+		       "+0.1 pp caught %d\n", any, draws, detect_c, detect_a);
+		CHECK(any <= draws * 2 / 100, "family-wise: honest draws with any window claim false at most 2 %% (%d of %d)",
+		      any, draws);
+		CHECK(strstr(cl.kind, "family-wise 99 % over 12 window claims"), "the kind says the family: %s", cl.kind);
+		CHECK(detect_c >= draws * 99 / 100 && detect_a >= draws * 80 / 100,
+		      "family-wise: c = 5 ms still caught in >= 99 %% (%d), +0.1 pp in >= 80 %% (%d of %d)", detect_c, detect_a,
+		      draws);
 	}
 	return check_exit();
 }
