@@ -56,7 +56,17 @@ check "claims: cgroup's anonymous statm peak never above the limit" claim true a
 # proc at 50 ms: 20 runs, tolerance z99 x max(sd, 0.289) / sqrt(20) = 0.17 of the range; the
 # supervisor's reading and the kill's delivery add a few ms of growth (2..5 ms in this lab's
 # runs: 0.04..0.1 of 50 ms), inside it.
-check "claims: proc's overshoot at 50 ms is U(0, rate x period)" claim true overshoot proc 50 "$run/claims.csv"
+# On a machine loaded enough that the poller's ticks slip (load 10 here, other labs and guests on
+# the same CPUs: 10 of 20 runs ok, sd 1.15 of the range) the claim is no-data by its own rule:
+# the run cannot support a verdict, and neither can its one-tick-late copy. Said as a skip with
+# the claim's sentence; on a machine that can support it both verdicts are asserted.
+noisy=$(csv_awk 'FNR > 1 && get("quantity") == "overshoot" && get("backend") == "proc" && get("period_ms") == 50 &&
+	get("verdict") == "no-data" && get("sentence") ~ /cannot support a verdict/ { print get("sentence") }' "$run/claims.csv")
+if [ -n "$noisy" ]; then
+	skip "claims: proc's overshoot at 50 ms is U(0, rate x period)" "this machine's spread leaves it no-data: $noisy"
+else
+	check "claims: proc's overshoot at 50 ms is U(0, rate x period)" claim true overshoot proc 50 "$run/claims.csv"
+fi
 cp "$run/summary.csv" "$tmp/summary.before"
 check "memlab --summarize recomputes the same summary from the CSVs" \
 	sh -c "'$BIN/memlab' --summarize '$run' && cmp -s '$run/summary.csv' '$tmp/summary.before'"
@@ -67,7 +77,11 @@ csv_awk -v OFS=, 'FNR > 1 && get("backend") == "proc" { $col["overshoot_mib"] = 
 	FNR > 1 && get("backend") == "cgroup" { $col["peak_sample_kib"] = get("peak_sample_kib") + get("file_rss_kib") + 3072 } { print }' \
 	"$run/runs.csv" >"$tmp/wrong/runs.csv"
 "$BIN/memlab" --summarize "$tmp/wrong" 2>"$tmp/werr"
-check "proc one tick late makes its 50 ms overshoot claim false" claim false overshoot proc 50 "$tmp/wrong/claims.csv"
+if [ -n "$noisy" ]; then
+	skip "proc one tick late makes its 50 ms overshoot claim false" "the honest run was no-data already (above)"
+else
+	check "proc one tick late makes its 50 ms overshoot claim false" claim false overshoot proc 50 "$tmp/wrong/claims.csv"
+fi
 check "cgroup 3 MiB over the limit makes its claim false" claim false anon_peak cgroup -1 "$tmp/wrong/claims.csv"
 if command -v gnuplot >/dev/null; then
 	report/memreport.sh "$run" >"$tmp/claims" 2>"$tmp/rerr"
