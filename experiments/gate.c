@@ -125,6 +125,26 @@ int gate_run_load(const char *dir, struct gate_run *run, char *err, size_t errle
 		meta_get(meta, "git_revision", run->revision, sizeof(run->revision));
 		meta_get(meta, "kernel", run->kernel, sizeof(run->kernel));
 	}
+	snprintf(path, sizeof(path), "%s/runs.csv", dir);
+	if (!access(path, F_OK)) {
+		run->runs = calloc(1, sizeof(*run->runs));
+		rc = run->runs ? csvin_load(path, run->runs) : -ENOMEM;
+		if (!rc)
+			for (i = 0; i < 5 && !rc; i++) {
+				static const char *const need[] = { "experiment", "case", "container", "share", "ok" };
+
+				if (csvin_col(run->runs, need[i]) < 0) {
+					csvin_free(run->runs);
+					rc = -EPROTO;
+				}
+			}
+		if (rc) {
+			snprintf(err, errlen, "%s: not the lab's runs.csv", path);
+			free(run->runs);
+			run->runs = NULL;
+			return rc;
+		}
+	}
 	snprintf(path, sizeof(path), "%s/claims.csv", dir);
 	if (access(path, F_OK))
 		return 0;
@@ -160,7 +180,11 @@ void gate_run_free(struct gate_run *run)
 		csvin_free(run->claims);
 		free(run->claims);
 	}
-	run->claims = NULL;
+	if (run->runs) {
+		csvin_free(run->runs);
+		free(run->runs);
+	}
+	run->claims = run->runs = NULL;
 }
 
 int gate_base_load(const char *path, struct gate_base *b, char *err, size_t errlen)
@@ -268,6 +292,41 @@ static void claim_find(const struct gate_run *run, const struct gate_case *c, st
 	}
 }
 
+/* A re-run's claim: claim_share on the successful repetitions of every attempt so far. */
+static void claim_pool(const struct gate_run *runs, int k, const struct gate_case *c, const struct noise_table *nt,
+		       struct gate_ct *g)
+{
+	double v[256];
+	size_t n = 0;
+	struct claim cl;
+
+	for (int j = 0; j <= k; j++) {
+		const struct csvin *t = runs[j].runs;
+		int ce, cc, ct, cs, co;
+
+		if (!t)
+			continue;
+		ce = csvin_col(t, "experiment");
+		cc = csvin_col(t, "case");
+		ct = csvin_col(t, "container");
+		cs = csvin_col(t, "share");
+		co = csvin_col(t, "ok");
+		for (size_t r = 0; r < t->nrows && n < 256; r++)
+			if (!strcmp(csvin_get(t, r, ce), c->exp) && !strcmp(csvin_get(t, r, cc), c->name) &&
+			    !strcmp(csvin_get(t, r, ct), g->label) && !strcmp(csvin_get(t, r, co), "1") &&
+			    !isnan(csvin_num(t, r, cs)))
+				v[n++] = csvin_num(t, r, cs);
+	}
+	claim_share(&cl, nt && nt->n ? nt : NULL, c->exp, c->name, g->label, g->theory, c->work_ms, v, n);
+	g->measured = cl.measured;
+	g->ci95 = cl.ci95;
+	g->reference = cl.reference;
+	g->tolerance = cl.tolerance;
+	g->n = cl.n;
+	snprintf(g->kind, sizeof(g->kind), "%s", cl.kind);
+	g->verdict = cl.verdict;
+}
+
 static void base_find(const struct gate_base *b, const struct gate_case *c, struct gate_ct *g)
 {
 	size_t r;
@@ -285,10 +344,12 @@ static void base_find(const struct gate_base *b, const struct gate_case *c, stru
 		}
 }
 
-void gate_attempt_judge(struct gate_case *c, struct gate_attempt *a, const struct gate_run *run,
-			const struct gate_base *b, const struct noise_table *nt)
+void gate_attempt_judge(struct gate_case *c, int k, const struct gate_run *runs, const struct gate_base *b,
+			const struct noise_table *nt)
 {
-	int s;
+	struct gate_attempt *a = &c->at[k];
+	const struct gate_run *run = &runs[k];
+	int s, want = c->reps * (k + 1);
 
 	a->state = GATE_STATE_OK;
 	a->why[0] = '\0';
@@ -304,6 +365,8 @@ void gate_attempt_judge(struct gate_case *c, struct gate_attempt *a, const struc
 		g->verdict = CLAIM_NO_DATA;
 		if (run->claims)
 			claim_find(run, c, g);
+		if (g->have_claim && k > 0)
+			claim_pool(runs, k, c, nt, g);
 		if (b && b->t)
 			base_find(b, c, g);
 	}
@@ -324,9 +387,9 @@ void gate_attempt_judge(struct gate_case *c, struct gate_attempt *a, const struc
 			reason(a, GATE_STATE_BROKEN, "%s: no data (no successful run of the case)", g->label);
 			continue;
 		}
-		if ((int)g->n != c->reps)
-			reason(a, GATE_STATE_BROKEN, "%s: n=%zu of the definition's %d repetitions (a run failed)", g->label,
-			       g->n, c->reps);
+		if ((int)g->n != want)
+			reason(a, GATE_STATE_BROKEN, "%s: n=%zu of the definition's %d repetitions%s (a run failed)", g->label,
+			       g->n, c->reps, k ? " per attempt, pooled" : "");
 		if (strncmp(g->kind, "noise:", 6))
 			reason(a, GATE_STATE_BROKEN, "%s: its tolerance is not from measured noise (%s)", g->label, g->kind);
 		in = fabs(g->measured - g->reference) <= g->tolerance;
@@ -337,8 +400,8 @@ void gate_attempt_judge(struct gate_case *c, struct gate_attempt *a, const struc
 		g->ok_theory = g->verdict == CLAIM_TRUE && in;
 		if (!g->ok_theory && g->verdict == CLAIM_FALSE)
 			reason(a, GATE_STATE_OFF, "share %s %.3f%% is %+.2f tolerances from its reference %.3f%% (theory %.3f%%, "
-			       "tolerance %.3f pp)", g->label, g->measured, (g->measured - g->reference) / g->tolerance,
-			       g->reference, g->theory, g->tolerance);
+			       "tolerance %.3f pp%s)", g->label, g->measured, (g->measured - g->reference) / g->tolerance,
+			       g->reference, g->theory, g->tolerance, k ? ", attempts pooled" : "");
 		if (!b)
 			continue;
 		if (!g->have_base) {

@@ -63,6 +63,7 @@ struct gate_run {
 	char fault[160];       /* meta fault_injection=, "none" when absent */
 	char date[64], revision[64], kernel[128];
 	struct csvin *claims;  /* NULL when missing */
+	struct csvin *runs;    /* runs.csv, NULL when missing: the shares a re-run pools */
 };
 
 /* The cases of definition def (its default profile) that have share claims, in its order: 0 or
@@ -89,10 +90,13 @@ void gate_base_free(struct gate_base *b);
 double gate_base_tolerance(const struct noise_table *nt, const char *exp, const char *cs, const char *ct,
 			   double theory, int work_ms, size_t n, size_t n_base);
 
-/* Fills attempt a of case c from run (its claims) and the baseline b (NULL: theory only) and
- * judges it: state and, unless OK, why (the first reason found). */
-void gate_attempt_judge(struct gate_case *c, struct gate_attempt *a, const struct gate_run *run,
-			const struct gate_base *b, const struct noise_table *nt);
+/* Fills attempt k of case c and judges it against the baseline b (NULL: theory only): state and,
+ * unless OK, why (the first reason found). runs[0..k] are the folders of attempts 1..k+1. The
+ * first attempt is its folder's claims.csv; a re-run's claim is the claims engine's
+ * (claim_share) on the shares of every attempt so far pooled (runs.csv, k+1 times the
+ * repetitions), so a re-run adds evidence instead of a second chance to pass. */
+void gate_attempt_judge(struct gate_case *c, int k, const struct gate_run *runs, const struct gate_base *b,
+			const struct noise_table *nt);
 
 /* Over a case's attempts: PASS when the first is OK, FLAKY when a later one is and every one
  * before it was only OFF, else FAIL. */

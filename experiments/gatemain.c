@@ -38,6 +38,7 @@ static void usage(FILE *out)
 		"  --junit FILE           the verdicts as JUnit XML (flaky cases with <flakyFailure>)\n"
 		"  --history FILE         append one row per claim of the first attempt (CSV, header once)\n"
 		"  --tap                  one ok / not ok line per case\n"
+		"  --last-table           print only the last folder's table (the driver printed the others)\n"
 		"  --update-baseline DEST record RUN_DIR as the baseline (DEST and DEST's .meta) if complete:\n"
 		"                         lab exit 0, every case at full n, every claim true, no injected\n"
 		"                         fault; --provenance FILE is copied into the .meta first\n");
@@ -46,7 +47,7 @@ static void usage(FILE *out)
 struct opts {
 	const char *def, *baseline, *noise, *retry_def, *junit, *history, *update, *provenance;
 	int retries_left;
-	bool tap;
+	bool tap, last_table;
 };
 
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -71,6 +72,7 @@ static int args_parse(int argc, char **argv, struct opts *o)
 		{ "history", required_argument, NULL, 'H' },    { "tap", no_argument, NULL, 't' },
 		{ "update-baseline", required_argument, NULL, 'u' },
 		{ "provenance", required_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' },
+		{ "last-table", no_argument, NULL, 'L' },
 		{ 0 }
 	};
 	char *end;
@@ -92,6 +94,7 @@ static int args_parse(int argc, char **argv, struct opts *o)
 		case 'j': o->junit = optarg; break;
 		case 'H': o->history = optarg; break;
 		case 't': o->tap = true; break;
+		case 'L': o->last_table = true; break;
 		case 'u': o->update = optarg; break;
 		case 'p': o->provenance = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -131,7 +134,7 @@ static void table_print(const struct gate_case *cs, int n, int at, const struct 
 {
 	int i, s;
 
-	printf("\n%s %s%s\n", at == 0 ? "run" : "re-run", run->dir,
+	printf("\n%s %s%s\n", at == 0 ? "run" : "re-run (shares pooled with the attempts before)", run->dir,
 	       strcmp(run->fault, "none") ? " (FAULT INJECTED: " : "");
 	if (strcmp(run->fault, "none"))
 		printf("  fault injected for a test: %s)\n", run->fault);
@@ -443,12 +446,13 @@ int main(int argc, char **argv)
 				continue;
 			if (k > 0 && c->n_at < k)
 				continue;
-			gate_attempt_judge(c, &c->at[c->n_at], &runs[k], o.update ? NULL : &base, &nt);
+			gate_attempt_judge(c, c->n_at, runs, o.update ? NULL : &base, &nt);
 			c->n_at++;
 		}
-	printf("regress-gate: %d cases of %s; tolerances from noise %s (k=%g), baseline %s\n", n, o.def,
+	if (!o.last_table || n_runs == 1)
+		printf("regress-gate: %d cases of %s; tolerances from noise %s (k=%g), baseline %s\n", n, o.def,
 	       nt.n ? nt.kind : "NONE", CLAIM_K, o.update ? "(none: recording one)" : o.baseline);
-	for (k = 0; k < n_runs; k++)
+	for (k = o.last_table ? n_runs - 1 : 0; k < n_runs; k++)
 		table_print(cs, n, k, &runs[k], !o.update);
 	for (i = 0; i < n; i++) {
 		broken = broken || cs[i].at[cs[i].n_at - 1].state == GATE_STATE_BROKEN;

@@ -128,7 +128,7 @@ static enum gate_state judge(const struct fake *f, struct gate_case *cs, int n, 
 	why[0] = '\0';
 	for (int i = 0; i < n; i++) {
 		cs[i].n_at = 0;
-		gate_attempt_judge(&cs[i], &cs[i].at[0], &run, with_base ? &base : NULL, &nt);
+		gate_attempt_judge(&cs[i], 0, &run, with_base ? &base : NULL, &nt);
 		cs[i].n_at = 1;
 		if (cs[i].at[0].state > worst) {
 			worst = cs[i].at[0].state;
