@@ -19,6 +19,9 @@
 #include <unistd.h>
 
 #include "lab.h"
+#include "labcases.h"
+#include "labfault.h"
+#include "csvin.h"
 #include "labstats.h"
 #include "labsup.h"
 #include "launch.h"
@@ -32,8 +35,9 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: lab [--profile NAME] [--results DIR] [--socket PATH | --direct] [--seed N]\n"
 		"           [--wakeup-source auto|perf|schedstat] [--noise FILE] DEFINITION\n"
+		"       lab --summarize RUN_DIR [--noise FILE]\n"
 		"Runs the experiments of DEFINITION (e.g. experiments/cfs.conf) and writes\n"
-		"DIR/<run-id>/{samples,runs,wakeup,summary}.csv and meta; DIR/latest points at it.\n"
+		"DIR/<run-id>/{samples,runs,wakeup,summary,claims}.csv and meta; DIR/latest points at it.\n"
 		"  --profile NAME  apply the definition's NAME.key overrides (e.g. quick)\n"
 		"  --results DIR   where run folders go (default results/cfs)\n"
 		"  --socket PATH   use this running supervisor (default: start a private one)\n"
@@ -43,12 +47,14 @@ static void usage(FILE *out)
 		"                  own /proc/self/schedstat; auto (default) takes perf where it can record\n"
 		"  --noise FILE    this machine kind's measured noise, for the claims' tolerances (default:\n"
 		"                  experiments/noise/c.csv of the tree the binary was built in; without\n"
-		"                  one the claims use a flat 1 pp band and say so)\n");
-}
-
-const char *lab_delay_src_name(enum lab_delay_src s)
-{
-	return s == LAB_DELAY_PERF ? "perf" : "schedstat";
+		"                  one the claims use a flat 1 pp band and say so)\n"
+		"  --summarize RUN_DIR  run nothing (no root needed): recompute summary.csv, claims.csv,\n"
+		"                  theory.csv and wakeup_cdf.csv of an existing run folder from its\n"
+		"                  runs.csv, wakeup.csv, meta and definition.conf, with --noise or the default\n"
+		"  --inject-nice-step EXP/CASE:CONTAINER:+1|-1  for tests only, refused unless\n"
+		"                  HOGLAB_TEST_FAULTS=1 is set: start that container one nice step off while\n"
+		"                  the definition, runs.csv and theory keep its real nice; meta says so\n"
+		"                  (fault_injection=), and the gate never takes such a run as a baseline\n");
 }
 
 /* Whether perf can record scheduler events here: a short perf sched record of /bin/true. */
@@ -67,113 +73,6 @@ static bool perf_works(const char *dir)
 	ok = waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 	unlink(data);
 	return ok;
-}
-
-static int case_add(struct lab *lab, enum lab_exp e, int param, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int case_add(struct lab *lab, enum lab_exp e, int param, const char *fmt, ...)
-{
-	struct lab_case *n = realloc(lab->cases, sizeof(*n) * (size_t)(lab->n_cases + 1)), *c;
-	va_list ap;
-
-	if (!n)
-		return -ENOMEM;
-	lab->cases = n;
-	c = &n[lab->n_cases++];
-	memset(c, 0, sizeof(*c));
-	c->exp = e;
-	c->param = param;
-	c->work_ms = lab->conf.exp[e].work_ms;
-	c->reps = lab->conf.exp[e].repetitions;
-	va_start(ap, fmt);
-	vsnprintf(c->name, sizeof(c->name), fmt, ap);
-	va_end(ap);
-	return 0;
-}
-
-static void ct_set(struct lab_case *c, const char *label, int nice, unsigned weight, bool own, bool sleeper)
-{
-	struct lab_ct *ct = &c->ct[c->n++];
-
-	snprintf(ct->label, sizeof(ct->label), "%s", label);
-	ct->nice = nice;
-	ct->weight = weight;
-	ct->own_session = own;
-	ct->sleeper = sleeper;
-}
-
-static int cases_expand(struct lab *lab)
-{
-	const struct lab_section *s = lab->conf.exp;
-	char label[24];
-	int i, rc = 0;
-
-	if (s[LAB_EXP_PAIRS].enabled)
-		for (i = 0; !rc && i < s[LAB_EXP_PAIRS].n_nice; i++) {
-			int n = s[LAB_EXP_PAIRS].nice[i];
-
-			rc = case_add(lab, LAB_EXP_PAIRS, n, "0-vs-%d", n);
-			if (rc)
-				break;
-			ct_set(&lab->cases[lab->n_cases - 1], "a-nice0", 0, 0, false, false);
-			snprintf(label, sizeof(label), "b-nice%d", n);
-			ct_set(&lab->cases[lab->n_cases - 1], label, n, 0, false, false);
-		}
-	if (!rc && s[LAB_EXP_MIX].enabled) {
-		rc = case_add(lab, LAB_EXP_MIX, 0, "mix");
-		for (i = 0; !rc && i < s[LAB_EXP_MIX].n_nice && i < LAB_CT_MAX; i++) {
-			snprintf(label, sizeof(label), "nice%d", s[LAB_EXP_MIX].nice[i]);
-			ct_set(&lab->cases[lab->n_cases - 1], label, s[LAB_EXP_MIX].nice[i], 0, false, false);
-		}
-	}
-	if (!rc && s[LAB_EXP_WEIGHTS].enabled)
-		for (i = 0; !rc && i < s[LAB_EXP_WEIGHTS].n_weight; i++) {
-			int a = s[LAB_EXP_WEIGHTS].weight[i][0], b = s[LAB_EXP_WEIGHTS].weight[i][1];
-
-			rc = case_add(lab, LAB_EXP_WEIGHTS, a * 100 / b, "%d-vs-%d", a, b);
-			if (rc)
-				break;
-			snprintf(label, sizeof(label), "a-w%d", a);
-			ct_set(&lab->cases[lab->n_cases - 1], label, 0, (unsigned)a, false, false);
-			snprintf(label, sizeof(label), "b-w%d", b);
-			ct_set(&lab->cases[lab->n_cases - 1], label, 0, (unsigned)b, false, false);
-		}
-	if (!rc && s[LAB_EXP_AUTOGROUP].enabled)
-		for (i = 0; !rc && i < s[LAB_EXP_AUTOGROUP].n_nice; i++) {
-			int n = s[LAB_EXP_AUTOGROUP].nice[i], own;
-
-			for (own = 0; !rc && own < 2; own++) {
-				rc = case_add(lab, LAB_EXP_AUTOGROUP, n, "%s-0-vs-%d", own ? "sessions" : "engine", n);
-				if (rc)
-					break;
-				ct_set(&lab->cases[lab->n_cases - 1], "a-nice0", 0, 0, own, false);
-				snprintf(label, sizeof(label), "b-nice%d", n);
-				ct_set(&lab->cases[lab->n_cases - 1], label, n, 0, own, false);
-			}
-		}
-	if (!rc && s[LAB_EXP_DEMO].enabled) {
-		rc = case_add(lab, LAB_EXP_DEMO, s[LAB_EXP_DEMO].nice[0], "demo");
-		if (!rc) {
-			ct_set(&lab->cases[lab->n_cases - 1], "cn-normal", 0, 0, false, false);
-			ct_set(&lab->cases[lab->n_cases - 1], "cn-nice", s[LAB_EXP_DEMO].nice[0], 0, false, false);
-		}
-	}
-	if (!rc && s[LAB_EXP_WAKEUP].enabled)
-		for (i = 0; !rc && i < s[LAB_EXP_WAKEUP].n_nice; i++) {
-			int n = s[LAB_EXP_WAKEUP].nice[i];
-
-			rc = case_add(lab, LAB_EXP_WAKEUP, n, "sleeper-nice%d", n);
-			if (rc)
-				break;
-			lab->cases[lab->n_cases - 1].work_ms = s[LAB_EXP_WAKEUP].duration_ms;
-			ct_set(&lab->cases[lab->n_cases - 1], "sleeper", n, 0, false, true);
-			ct_set(&lab->cases[lab->n_cases - 1], "hog", 0, 0, false, false);
-		}
-	if (!rc)
-		rc = lab_window_cases(lab);
-	for (i = 0; !rc && i < lab->n_cases; i++)
-		lab_case_theory(&lab->cases[i], lab->autogroup);
-	return rc;
 }
 
 /* Every (case, repetition) once, in a shuffled order. */
@@ -273,6 +172,7 @@ static void meta_write(struct lab *lab, const char *def, uint64_t seed, const ch
 		lab->direct ? "direct (no engine)" : socket, lab->conf.sample_ms, lab->conf.cpu, lab->rootfs,
 		lab->iter_per_ms_exact);
 	fprintf(f, "noise=%s\n", lab->have_noise ? lab->noise_path : "none (claims on a flat 1 pp band)");
+	fprintf(f, "fault_injection=%s\n", lab_fault_describe());
 	fprintf(f, "wakeup_delay_source=%s\n", lab->delay_src == LAB_DELAY_PERF ?
 		"perf (perf sched record + timehist: sch delay of each switch-in)" :
 		"schedstat (the sleeper's /proc/self/schedstat run_delay, per wake-up)");
@@ -316,7 +216,7 @@ static int runs_write(struct lab *lab, const struct lab_run *run, int run_id)
 
 /* What the command line asked for, and what main holds across a run besides struct lab. */
 struct lab_main {
-	const char *results, *socket, *def, *wsrc, *noise;
+	const char *results, *socket, *def, *wsrc, *noise, *summarize, *inject;
 	uint64_t seed;
 	bool have_seed, tty;
 	struct rundir rd;   /* the run folder; the private supervisor's dir in rd.tmp */
@@ -334,11 +234,14 @@ static int args_parse(int argc, char **argv, struct lab *lab, struct lab_main *m
 		{ "seed", required_argument, NULL, 'S' },    { "help", no_argument, NULL, 'h' },
 		{ "wakeup-source", required_argument, NULL, 'w' },
 		{ "noise", required_argument, NULL, 'n' },
+		{ "summarize", required_argument, NULL, 'u' },
+		{ "inject-nice-step", required_argument, NULL, 'i' },
 		{ 0 }
 	};
 	char *end;
 	int c;
 
+	opterr = 0; /* one line of our own instead of getopt's */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': lab->profile = optarg; break;
@@ -362,12 +265,30 @@ static int args_parse(int argc, char **argv, struct lab *lab, struct lab_main *m
 			m->wsrc = optarg;
 			break;
 		case 'n': m->noise = optarg; break;
+		case 'u': m->summarize = optarg; break;
+		case 'i': m->inject = optarg; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default:
+			fprintf(stderr, "lab: %s '%s' (see lab --help)\n",
+				c == ':' || (optopt && optopt != '?') ? "missing value for" : "unknown option", argv[optind - 1]);
+			return 2;
 		}
 	}
+	if (m->inject && !lab_fault_allowed()) {
+		fprintf(stderr, "lab: --inject-nice-step is for tests only: set HOGLAB_TEST_FAULTS=1 to allow it\n");
+		return 2;
+	}
+	if (m->summarize) {
+		if (optind != argc || lab->profile || m->socket || lab->direct || m->have_seed || m->inject ||
+		    strcmp(m->results, "results/cfs") || strcmp(m->wsrc, "auto")) {
+			fprintf(stderr, "lab: --summarize RUN_DIR takes no definition and no option but --noise\n");
+			return 2;
+		}
+		return -1;
+	}
 	if (optind != argc - 1 || (m->socket && lab->direct)) {
-		usage(stderr);
+		fprintf(stderr, "lab: %s (see lab --help)\n", m->socket && lab->direct ? "--socket and --direct exclude each other" :
+				optind == argc ? "no DEFINITION given" : "one DEFINITION only");
 		return 2;
 	}
 	m->def = argv[optind];
@@ -412,12 +333,27 @@ static int noise_find(struct lab *lab, const struct lab_main *m)
 	return 0;
 }
 
+/* The folder of this binary into lab->bin_dir; nonzero after one line on stderr. */
+static int bin_dir_find(struct lab *lab)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0) {
+		fprintf(stderr, "lab: cannot find my own binary: %s\n", strerror(errno));
+		return 1;
+	}
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	snprintf(lab->bin_dir, sizeof(lab->bin_dir), "%s", exe);
+	return 0;
+}
+
 /* The definition, this machine, where the binaries and rootfs are, the cases and their shuffled
  * runs; 0, else the exit status after one line on stderr. */
 static int setup(struct lab *lab, struct lab_main *m)
 {
-	char err[1024] = "", exe[PATH_MAX];
-	ssize_t n;
+	char err[1024] = "";
 
 	if (lab_conf_load(&lab->conf, m->def, lab->profile, err, sizeof(err))) {
 		fprintf(stderr, "lab: %s\n", err);
@@ -431,14 +367,8 @@ static int setup(struct lab *lab, struct lab_main *m)
 		fprintf(stderr, "lab: %s: key 'cpu': CPU %d does not exist here\n", m->def, lab->conf.cpu);
 		return 2;
 	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0) {
-		fprintf(stderr, "lab: cannot find my own binary: %s\n", strerror(errno));
+	if (bin_dir_find(lab))
 		return 1;
-	}
-	exe[n] = '\0';
-	*strrchr(exe, '/') = '\0';
-	snprintf(lab->bin_dir, sizeof(lab->bin_dir), "%s", exe);
 	if (noise_find(lab, m))
 		return 2;
 	if (!lab->direct && !realpath(lab->conf.rootfs, lab->rootfs)) {
@@ -449,9 +379,13 @@ static int setup(struct lab *lab, struct lab_main *m)
 			 err[0] == '1';
 	if (!m->have_seed)
 		m->seed = lab->conf.seed ? lab->conf.seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	if (cases_expand(lab) || runs_plan(lab, m->seed)) {
+	if (lab_cases_expand(lab) || runs_plan(lab, m->seed)) {
 		fprintf(stderr, "lab: out of memory\n");
 		return 1;
+	}
+	if (m->inject && lab_fault_set(lab, m->inject, err, sizeof(err))) {
+		fprintf(stderr, "lab: %s\n", err);
+		return 2;
 	}
 	return 0;
 }
@@ -635,6 +569,233 @@ static int run_folder_close(struct lab *lab, struct lab_main *m)
 	return m->failed ? 1 : 0;
 }
 
+/* --summarize: the value of key in a run folder's meta text ("" when absent). */
+static void meta_get(const char *text, const char *key, char *out, size_t len)
+{
+	size_t kl = strlen(key);
+	const char *p;
+
+	out[0] = '\0';
+	for (p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, kl) && p[kl] == '=') {
+			snprintf(out, len, "%.*s", (int)strcspn(p + kl + 1, "\n"), p + kl + 1);
+			return;
+		}
+}
+
+/* --summarize: meta's noise= line says what the new claims used, and resummarized= when. */
+static int meta_rewrite(const char *path, const char *text, const char *noise)
+{
+	char tmp[PATH_MAX + 8], date[64];
+	time_t t = time(NULL);
+	const char *p, *nl;
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	for (p = text; *p; p = nl ? nl + 1 : p + strlen(p)) {
+		nl = strchr(p, '\n');
+		if (strncmp(p, "noise=", 6) && strncmp(p, "resummarized=", 13))
+			fprintf(f, "%.*s\n", (int)(nl ? nl - p : (long)strlen(p)), p);
+	}
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S%z", localtime(&t));
+	fprintf(f, "noise=%s\nresummarized=%s (lab --summarize)\n", noise, date);
+	if (fclose(f))
+		return -errno;
+	return rename(tmp, path) ? -errno : 0;
+}
+
+/* --summarize: lab->runs from runs.csv (and their wake-up delays from wakeup.csv), each row put
+ * back in the run of its id; nonzero after one line on stderr. */
+static int runs_read(struct lab *lab, const char *dir)
+{
+	static const char *const need[] = { "run", "order", "experiment", "case", "rep", "slot", "pid", "wall_s",
+					    "cpu_ms", "wait_ms", "share", "avail_overlap", "avail_after", "end", "ok" };
+	enum { C_RUN, C_ORDER, C_EXP, C_CASE, C_REP, C_SLOT, C_PID, C_WALL, C_CPU, C_WAIT, C_SHARE, C_AO, C_AA,
+	       C_END, C_OK, C_N };
+	char path[PATH_MAX + 16];
+	struct csvin in;
+	int col[C_N], max_id = 0, rc, i;
+	size_t r;
+
+	snprintf(path, sizeof(path), "%s/runs.csv", dir);
+	rc = csvin_load(path, &in);
+	if (rc) {
+		fprintf(stderr, "lab: --summarize: %s: %s\n", path, rc == -EPROTO ? "not a CSV table of equal rows" : strerror(-rc));
+		return 1;
+	}
+	for (i = 0; i < C_N; i++)
+		if ((col[i] = csvin_col(&in, need[i])) < 0) {
+			fprintf(stderr, "lab: --summarize: %s: no column \"%s\"\n", path, need[i]);
+			csvin_free(&in);
+			return 1;
+		}
+	for (r = 0; r < in.nrows; r++) {
+		double id = csvin_num(&in, r, col[C_RUN]);
+
+		if (!(id >= 1 && id <= 1e6)) {
+			fprintf(stderr, "lab: --summarize: %s: row %zu: run '%s' is not a run id\n", path, r + 2,
+				csvin_get(&in, r, col[C_RUN]));
+			csvin_free(&in);
+			return 1;
+		}
+		if ((int)id > max_id)
+			max_id = (int)id;
+	}
+	lab->runs = calloc((size_t)max_id + 1, sizeof(*lab->runs));
+	if (!lab->runs) {
+		fprintf(stderr, "lab: out of memory\n");
+		csvin_free(&in);
+		return 1;
+	}
+	for (i = 0; i < max_id; i++) {
+		lab->runs[i].case_idx = -1;
+		lab->runs[i].ok = true;
+	}
+	for (r = 0; r < in.nrows; r++) {
+		struct lab_run *run = &lab->runs[(int)csvin_num(&in, r, col[C_RUN]) - 1];
+		double slot = csvin_num(&in, r, col[C_SLOT]);
+		struct lab_result *res;
+		int ci;
+
+		for (ci = 0; ci < lab->n_cases; ci++)
+			if (!strcmp(lab_exp_name(lab->cases[ci].exp), csvin_get(&in, r, col[C_EXP])) &&
+			    !strcmp(lab->cases[ci].name, csvin_get(&in, r, col[C_CASE])))
+				break;
+		if (ci == lab->n_cases || !(slot >= 0 && slot < lab->cases[ci].n) ||
+		    (run->case_idx >= 0 && run->case_idx != ci)) {
+			fprintf(stderr, "lab: --summarize: %s: row %zu: %s %s slot %s is not a container of the run's definition\n",
+				path, r + 2, csvin_get(&in, r, col[C_EXP]), csvin_get(&in, r, col[C_CASE]),
+				csvin_get(&in, r, col[C_SLOT]));
+			csvin_free(&in);
+			return 1;
+		}
+		run->case_idx = ci;
+		run->rep = (int)csvin_num(&in, r, col[C_REP]);
+		run->order = (int)csvin_num(&in, r, col[C_ORDER]);
+		run->avail_overlap = csvin_num(&in, r, col[C_AO]);
+		res = &run->r[(int)slot];
+		res->pid = (pid_t)csvin_num(&in, r, col[C_PID]);
+		res->wall_s = csvin_num(&in, r, col[C_WALL]);
+		res->cpu_ms = csvin_num(&in, r, col[C_CPU]);
+		res->wait_ms = csvin_num(&in, r, col[C_WAIT]);
+		res->share = csvin_num(&in, r, col[C_SHARE]);
+		res->avail_after = csvin_num(&in, r, col[C_AA]);
+		snprintf(res->end, sizeof(res->end), "%s", csvin_get(&in, r, col[C_END]));
+		res->ok = !strcmp(csvin_get(&in, r, col[C_OK]), "1");
+		run->ok = run->ok && res->ok;
+	}
+	csvin_free(&in);
+	/* Ids without a row (a run the lab never wrote) are left out. */
+	for (i = 0; i < max_id; i++)
+		if (lab->runs[i].case_idx >= 0)
+			lab->runs[lab->n_runs++] = lab->runs[i];
+	snprintf(path, sizeof(path), "%s/wakeup.csv", dir);
+	rc = csvin_load(path, &in);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc || csvin_col(&in, "run") < 0 || csvin_col(&in, "source") < 0 || csvin_col(&in, "delay_us") < 0) {
+		fprintf(stderr, "lab: --summarize: %s: not the lab's wakeup.csv\n", path);
+		if (!rc)
+			csvin_free(&in);
+		return 1;
+	}
+	for (r = 0; r < in.nrows; r++) {
+		int id = (int)csvin_num(&in, r, csvin_col(&in, "run"));
+		int src = !strcmp(csvin_get(&in, r, csvin_col(&in, "source")), "perf") ? LAB_DELAY_PERF : LAB_DELAY_SCHEDSTAT;
+		struct lab_delays *d = NULL;
+
+		for (i = 0; i < lab->n_runs; i++)
+			if (lab->runs[i].order == id - 1)
+				d = &lab->runs[i].delays[src];
+		if (!d)
+			continue;
+		if (d->n == d->cap) {
+			size_t nc = d->cap ? d->cap * 2 : 256;
+			double *p = realloc(d->us, nc * sizeof(*p));
+
+			if (!p) {
+				fprintf(stderr, "lab: out of memory\n");
+				csvin_free(&in);
+				return 1;
+			}
+			d->us = p;
+			d->cap = nc;
+		}
+		d->us[d->n++] = csvin_num(&in, r, csvin_col(&in, "delay_us"));
+	}
+	csvin_free(&in);
+	return 0;
+}
+
+/* lab --summarize RUN_DIR: the derived CSVs of a run folder again, from what it measured; the
+ * exit status. */
+static int summarize(struct lab *lab, struct lab_main *m)
+{
+	char path[PATH_MAX + 32], meta[16384], err[1024] = "", profile[64], ag[16], src[64];
+	const char *dir = m->summarize;
+	int rc, failed = 0;
+
+	snprintf(path, sizeof(path), "%s/meta", dir);
+	if (file_read_text(path, meta, sizeof(meta)) < 0) {
+		fprintf(stderr, "lab: --summarize %s: no meta there (expected a lab run folder)\n", dir);
+		return 2;
+	}
+	meta_get(meta, "profile", profile, sizeof(profile));
+	meta_get(meta, "autogroup", ag, sizeof(ag));
+	meta_get(meta, "wakeup_delay_source", src, sizeof(src));
+	lab->profile = strcmp(profile, "default") && profile[0] ? profile : NULL;
+	lab->autogroup = !strcmp(ag, "1");
+	lab->delay_src = !strncmp(src, "perf", 4) ? LAB_DELAY_PERF : LAB_DELAY_SCHEDSTAT;
+	lab->direct = !strncmp(strstr(meta, "launcher=") ? strstr(meta, "launcher=") + 9 : "", "direct", 6);
+	lab->run_dir = dir;
+	snprintf(path, sizeof(path), "%s/definition.conf", dir);
+	if (lab_conf_load(&lab->conf, path, lab->profile, err, sizeof(err))) {
+		fprintf(stderr, "lab: --summarize: %s\n", err);
+		return 2;
+	}
+	if (bin_dir_find(lab) || noise_find(lab, m))
+		return 2;
+	if (lab_cases_expand(lab)) {
+		fprintf(stderr, "lab: out of memory\n");
+		return 1;
+	}
+	if (runs_read(lab, dir))
+		return 2;
+	rc = csvout_create(&lab->csv, 1 << 20);
+	if (rc) {
+		fprintf(stderr, "lab: starting the CSV writer: %s\n", strerror(-rc));
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/summary.csv", dir);
+	rc = lab_summary_write(lab, path);
+	if (!rc) {
+		snprintf(path, sizeof(path), "%s/claims.csv", dir);
+		rc = lab_claims_write(lab, path);
+	}
+	if (rc) {
+		fprintf(stderr, "lab: writing %s: %s\n", path, strerror(-rc));
+		failed = 1;
+	}
+	rc = csvout_destroy(lab->csv);
+	lab->csv = NULL;
+	if (rc) {
+		fprintf(stderr, "lab: writing CSV files in %s: %s\n", dir, strerror(-rc));
+		failed = 1;
+	}
+	snprintf(path, sizeof(path), "%s/meta", dir);
+	rc = failed ? 0 : meta_rewrite(path, meta, lab->have_noise ? lab->noise_path : "none (claims on a flat 1 pp band)");
+	if (rc) {
+		fprintf(stderr, "lab: rewriting %s: %s\n", path, strerror(-rc));
+		failed = 1;
+	}
+	if (!failed)
+		fprintf(stderr, "lab: summarized: %s (%d runs, noise %s)\n", dir, lab->n_runs, lab->noise_path);
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	static struct lab lab;
@@ -646,6 +807,10 @@ int main(int argc, char **argv)
 	rc = args_parse(argc, argv, &lab, &m);
 	if (rc >= 0)
 		return rc;
+	if (m.summarize) {
+		rc = summarize(&lab, &m);
+		goto out;
+	}
 	rc = setup(&lab, &m);
 	if (!rc)
 		rc = prepare(&lab, &m);
@@ -660,6 +825,7 @@ int main(int argc, char **argv)
 		run_folder_write(&lab, &m);
 	}
 	rc = run_folder_close(&lab, &m);
+out:
 	for (int i = 0; i < lab.n_runs; i++)
 		for (int s = 0; s < LAB_DELAY_COUNT; s++)
 			free(lab.runs[i].delays[s].us);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "labfault.h"
 #include "launch.h"
 #include "lib/procfs.h"
 #include "lib/clock.h"
@@ -91,7 +92,7 @@ static int live_start(struct lab *lab, const struct lab_case *c, int slot, int r
 	const struct lab_ct *ct = &c->ct[slot];
 	char iters[32], hog[1024], cpus[16];
 	char *argv[6];
-	int rc;
+	int rc, nice = lab_fault_nice(lab, c, slot); /* ct->nice unless a test injects a step */
 
 	snprintf(iters, sizeof(iters), "%llu", (unsigned long long)(lab->iter_per_ms * (uint64_t)c->work_ms));
 	snprintf(cpus, sizeof(cpus), "%d", lab->conf.cpu);
@@ -103,7 +104,7 @@ static int live_start(struct lab *lab, const struct lab_case *c, int slot, int r
 	argv[3] = "--quiet";
 	argv[4] = NULL;
 	if (lv->direct) {
-		struct launch_opts o = { argv, ct->nice, lab->conf.cpu, ct->own_session, NULL, -1, false };
+		struct launch_opts o = { argv, nice, lab->conf.cpu, ct->own_session, NULL, -1, false };
 
 		snprintf(hog, sizeof(hog), "%s/cpu_hog", lab->bin_dir);
 		argv[0] = hog;
@@ -133,7 +134,7 @@ static int live_start(struct lab *lab, const struct lab_case *c, int slot, int r
 		o.rootfs = lab->rootfs;
 		o.argv = argv;
 		o.has_nice = true;
-		o.nice = ct->nice;
+		o.nice = nice;
 		o.cpus = cpus;
 		o.cpu_weight = ct->weight;
 		o.rm = true;

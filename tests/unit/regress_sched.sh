@@ -1,155 +1,226 @@
 #!/usr/bin/env bash
-# ci/regress-sched on synthetic lab runs (no root, nothing is run): a run that matches passes; a
-# share 5 points off, a stretched completion-time ratio, a tampered baseline and a missing case fail
-# with exit 1 and the case named; an outlier that passes on its re-run is reported as retried.
+# ci/regress-sched end to end without root: a stand-in lab writes run folders from synthetic
+# runs.csv files and has the real `lab --summarize` derive summary.csv and claims.csv from them
+# (tolerances from the committed noise file); the real regress-gate judges. Honest runs pass; a
+# one-step shift fails after its re-runs; a shift that a re-run clears is flaky (summary, TAP,
+# JUnit); a lab failure and a run short of its repetitions fail and are never re-run or recorded;
+# --update-baseline counts provenance first; every gate run adds history rows; bad input is one line.
 . "$(dirname "$0")/../lib.sh"
 RS=$TOP/ci/regress-sched
-BASE=$TOP/results/baseline/cfs-quick.csv
+DEF=$TOP/experiments/regress.conf
+NOISE=$TOP/experiments/noise/c.csv
+for f in "$BIN/lab" "$BIN/regress-gate"; do
+	[ -x "$f" ] || { skip "regress-sched" "${f#"$TOP"/} not built (make)"; finish; }
+done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-check "the committed baseline has its provenance (revision, kernel, definition)" bash -c \
-	'grep -q "^git_revision=." "$1" && grep -q "^kernel=." "$1" && grep -q "^definition_sha256=." "$1"' _ "${BASE%.csv}.meta"
-mkdir "$tmp/self" && cp "$BASE" "$tmp/self/summary.csv"
-check "the committed baseline compared with itself passes" "$RS" --baseline "$BASE" --against "$tmp/self"
-
-# ideal DIR: a run folder whose every mean equals theory (ci95 0.3 for shares), built from the
-# baseline's rows, on an idle machine (no load-corrected ratio theory).
-ideal() {
-	mkdir -p "$1"
-	awk -F, -v OFS=, '$8 == "wall_ratio_avail" { next } NR > 1 { $12 = $11; $13 = $8 == "share" ? 0.3 : 0.02; $14 = 0 } 1' "$BASE" >"$1/summary.csv"
+# runs_csv OUT [SHIFT_CASE SHIFT_CT PP [REPS [ONLY_CASE]]]: a runs.csv of regress.conf's cases
+# (pairs 500 ms, mix 600 ms, weights 500 ms of work, as the definition says) whose shares are the
+# noise file's theory plus its start-up term scaled to the work (the claims' reference), each
+# repetition off by -1, 0, +1 half noise sd (mean on the reference); SHIFT_CT of SHIFT_CASE gets
+# PP more (its pair partner PP less); REPS repetitions (default 3); only ONLY_CASE if given.
+runs_csv() {
+	awk -F, -v OFS=, -v sc="${2:-}" -v st="${3:-}" -v pp="${4:-0}" -v reps="${5:-3}" -v only="${6:-}" '
+	NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	$c["quantity"] != "share" { next }
+	{
+		e = $c["experiment"]; k = $c["case"]
+		want = (e == "pairs" && (k == "0-vs-5" || k == "0-vs-10" || k == "0-vs-15")) || e == "mix" ||
+		       (e == "weights" && k == "400-vs-100")
+		if (!want || (only != "" && e "/" k != only)) next
+		work = e == "mix" ? 600 : 500
+		v = $c["theory"] + $c["bias"] * $c["work_ms"] / work
+		if (e "/" k == sc) v += ($c["container"] == st ? pp : -pp)
+		sd = $c["rel_sd"] * $c["theory"] * $c["work_ms"] / work
+		key = e "/" k
+		if (!(key in id)) { id[key] = ++ncase; name[ncase] = key }
+		row[key, $c["slot"]] = e "," k "," $c["nice"] "," $c["slot"] "," $c["container"] "," $c["nice"] "," $c["weight"]
+		share[key, $c["slot"]] = v; spread[key, $c["slot"]] = sd; theory[key, $c["slot"]] = $c["theory"]
+		if ($c["slot"] + 1 > slots[key]) slots[key] = $c["slot"] + 1
+	}
+	END {
+		print "run,order,experiment,case,param,rep,slot,container,nice,weight,launcher,pid,wall_s,cpu_ms,wait_ms,share,theory_share,avail_overlap,avail_after,end,ok"
+		run = 0
+		for (i = 1; i <= ncase; i++)
+			for (r = 1; r <= reps; r++) {
+				run++
+				for (s = 0; s < slots[name[i]]; s++) {
+					split(row[name[i], s], f, ",")
+					print run, run - 1, f[1], f[2], f[3], r, s, f[5], f[6], f[7], "engine", 100 + s, 1, 500, 0,
+					      share[name[i], s] + (r - 2) * 0.5 * spread[name[i], s], theory[name[i], s], 100, 100, "exit 0", 1
+				}
+			}
+	}' "$NOISE" >"$1"
 }
-# shift DIR CASE CONTAINER METRIC BY: adds BY to one mean (a pair's other share moves the other way).
-shift_mean() {
-	awk -F, -v OFS=, -v c="$2" -v ct="$3" -v m="$4" -v by="$5" '
-		$2 == c && $8 == m && $5 == ct { $12 += by }
-		$2 == c && $8 == m && m == "share" && $5 != ct && $1 != "mix" { $12 -= by } 1' "$1/summary.csv" >"$1/s.new" &&
-		mv "$1/s.new" "$1/summary.csv"
-}
-ideal "$tmp/good"
-cp "$tmp/good/summary.csv" "$tmp/ideal.csv"
 
-out=$("$RS" --baseline "$tmp/ideal.csv" --against "$tmp/good" --tap 2>&1)
+# A stand-in for build/bin/lab: attempt N copies $FAKE/N/runs.csv into a run folder with the
+# definition it was given and a meta, lets the real lab summarize it, and exits $FAKE/N/exit.
+mkdir -p "$tmp/bin"
+ln -s "$BIN/regress-gate" "$tmp/bin/regress-gate"
+cat >"$tmp/bin/lab" <<EOF
+#!/usr/bin/env bash
+profile=default results= noise= inject=none
+while [ \$# -gt 1 ]; do
+	case \$1 in
+	--profile) profile=\$2 ;; --results) results=\$2 ;; --noise) noise=\$2 ;; --inject-nice-step) inject=\$2 ;;
+	esac
+	shift 2
+done
+n=\$((\$(cat "\$FAKE/count" 2>/dev/null || echo 0) + 1))
+echo "\$n" >"\$FAKE/count"
+dir=\$results/fake-\$n
+mkdir -p "\$dir"
+cp "\$FAKE/\$n/runs.csv" "\$dir/" && cp "\$1" "\$dir/definition.conf" || exit 1
+printf 'date=2026-01-0%dT00:00:00+0000\ngit_revision=test\nprofile=%s\nautogroup=1\nlauncher=fake\nfault_injection=%s\n' "\$n" "\$profile" "\$inject" >"\$dir/meta"
+"$BIN/lab" --summarize "\$dir" --noise "\$noise" 2>/dev/null || exit 1
+rc=\$(cat "\$FAKE/\$n/exit" 2>/dev/null || echo 0)
+[ "\$rc" -eq 0 ] && echo "lab: done: \$dir" >&2 || echo "lab: 1 run failed; see \$dir" >&2
+exit "\$rc"
+EOF
+chmod +x "$tmp/bin/lab"
+
+# scenario NAME: a fresh $FAKE for the attempts that follow (made with runs_csv into $FAKE/N).
+scenario() { export FAKE=$tmp/$1; mkdir -p "$FAKE/1" "$FAKE/2" "$FAKE/3"; }
+gate() { "$RS" --lab "$tmp/bin/lab" --results "$FAKE/res" --history "$tmp/history.csv" "$@"; }
+
+# The baseline: an honest run recorded by --update-baseline (provenance counted before writing).
+scenario base
+runs_csv "$FAKE/1/runs.csv"
+before=$(git -C "$TOP" status --porcelain --untracked-files=no | wc -l)
+out=$(gate --update-baseline --baseline "$tmp/base.csv" 2>&1)
 rc=$?
-check "an ideal run passes (exit 0)" test "$rc" -eq 0
-check "every case passes and is counted" grep -q '^regress-sched: 5 passed, 0 failed' <<<"$out"
+check "update-baseline of a complete honest run: exit 0 and the baseline written" \
+	test "$rc" -eq 0 -a -s "$tmp/base.csv" -a -s "$tmp/base.meta"
+check "the baseline holds the 15 share rows of the run's summary" \
+	test "$(grep -c ',share,' "$tmp/base.csv")" -eq 15
+check "its .meta: uncommitted files as counted before anything was written ($before), kernel, noise" bash -c \
+	'grep -qx "uncommitted_files=$2" "$1" && grep -q "^kernel=." "$1" && grep -q "^noise_sha256=[0-9a-f]\{64\}$" "$1" &&
+	 grep -q "^definition_sha256=." "$1" && grep -q "^source_run=" "$1"' _ "$tmp/base.meta" "$before"
+
+# Honest: every case passes at once.
+scenario honest
+runs_csv "$FAKE/1/runs.csv"
+out=$(gate --baseline "$tmp/base.csv" --tap --junit "$tmp/honest.xml" 2>&1)
+rc=$?
+check "an honest run passes (exit 0, one lab run)" test "$rc" -eq 0 -a "$(cat "$FAKE/count")" -eq 1
+check "every case passes and is counted" grep -q '^regress-gate: 5 passed, 0 flaky, 0 failed' <<<"$out"
 check "--tap prints one ok line per case" test "$(grep -c '^ok - regress-sched ' <<<"$out")" -eq 5
-check "the table has theory, baseline, now, delta, verdict columns" \
-	grep -Eq '^  pairs/0-vs-15 +share b-nice15 +3\.40 +3\.40±0\.30 +3\.40±0\.30 +\+0\.00 pp +pass$' <<<"$out"
+check "the table shows theory, reference, measured, n, and the distances in tolerances" \
+	grep -Eq '^  pairs/0-vs-15 +a-nice0 +96\.604 +96\.364 +96\.364±[0-9.]+ +3 +[-+]0\.00 ' <<<"$out"
+check "JUnit: 5 tests, no failure, no flaky" bash -c \
+	'grep -q "tests=\"5\" failures=\"0\"" "$1" && grep -q "name=\"flaky\" value=\"0\"" "$1" && ! grep -q "<failure\|flakyFailure" "$1"' _ "$tmp/honest.xml"
 
-# The nice-15 share off by 5 points, in every attempt: a regression.
-ideal "$tmp/off"
-shift_mean "$tmp/off" 0-vs-15 b-nice15 share 5
-out=$("$RS" --baseline "$tmp/ideal.csv" --against "$tmp/off" --against "$tmp/off" --against "$tmp/off" \
-	--tap --junit "$tmp/junit.xml" 2>&1)
+# One nice step: the nice-15 share of the 0-vs-15 pair at its nice-16 value (2.754 % instead of
+# 3.396 %, -0.642 pp) in every attempt: re-run twice, then a failure, pooled over 9 repetitions
+# (-1.56 tolerances in the first attempt, -2.40 pooled).
+scenario step
+for n in 1 2 3; do runs_csv "$FAKE/$n/runs.csv" pairs/0-vs-15 b-nice15 -0.642 3 "$([ "$n" -eq 1 ] || echo pairs/0-vs-15)"; done
+out=$(gate --baseline "$tmp/base.csv" --tap --junit "$tmp/step.xml" 2>&1)
 rc=$?
-check "nice-15 share 5 points off: exit 1" test "$rc" -eq 1
-check "nice-15 share 5 points off: the failing case is named with its reason" \
-	grep -q '^FAIL  pairs/0-vs-15 .*share b-nice15 8\.40 is +5\.00 pp from theory 3\.40 (tolerance 1\.5 pp) (failed 3 attempts)' <<<"$out"
-check "nice-15 share 5 points off: the table marks theory and baseline" \
-	grep -Eq '^  pairs/0-vs-15 +share b-nice15 .*FAIL theory\+baseline$' <<<"$out"
-check "nice-15 share 5 points off: it was re-run twice" grep -q '^re-run 2 of 2: ' <<<"$out"
-check "nice-15 share 5 points off: closing line" grep -q '^regress-sched: 4 passed, 1 failed' <<<"$out"
-check "nice-15 share 5 points off: --tap names the case" \
-	grep -q '^not ok - regress-sched pairs/0-vs-15: share b-nice15' <<<"$out"
-check "JUnit: 5 tests, 1 failure on pairs/0-vs-15" bash -c \
-	'grep -q "<testsuite name=\"regress-sched\" tests=\"5\" failures=\"1\"" "$1" &&
-	 grep -A1 "name=\"pairs/0-vs-15\"" "$1" | grep -q "<failure message=\"share b-nice15"' _ "$tmp/junit.xml"
+check "one nice step: exit 1 after 3 lab runs" test "$rc" -eq 1 -a "$(cat "$FAKE/count")" -eq 3
+check "one nice step: the case fails, named with its claim" \
+	grep -q '^FAIL  pairs/0-vs-15 .*share b-nice15 2\.99[0-9]% is -2\.4[0-9] tolerances from its reference 3\.635% .*attempts pooled) (attempt 3)' <<<"$out"
+check "one nice step: the re-runs held only that case" bash -c \
+	'[ "$(awk -F, "NR > 1 { print \$3 \"/\" \$4 }" "$1"/res/fake-2/runs.csv | sort -u)" = pairs/0-vs-15 ] &&
+	 grep -q "^retry.nice = 15$" "$1"/res/fake-2/definition.conf' _ "$FAKE"
+check "one nice step: 4 passed, 0 flaky, 1 failed" grep -q '^regress-gate: 4 passed, 0 flaky, 1 failed' <<<"$out"
+check "one nice step: --tap names the case" grep -q '^not ok - regress-sched pairs/0-vs-15: share b-nice15' <<<"$out"
+check "one nice step: JUnit has the failure" bash -c \
+	'grep -q "failures=\"1\"" "$1" && grep -A1 "name=\"pairs/0-vs-15\"" "$1" | grep -q "<failure message=\"share b-nice15"' _ "$tmp/step.xml"
 
-# A tampered baseline (nice-15 share moved 5 points) fails an ideal run on the baseline check alone.
-ideal "$tmp/tb"
-shift_mean "$tmp/tb" 0-vs-15 b-nice15 share 5
-out=$("$RS" --baseline "$tmp/tb/summary.csv" --against "$tmp/good" 2>&1)
+# Flaky: the first attempt 0.5 pp off (-1.2 tolerances), its re-run honest: pooled over 6 repetitions
+# (tolerance 0.31 pp) the mean is 0.25 pp off, within; a pass on a re-run, reported as flaky.
+scenario flaky
+runs_csv "$FAKE/1/runs.csv" pairs/0-vs-15 b-nice15 -0.5
+runs_csv "$FAKE/2/runs.csv" "" "" 0 3 pairs/0-vs-15
+out=$(gate --baseline "$tmp/base.csv" --tap --junit "$tmp/flaky.xml" 2>&1)
 rc=$?
-check "tampered baseline: exit 1" test "$rc" -eq 1
-check "tampered baseline: the case fails against the baseline, not theory" \
-	grep -q '^FAIL  pairs/0-vs-15 .*share b-nice15 3\.40 outside the baseline 8\.40±0\.30 widened to 6\.60\.\.10\.20' <<<"$out"
-check "tampered baseline: only that case fails" grep -q '^regress-sched: 4 passed, 1 failed' <<<"$out"
+check "flaky: exit 0 after 2 lab runs" test "$rc" -eq 0 -a "$(cat "$FAKE/count")" -eq 2
+check "flaky: reported as flaky with the first attempt's reason, not as a pass" \
+	grep -q '^flaky pairs/0-vs-15 .*passed on attempt 2 of 2; attempt 1: share b-nice15' <<<"$out"
+check "flaky: counted apart" grep -q '^regress-gate: 4 passed, 1 flaky, 0 failed' <<<"$out"
+check "flaky: --tap says so" grep -q '^ok - regress-sched pairs/0-vs-15 (flaky: passed on a re-run)' <<<"$out"
+check "flaky: JUnit flakyFailure and the flaky count" bash -c \
+	'grep -q "name=\"flaky\" value=\"1\"" "$1" && grep -A1 "name=\"pairs/0-vs-15\"" "$1" | grep -q "<flakyFailure message=\"share b-nice15"' _ "$tmp/flaky.xml"
 
-# One noisy outlier that passes on its re-run: retried, not failed; only the failed case is re-read.
-cp -r "$tmp/off" "$tmp/outlier"
-shift_mean "$tmp/outlier" 400-vs-100 b-w100 share -3
-mkdir -p "$tmp/rerun"
-grep -e '^experiment,' -e ',0-vs-15,' "$tmp/good/summary.csv" >"$tmp/rerun/summary.csv"
-out=$("$RS" --baseline "$tmp/ideal.csv" --against "$tmp/outlier" --against "$tmp/rerun" --against "$tmp/good" \
-	--tap --junit "$tmp/junit.xml" 2>&1)
+# A lab failure (exit 1 with a run folder): a failure, no re-run.
+scenario labfail
+runs_csv "$FAKE/1/runs.csv"
+echo 1 >"$FAKE/1/exit"
+out=$(gate --baseline "$tmp/base.csv" 2>&1)
 rc=$?
-check "outlier that passes on re-run: exit 0" test "$rc" -eq 0
-check "outlier that passes on re-run: reported as retried with the first failure" \
-	grep -q '^pass  pairs/0-vs-15 .*retried: passed on attempt 2; attempt 1: share b-nice15 8\.40 is +5\.00 pp' <<<"$out"
-check "a second outlier passes on the third attempt" \
-	grep -q '^pass  weights/400-vs-100 .*retried: passed on attempt 3; attempt 1: share b-w100 17\.00' <<<"$out"
-check "outlier: closing line counts the retried cases as passed" \
-	grep -q '^regress-sched: 5 passed, 0 failed (2 retried)' <<<"$out"
-check "outlier: --tap says ok and retried" grep -q '^ok - regress-sched pairs/0-vs-15 (retried: ' <<<"$out"
-check "outlier: JUnit records the retry" grep -q '<system-out>retried: passed on attempt 2' "$tmp/junit.xml"
-
-# The completion-time ratio is gated too: slower/faster 20 % longer than theory.
-ideal "$tmp/slow"
-shift_mean "$tmp/slow" 0-vs-5 b-nice5 wall_ratio 0.3
-out=$("$RS" --baseline "$tmp/ideal.csv" --against "$tmp/slow" 2>&1)
+check "lab exit 1: exit 1, no re-run, every case failed with the reason" test "$rc" -eq 1 -a "$(cat "$FAKE/count")" -eq 1 -a \
+	"$(grep -c '^FAIL .*the lab exited 1' <<<"$out")" -eq 5
+# A lab that fails before it has a folder: the gate is not reached; exit 1 with the lab's line.
+mkdir -p "$tmp/bin2"
+ln -s "$BIN/regress-gate" "$tmp/bin2/regress-gate"
+printf '#!/bin/sh\necho "lab: calibrating cpu_hog: no" >&2\nexit 1\n' >"$tmp/bin2/lab"
+chmod +x "$tmp/bin2/lab"
+out=$("$RS" --lab "$tmp/bin2/lab" --results "$tmp/res2" --baseline "$tmp/base.csv" --no-history 2>&1)
 rc=$?
-check "ratio 20 % off: exit 1 naming the case and the ratio" \
-	test "$rc" -eq 1 -a -n "$(grep '^FAIL  pairs/0-vs-5 .*time b-nice5/a-nice0 1\.807 is +19\.91 %' <<<"$out")"
-check "a ratio 20 % off passes under --ratio-tolerance 25" \
-	"$RS" --baseline "$tmp/ideal.csv" --against "$tmp/slow" --ratio-tolerance 25
+check "lab failing before its run folder: exit 1, its line shown" \
+	test "$rc" -eq 1 -a -n "$(grep -F 'the lab failed (exit 1) before it had a run folder: lab: calibrating cpu_hog: no' <<<"$out")"
 
-# Where the run has the lab's load-corrected ratio theory (wall_ratio_avail), the ratio is held
-# against that: the same stretched ratio passes when the machine's load predicts it.
-awk -F, -v OFS=, '1; $2 == "0-vs-5" && $8 == "wall_ratio" && $5 == "b-nice5" { $8 = "wall_ratio_avail"; $11 = $12; print }' \
-	"$tmp/slow/summary.csv" >"$tmp/slow/s" && mv "$tmp/slow/s" "$tmp/slow/summary.csv"
-out=$("$RS" --baseline "$tmp/slow/summary.csv" --against "$tmp/slow" 2>&1)
+# An incomplete run: the mix with 2 repetitions of 3. A failure, never re-run, never a baseline.
+scenario short
+runs_csv "$tmp/all.csv"
+runs_csv "$tmp/mix2.csv" "" "" 0 2 mix/mix
+{ grep -v ',mix,mix,' "$tmp/all.csv"; tail -n +2 "$tmp/mix2.csv" | awk -F, -v OFS=, '{ $1 += 100; $2 += 100 } 1'; } >"$FAKE/1/runs.csv"
+out=$(gate --baseline "$tmp/base.csv" 2>&1)
 rc=$?
-check "a ratio the load-corrected theory predicts passes, marked as corrected" test "$rc" -eq 0 -a \
-	-n "$(grep -E '^  pairs/0-vs-5 +time b-nice5/a-nice0 +1\.807\* .* pass$' <<<"$out")" -a -n "$(grep '^  \* theory corrected' <<<"$out")"
-
-# A baseline recorded on a loaded day (ratio 1.9, predicted 1.9 for that load) still holds for an
-# idle run (ratio 1.6, predicted 1.6): each is compared relative to its own corrected theory.
-avail_row() { # DIR RATIO: sets the weight pair's measured ratio and its corrected theory to RATIO
-	awk -F, -v OFS=, -v r="$2" '$2 == "400-vs-100" && $8 == "wall_ratio" && $5 == "b-w100" { $12 = r; print; $8 = "wall_ratio_avail"; $11 = r } 1' \
-		"$1/summary.csv" >"$1/s" && mv "$1/s" "$1/summary.csv"
-}
-ideal "$tmp/loaded" && avail_row "$tmp/loaded" 1.9
-ideal "$tmp/idle" && avail_row "$tmp/idle" 1.6
-check "a loaded-day baseline ratio holds for an idle run (both load-corrected)" \
-	"$RS" --baseline "$tmp/loaded/summary.csv" --against "$tmp/idle"
-grep -v wall_ratio_avail "$tmp/loaded/summary.csv" >"$tmp/loaded-raw.csv"
-out=$("$RS" --baseline "$tmp/loaded-raw.csv" --against "$tmp/idle" 2>&1)
-check "without the baseline's correction the raw ratios are compared (and differ)" \
-	grep -q '^FAIL  weights/400-vs-100 .*time b-w100/a-w400 1\.600 outside the baseline 1\.900' <<<"$out"
-
-# --tolerance is honoured: a 1-point shift passes at the default and fails at 0.5.
-ideal "$tmp/one"
-shift_mean "$tmp/one" mix nice3 share 1
-check "a 1-point shift in the mix passes at the default tolerance" \
-	"$RS" --baseline "$tmp/ideal.csv" --against "$tmp/one"
-out=$("$RS" --baseline "$tmp/ideal.csv" --against "$tmp/one" --tolerance 0.5 2>&1)
+check "2 of 3 repetitions of the mix: exit 1, no re-run" test "$rc" -eq 1 -a "$(cat "$FAKE/count")" -eq 1
+check "2 of 3 repetitions: the mix fails saying so, the rest pass" bash -c \
+	'grep -q "^FAIL  mix/mix .*n=2 of the definition.s 3 repetitions" <<<"$1" && grep -q "^regress-gate: 4 passed, 0 flaky, 1 failed" <<<"$1"' _ "$out"
+scenario shortbase
+cp "$tmp/short/1/runs.csv" "$FAKE/1/runs.csv"
+cp "$tmp/base.csv" "$tmp/base2.csv"
+out=$(gate --update-baseline --baseline "$tmp/base2.csv" 2>&1)
 rc=$?
-check "a 1-point shift fails at --tolerance 0.5, naming the mix" \
-	test "$rc" -eq 1 -a -n "$(grep '^FAIL  mix .*share nice3 26\.25 is +1\.00 pp' <<<"$out")"
-
-# A case missing from the run fails rather than passing unnoticed.
-ideal "$tmp/nomix"
-awk -F, '$1 != "mix"' "$tmp/nomix/summary.csv" >"$tmp/nomix/s" && mv "$tmp/nomix/s" "$tmp/nomix/summary.csv"
-out=$("$RS" --baseline "$tmp/ideal.csv" --against "$tmp/nomix" 2>&1)
+check "--update-baseline refuses the incomplete run (exit 1, baseline untouched)" \
+	test "$rc" -eq 1 -a -n "$(grep 'baseline not written: an incomplete run' <<<"$out")" -a -z "$(cmp "$tmp/base.csv" "$tmp/base2.csv")"
+scenario stepbase
+runs_csv "$FAKE/1/runs.csv" pairs/0-vs-15 b-nice15 -0.5
+out=$(gate --update-baseline --baseline "$tmp/base2.csv" 2>&1)
 rc=$?
-check "a case missing from the run fails" \
-	test "$rc" -eq 1 -a -n "$(grep '^FAIL  mix .*not measured in this run' <<<"$out")"
+check "--update-baseline refuses a run with a false claim" test "$rc" -eq 1 -a -z "$(cmp "$tmp/base.csv" "$tmp/base2.csv")"
 
-# Bad input: one line on stderr, exit 2.
+# The history: one row per claim of each gate run so far (base is not a gate run), numbered.
+check "history: 15 rows for each of the 5 gate runs, seq 1..5" bash -c \
+	'[ "$(grep -c . "$1")" -eq 76 ] && [ "$(cut -d, -f1 "$1" | sort -un | tr "\n" " ")" = "seq 1 2 3 4 5 " ]' _ "$tmp/history.csv"
+check "history: the stepped claim with its ratio to theory and verdict" \
+	grep -q '^2,[^,]*,test,fake-1,pairs/0-vs-15,b-nice15,3,2\.99[0-9]*,3\.39623,0\.88[0-9]*,3\.63[0-9]*,0\.41[0-9]*,false,fail$' "$tmp/history.csv"
+if command -v gnuplot >/dev/null; then
+	check "the trend chart is drawn beside the history" test -s "$tmp/history.png"
+else
+	skip "the trend chart" "gnuplot not installed"
+fi
+
+# The gate on its own: bad input gives one line and exit 2.
 bad() {
 	local name=$1 want=$2 out rc
 	shift 2
-	out=$("$RS" "$@" 2>&1 >/dev/null)
+	out=$("$@" 2>&1 >/dev/null)
 	rc=$?
 	check "$name" test "$rc" -eq 2 -a "$(printf '%s\n' "$out" | wc -l)" -eq 1 -a -n "$(grep -F -e "$want" <<<"$out")"
 }
-bad "bad --tolerance" "--tolerance 'x': expected a positive number" --tolerance x --against "$tmp/good"
-bad "zero --ratio-tolerance" "--ratio-tolerance '0'" --ratio-tolerance 0 --against "$tmp/good"
-bad "--against without a run" "no summary.csv there" --against "$tmp/none"
-bad "four --against runs" "at most 3" --against "$tmp/good" --against "$tmp/good" --against "$tmp/good" --against "$tmp/good"
-bad "missing baseline" "not found (make baseline writes it)" --baseline "$tmp/none.csv" --against "$tmp/good"
-bad "unknown option" "unknown argument '--fast'" --fast
+G=$BIN/regress-gate
+run1=$tmp/honest/res/fake-1
+bad "regress-sched: unknown option" "unknown argument '--fast'" "$RS" --fast
+bad "regress-sched: --retries out of range" "--retries '9': expected 0..3" "$RS" --retries 9
+bad "regress-sched: --against a missing folder" "no such folder" "$RS" --against "$tmp/none"
+bad "regress-sched: missing baseline" "not found (make baseline writes it)" "$RS" --baseline "$tmp/none.csv" --against "$run1"
+bad "regress-sched: injection without HOGLAB_TEST_FAULTS" "set HOGLAB_TEST_FAULTS=1" env -u HOGLAB_TEST_FAULTS "$RS" --inject-nice-step pairs/0-vs-15:b-nice15:+1
+bad "lab: injection without HOGLAB_TEST_FAULTS" "set HOGLAB_TEST_FAULTS=1" env -u HOGLAB_TEST_FAULTS "$BIN/lab" --inject-nice-step pairs/0-vs-15:b-nice15:+1 "$DEF"
+bad "lab --summarize with a definition" "takes no definition" "$BIN/lab" --summarize "$run1" "$DEF"
+bad "lab --summarize of a folder without meta" "no meta there" "$BIN/lab" --summarize "$tmp"
+bad "lab: unknown option" "unknown option '--fast'" "$BIN/lab" --fast "$DEF"
+bad "gate: no --definition" "--definition FILE is required" "$G" --baseline "$tmp/base.csv" "$run1"
+bad "gate: no run folder" "no RUN_DIR given" "$G" --definition "$DEF" --baseline "$tmp/base.csv"
+bad "gate: bad --retries-left" "--retries-left 'x'" "$G" --definition "$DEF" --baseline "$tmp/base.csv" --retries-left x "$run1"
+bad "gate: --update-baseline without --provenance" "--provenance FILE" "$G" --definition "$DEF" --update-baseline "$tmp/b.csv" "$run1"
+bad "gate: missing baseline" "not found (make baseline writes it)" "$G" --definition "$DEF" --baseline "$tmp/none.csv" "$run1"
 printf 'a,b\n1,2\n' >"$tmp/junk.csv"
-bad "a baseline that is not a summary" "junk.csv: not a lab summary.csv" --baseline "$tmp/junk.csv" --against "$tmp/good"
+bad "gate: a baseline that is not a summary" "not a lab summary.csv" "$G" --definition "$DEF" --baseline "$tmp/junk.csv" "$run1"
+bad "gate: a history that is not one" "not the gate's history" "$G" --definition "$DEF" --baseline "$tmp/base.csv" --history "$tmp/junk.csv" "$run1"
 finish
