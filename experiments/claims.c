@@ -353,6 +353,24 @@ void claim_ratio(struct claim *cl, const struct noise_table *nt, const char *exp
 		    cl->tolerance, theory, avail ? "" : " for a CPU of its own", why);
 }
 
+void claim_premise_note(struct claim *cl, size_t left, size_t all, double pct)
+{
+	size_t len = strlen(cl->sentence);
+
+	if (left >= all) {
+		cl->verdict = CLAIM_NO_DATA;
+		cl->measured = cl->ci95 = cl->residual = NAN;
+		cl->n = 0;
+		snprintf(cl->sentence, sizeof(cl->sentence), "%s %s: %s completion ratio for a CPU of its own: no data; in "
+			 "none of the %zu runs did the case have %g %% of the CPU (the machine gave it less); the claim on "
+			 "the CPU the machine left holds the scheduler instead", cl->exp, cl->cs, cl->ct, all, pct);
+		snprintf(cl->finding, sizeof(cl->finding), "no verdict: the CPU was shared in every run");
+		return;
+	}
+	snprintf(cl->sentence + len, sizeof(cl->sentence) - len, " (%zu of %zu runs left out: the case had less than %g %% "
+		 "of the CPU)", left, all, pct);
+}
+
 void claim_nice_cancelled(struct claim *cl, const char *exp, const char *cs, const char *ct, double theory,
 			  double theory_nice, const double *v, size_t n)
 {

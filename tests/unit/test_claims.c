@@ -188,6 +188,17 @@ static void ratio_checks(const struct noise_table *nt)
 	      "wall_ratio n=5: tolerance %.5f reference %.5f (%s)", cl.tolerance, cl.reference, cl.kind);
 	claim_ratio(&cl, nt, "pairs", "0-vs-5", "b-nice5", "wall_ratio", 1.50699, 1000, v, 0);
 	CHECK(cl.verdict == CLAIM_NO_DATA && strstr(cl.sentence, "no data"), "no runs: no-data (%s)", cl.sentence);
+	/* The premise of "a CPU of its own" failed in some runs: they are left out and the sentence
+	 * says how many; in every run: no-data pointing at the ratio on the CPU left. */
+	claim_ratio(&cl, nt, "pairs", "0-vs-5", "b-nice5", "wall_ratio", 1.50699, 1000, v, 3);
+	claim_premise_note(&cl, 2, 5, 95);
+	CHECK(cl.verdict == CLAIM_TRUE && strstr(cl.sentence, "(2 of 5 runs left out: the case had less than 95 % of the CPU)"),
+	      "premise failed in 2 of 5 runs: the verdict of the other 3 stands, said (%s)", cl.sentence);
+	claim_ratio(&cl, nt, "pairs", "0-vs-5", "b-nice5", "wall_ratio", 1.50699, 1000, v, 0);
+	claim_premise_note(&cl, 5, 5, 95);
+	CHECK(cl.verdict == CLAIM_NO_DATA && cl.n == 0 && isnan(cl.measured) && strstr(cl.sentence, "none of the 5 runs") &&
+		      strstr(cl.finding, "shared in every run"),
+	      "premise failed in every run: no-data, not false (%s)", cl.sentence);
 	/* The demo's row is of 10 s of work: at 1 s it is not used; the run's own CI instead. */
 	v[0] = 2.0;
 	claim_ratio(&cl, nt, "demo", "demo", "cn-nice", "wall_ratio", 1.93208, 1000, v, 1);
