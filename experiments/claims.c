@@ -116,8 +116,7 @@ static void field_clean(char *p)
 			*p = *p == ',' ? ';' : ' ';
 }
 
-static void say(struct claim *cl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct claim *cl, const char *fmt, ...)
+void claim_say(struct claim *cl, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -251,7 +250,7 @@ void claim_share(struct claim *cl, const struct noise_table *nt, const char *exp
 	row = row_for(nt, cl);
 	snprintf(head, sizeof(head), "%s %s: %s share", exp, cs, ct);
 	if (!measure(cl, v, n)) {
-		say(cl, "%s: no data (no successful run of this case; theory %.3f%%)", head, theory);
+		claim_say(cl, "%s: no data (no successful run of this case; theory %.3f%%)", head, theory);
 		if (!nt)
 			snprintf(cl->kind, sizeof(cl->kind), "none (no noise file)");
 		else
@@ -276,7 +275,7 @@ void claim_share(struct claim *cl, const struct noise_table *nt, const char *exp
 		snprintf(why, sizeof(why), "no row of this case and theory in noise:%s", nt->kind);
 		own = true;
 		if (!judge_own(cl, why, CLAIM_FLOOR_ABS)) {
-			say(cl, "%s %.3f%% (n=%zu) against theory %.3f%%: no verdict; n too small for the run's own CI "
+			claim_say(cl, "%s %.3f%% (n=%zu) against theory %.3f%%: no verdict; n too small for the run's own CI "
 				"and %s", head, cl->measured, n, theory, why);
 			return;
 		}
@@ -287,16 +286,16 @@ void claim_share(struct claim *cl, const struct noise_table *nt, const char *exp
 	}
 	judge(cl);
 	if (row)
-		say(cl, "%s %.3f%% (95%% CI +-%.3f, n=%zu) %s %.3f pp of %.3f%%: theory %.3f%% plus the start-up "
+		claim_say(cl, "%s %.3f%% (95%% CI +-%.3f, n=%zu) %s %.3f pp of %.3f%%: theory %.3f%% plus the start-up "
 			"term measured on machine kind %s (%+.3f pp at %g ms, scaled to %d ms); off by %+.2f tolerances",
 		    head, cl->measured, cl->ci95, n, cl->verdict == CLAIM_TRUE ? "within" : "NOT within", cl->tolerance,
 		    cl->reference, theory, nt->kind, row->bias, row->work_ms, work_ms, cl->residual);
 	else if (own)
-		say(cl, "%s %.3f%% (95%% CI +-%.3f, n=%zu) %s %.3f pp of theory %.3f%%: the band is the run's own "
+		claim_say(cl, "%s %.3f%% (95%% CI +-%.3f, n=%zu) %s %.3f pp of theory %.3f%%: the band is the run's own "
 			"CI (this case has no row in the noise file)", head, cl->measured, cl->ci95, n,
 		    cl->verdict == CLAIM_TRUE ? "within" : "NOT within", cl->tolerance, theory);
 	else
-		say(cl, "%s %.3f%% (95%% CI +-%.3f, n=%zu) %s %g pp of theory %.3f%%: a flat band; no noise file for "
+		claim_say(cl, "%s %.3f%% (95%% CI +-%.3f, n=%zu) %s %g pp of theory %.3f%%: a flat band; no noise file for "
 			"this machine kind", head, cl->measured, cl->ci95, n, cl->verdict == CLAIM_TRUE ? "within" : "NOT within",
 		    CLAIM_FLAT_PP, theory);
 }
@@ -326,7 +325,7 @@ void claim_ratio(struct claim *cl, const struct noise_table *nt, const char *exp
 			snprintf(why, sizeof(why), "no noise file");
 	}
 	if (!measure(cl, v, n)) {
-		say(cl, "%s: no data (no successful run of this case; theory %.3fx)", head, theory);
+		claim_say(cl, "%s: no data (no successful run of this case; theory %.3fx)", head, theory);
 		snprintf(cl->kind, sizeof(cl->kind), "%s", row ? "noise" : "own-ci");
 		return;
 	}
@@ -337,18 +336,18 @@ void claim_ratio(struct claim *cl, const struct noise_table *nt, const char *exp
 			 100 * CLAIM_FLOOR_REL, row->n);
 		spread_test(cl, v, n, row->rel_sd * fabs(row->theory), row->n);
 	} else if (!judge_own(cl, why, 0)) {
-		say(cl, "%s %.3fx (n=%zu) against theory %.3fx: no verdict; n too small for the run's own CI and %s",
+		claim_say(cl, "%s %.3fx (n=%zu) against theory %.3fx: no verdict; n too small for the run's own CI and %s",
 		    head, cl->measured, n, theory, why);
 		return;
 	}
 	judge(cl);
 	if (row)
-		say(cl, "%s %.3fx (95%% CI +-%.3f, n=%zu) %s %.3f of %.3fx: theory %.3fx%s plus the bias measured on "
+		claim_say(cl, "%s %.3fx (95%% CI +-%.3f, n=%zu) %s %.3f of %.3fx: theory %.3fx%s plus the bias measured on "
 			"machine kind %s (%+.4f); off by %+.2f tolerances", head, cl->measured, cl->ci95, n,
 		    cl->verdict == CLAIM_TRUE ? "within" : "NOT within", cl->tolerance, cl->reference, theory,
 		    avail ? "" : " for a CPU of its own", nt->kind, row->bias, cl->residual);
 	else
-		say(cl, "%s %.3fx (95%% CI +-%.3f, n=%zu) %s %.3f of theory %.3fx%s: the band is the run's own CI "
+		claim_say(cl, "%s %.3fx (95%% CI +-%.3f, n=%zu) %s %.3f of theory %.3fx%s: the band is the run's own CI "
 			"(%s)", head, cl->measured, cl->ci95, n, cl->verdict == CLAIM_TRUE ? "within" : "NOT within",
 		    cl->tolerance, theory, avail ? "" : " for a CPU of its own", why);
 }
@@ -380,21 +379,21 @@ void claim_nice_cancelled(struct claim *cl, const char *exp, const char *cs, con
 	snprintf(cl->kind, sizeof(cl->kind), "midpoint: the whole 95%% CI nearer the session theory than the "
 		 "nice theory %.3f%%", theory_nice);
 	if (!measure(cl, v, n)) {
-		say(cl, "%s %s: no data for %s with a session each (theory %.2f%%; nice alone %.2f%%)", exp, cs, ct,
+		claim_say(cl, "%s %s: no data for %s with a session each (theory %.2f%%; nice alone %.2f%%)", exp, cs, ct,
 		    theory, theory_nice);
 		return;
 	}
 	if (n < 2) {
 		cl->verdict = CLAIM_NO_DATA;
 		note(cl->finding, sizeof(cl->finding), "no verdict: n=1 too small for a CI");
-		say(cl, "%s %s: %s %.2f%% (n=1): no verdict; a CI needs 2 runs", exp, cs, ct, cl->measured);
+		claim_say(cl, "%s %s: %s %.2f%% (n=1): no verdict; a CI needs 2 runs", exp, cs, ct, cl->measured);
 		return;
 	}
 	cl->residual = (cl->measured - cl->reference) / cl->tolerance;
 	cl->verdict = fabs(cl->measured - theory) + cl->ci95 < cl->tolerance ? CLAIM_TRUE : CLAIM_FALSE;
 	if (cl->verdict == CLAIM_FALSE)
 		note(cl->finding, sizeof(cl->finding), "false: the CI reaches past the midpoint towards the nice theory");
-	say(cl, "%s %s: with a session each %s gets %.2f%% (95%% CI +-%.2f; n=%zu)%s nearer the session theory "
+	claim_say(cl, "%s %s: with a session each %s gets %.2f%% (95%% CI +-%.2f; n=%zu)%s nearer the session theory "
 		"%.2f%% than its nice theory %.2f%%: autogroup %s nice", exp, cs, ct, cl->measured, cl->ci95, n,
 	    cl->verdict == CLAIM_TRUE ? "" : " NOT wholly", theory, theory_nice,
 	    cl->verdict == CLAIM_TRUE ? "cancels" : "does not cancel");
@@ -411,7 +410,7 @@ void claim_completed(struct claim *cl, const char *exp, const char *cs, const ch
 	snprintf(cl->kind, sizeof(cl->kind), "bound: every run ended before %g s (the original write-up: still "
 		 "running after 2 minutes)", CLAIM_DEMO_BOUND_S);
 	if (!measure(cl, v, n)) {
-		say(cl, "%s: %s: no data (no successful run; predicted %.1f s on a CPU of its own)", exp, ct, theory_s);
+		claim_say(cl, "%s: %s: no data (no successful run; predicted %.1f s on a CPU of its own)", exp, ct, theory_s);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -420,7 +419,7 @@ void claim_completed(struct claim *cl, const char *exp, const char *cs, const ch
 	cl->verdict = max < CLAIM_DEMO_BOUND_S ? CLAIM_TRUE : CLAIM_FALSE;
 	if (cl->verdict == CLAIM_FALSE)
 		note(cl->finding, sizeof(cl->finding), "false: a run took %.1f s", max);
-	say(cl, "%s: %s completed in %.1f s (n=%zu; longest %.1f s; predicted %.1f s on a CPU of its own: %.2fx)%s "
+	claim_say(cl, "%s: %s completed in %.1f s (n=%zu; longest %.1f s; predicted %.1f s on a CPU of its own: %.2fx)%s "
 		"%g s: %s", exp, ct, cl->measured, n, max, theory_s, cl->measured / theory_s,
 	    cl->verdict == CLAIM_TRUE ? " every run under" : " NOT every run under", CLAIM_DEMO_BOUND_S,
 	    cl->verdict == CLAIM_TRUE ? "not still running after 2 minutes as the original write-up says"
@@ -440,7 +439,7 @@ void claim_wakeup_order(struct claim *cl, const char *exp, const char *cs, const
 		cl->verdict = CLAIM_NO_DATA;
 		snprintf(cl->finding, sizeof(cl->finding), "no verdict: no data (no wake-ups at nice %d)",
 			 a->n ? ref->nice : a->nice);
-		say(cl, "%s: %s run-queue delay at nice %d no longer than at nice %d: no data (wake-ups %zu and %zu)",
+		claim_say(cl, "%s: %s run-queue delay at nice %d no longer than at nice %d: no data (wake-ups %zu and %zu)",
 		    exp, pct, a->nice, ref->nice, a->n, ref->n);
 		return;
 	}
@@ -451,7 +450,7 @@ void claim_wakeup_order(struct claim *cl, const char *exp, const char *cs, const
 		cl->verdict = CLAIM_NO_DATA;
 		note(cl->finding, sizeof(cl->finding), "no verdict: n too small for a distribution-free CI of %s "
 			 "(%zu and %zu wake-ups)", pct, a->n, ref->n);
-		say(cl, "%s: %s run-queue delay at nice %d (%.0f us; n=%zu) against nice %d (%.0f us; n=%zu): no "
+		claim_say(cl, "%s: %s run-queue delay at nice %d (%.0f us; n=%zu) against nice %d (%.0f us; n=%zu): no "
 			"verdict; n too small for a 95%% interval of %s inside the sample", exp, pct, a->nice, a->value,
 		    a->n, ref->nice, ref->value, ref->n, pct);
 		return;
@@ -465,7 +464,7 @@ void claim_wakeup_order(struct claim *cl, const char *exp, const char *cs, const
 	else if (a->hi >= ref->lo)
 		note(cl->finding, sizeof(cl->finding), "true but not ordered: the two CIs overlap (%.0f..%.0f and "
 			 "%.0f..%.0f us)", a->lo, a->hi, ref->lo, ref->hi);
-	say(cl, "%s: %s run-queue delay at nice %d (%.0f us; CI %.0f..%.0f; n=%zu) %s longer than at nice %d "
+	claim_say(cl, "%s: %s run-queue delay at nice %d (%.0f us; CI %.0f..%.0f; n=%zu) %s longer than at nice %d "
 		"(%.0f us; CI %.0f..%.0f; n=%zu): a heavier sleeper is served no later", exp, pct, a->nice, a->value,
 	    a->lo, a->hi, a->n, cl->verdict == CLAIM_TRUE ? "no" : "IS", ref->nice, ref->value, ref->lo, ref->hi,
 	    ref->n);

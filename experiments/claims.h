@@ -118,6 +118,10 @@ void claim_wakeup_order(struct claim *cl, const char *exp, const char *cs, const
  * ratio of two normal samples of one sd. NaN when n or n_noise is below 2. */
 double claim_spread_factor(size_t n, size_t n_noise);
 
+/* The claim's sentence by printf, made one CSV field as it is (commas to ';', quotes and
+ * newlines to blanks). */
+void claim_say(struct claim *cl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* A completion-ratio claim "for a CPU of its own" whose premise failed in `left` of `all` runs
  * (the case had less than pct % of the CPU): said in the sentence; where it failed in every run
  * the claim is no-data, pointing at the ratio on the CPU the machine left. */

@@ -14,6 +14,7 @@
 #include "labcases.h"
 #include "labconf.h"
 #include "noisestats.h"
+#include "rundir.h"
 #include "lib/file.h"
 
 /* The cases with share claims (as labsum.c's claims.csv has them). */
@@ -75,20 +76,6 @@ int gate_cases_load(const char *def, struct gate_case **cases, int *n, char *err
 	return rc;
 }
 
-/* The value of key= in text, "" when absent. */
-static void meta_get(const char *text, const char *key, char *out, size_t len)
-{
-	size_t kl = strlen(key);
-	const char *p;
-
-	out[0] = '\0';
-	for (p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (!strncmp(p, key, kl) && p[kl] == '=') {
-			snprintf(out, len, "%.*s", (int)strcspn(p + kl + 1, "\n"), p + kl + 1);
-			return;
-		}
-}
-
 int gate_run_load(const char *dir, struct gate_run *run, char *err, size_t errlen)
 {
 	static const char *const files[] = { "claims.csv", "summary.csv", "meta" };
@@ -117,13 +104,13 @@ int gate_run_load(const char *dir, struct gate_run *run, char *err, size_t errle
 	}
 	snprintf(path, sizeof(path), "%s/meta", dir);
 	if (file_read_text(path, meta, sizeof(meta)) >= 0) {
-		meta_get(meta, "noise", run->noise, sizeof(run->noise));
-		meta_get(meta, "fault_injection", run->fault, sizeof(run->fault));
+		rundir_meta_get(meta, "noise", run->noise, sizeof(run->noise));
+		rundir_meta_get(meta, "fault_injection", run->fault, sizeof(run->fault));
 		if (!run->fault[0])
 			snprintf(run->fault, sizeof(run->fault), "none");
-		meta_get(meta, "date", run->date, sizeof(run->date));
-		meta_get(meta, "git_revision", run->revision, sizeof(run->revision));
-		meta_get(meta, "kernel", run->kernel, sizeof(run->kernel));
+		rundir_meta_get(meta, "date", run->date, sizeof(run->date));
+		rundir_meta_get(meta, "git_revision", run->revision, sizeof(run->revision));
+		rundir_meta_get(meta, "kernel", run->kernel, sizeof(run->kernel));
 	}
 	snprintf(path, sizeof(path), "%s/runs.csv", dir);
 	if (!access(path, F_OK)) {

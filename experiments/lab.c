@@ -569,20 +569,6 @@ static int run_folder_close(struct lab *lab, struct lab_main *m)
 	return m->failed ? 1 : 0;
 }
 
-/* --summarize: the value of key in a run folder's meta text ("" when absent). */
-static void meta_get(const char *text, const char *key, char *out, size_t len)
-{
-	size_t kl = strlen(key);
-	const char *p;
-
-	out[0] = '\0';
-	for (p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (!strncmp(p, key, kl) && p[kl] == '=') {
-			snprintf(out, len, "%.*s", (int)strcspn(p + kl + 1, "\n"), p + kl + 1);
-			return;
-		}
-}
-
 /* --summarize: meta's noise= line says what the new claims used, and resummarized= when. */
 static int meta_rewrite(const char *path, const char *text, const char *noise)
 {
@@ -743,9 +729,9 @@ static int summarize(struct lab *lab, struct lab_main *m)
 		fprintf(stderr, "lab: --summarize %s: no meta there (expected a lab run folder)\n", dir);
 		return 2;
 	}
-	meta_get(meta, "profile", profile, sizeof(profile));
-	meta_get(meta, "autogroup", ag, sizeof(ag));
-	meta_get(meta, "wakeup_delay_source", src, sizeof(src));
+	rundir_meta_get(meta, "profile", profile, sizeof(profile));
+	rundir_meta_get(meta, "autogroup", ag, sizeof(ag));
+	rundir_meta_get(meta, "wakeup_delay_source", src, sizeof(src));
 	lab->profile = strcmp(profile, "default") && profile[0] ? profile : NULL;
 	lab->autogroup = !strcmp(ag, "1");
 	lab->delay_src = !strncmp(src, "perf", 4) ? LAB_DELAY_PERF : LAB_DELAY_SCHEDSTAT;

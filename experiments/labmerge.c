@@ -14,6 +14,7 @@
 
 #include "csvin.h"
 #include "csvout.h"
+#include "rundir.h"
 
 #define TAGS 5 /* run, host, kernel, scheduler, machine */
 #define RUNS_MAX 32
@@ -67,19 +68,6 @@ static char *slurp(const char *dir, const char *name)
 	return buf;
 }
 
-/* meta's "key=value" into out ("" when absent). */
-static void meta_get(const char *meta, const char *key, char *out, size_t len)
-{
-	size_t n = strlen(key);
-
-	out[0] = '\0';
-	for (const char *p = meta; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (!strncmp(p, key, n) && p[n] == '=') {
-			snprintf(out, len, "%.*s", (int)strcspn(p + n + 1, "\n"), p + n + 1);
-			return;
-		}
-}
-
 static int run_load(struct run *r, const char *dir)
 {
 	char *meta = slurp(dir, "meta"), *base = strrchr(dir, '/');
@@ -93,18 +81,18 @@ static int run_load(struct run *r, const char *dir)
 		return -1;
 	}
 	snprintf(r->tag[0], sizeof(r->tag[0]), "%s", base && base[1] ? base + 1 : dir);
-	meta_get(meta, "host", r->tag[1], sizeof(r->tag[1]));
-	meta_get(meta, "kernel", r->tag[2], sizeof(r->tag[2]));
+	rundir_meta_get(meta, "host", r->tag[1], sizeof(r->tag[1]));
+	rundir_meta_get(meta, "kernel", r->tag[2], sizeof(r->tag[2]));
 	if (!strncmp(r->tag[2], "Linux ", 6))
 		memmove(r->tag[2], r->tag[2] + 6, strlen(r->tag[2] + 6) + 1);
-	meta_get(meta, "scheduler", r->tag[3], sizeof(r->tag[3]));
-	meta_get(meta, "machine", r->tag[4], sizeof(r->tag[4]));
+	rundir_meta_get(meta, "scheduler", r->tag[3], sizeof(r->tag[3]));
+	rundir_meta_get(meta, "machine", r->tag[4], sizeof(r->tag[4]));
 	if (!r->tag[4][0])
 		snprintf(r->tag[4], sizeof(r->tag[4]), "host");
 	for (size_t k = 0; k < SOURCE_KEYS; k++)
-		meta_get(meta, source_keys[k], r->source[k], sizeof(r->source[k]));
-	meta_get(meta, "git_revision", r->revision, sizeof(r->revision));
-	meta_get(meta, "profile", r->profile, sizeof(r->profile));
+		rundir_meta_get(meta, source_keys[k], r->source[k], sizeof(r->source[k]));
+	rundir_meta_get(meta, "git_revision", r->revision, sizeof(r->revision));
+	rundir_meta_get(meta, "profile", r->profile, sizeof(r->profile));
 	free(meta);
 	for (int i = 1; i < TAGS; i++)
 		if (!r->tag[i][0])

@@ -82,21 +82,6 @@ out:
 	return rc;
 }
 
-/* The sentence: printf, then commas to ';' and quotes or newlines to blanks (one CSV field). */
-static void window_say(struct claim *cl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void window_say(struct claim *cl, const char *fmt, ...)
-{
-	va_list ap;
-	char *p;
-
-	va_start(ap, fmt);
-	vsnprintf(cl->sentence, sizeof(cl->sentence), fmt, ap);
-	va_end(ap);
-	for (p = cl->sentence; *p; p++)
-		if (*p == ',' || *p == '"' || *p == '\n')
-			*p = *p == ',' ? ';' : ' ';
-}
-
 static void claim_head(struct claim *cl, const struct window_model *m, int work_ms, const char *quantity)
 {
 	memset(cl, 0, sizeof(*cl));
@@ -155,7 +140,7 @@ void window_claim_c(struct claim *cl, const struct window_model *m, const struct
 		claim_kind(cl, m, "model c >= 0 (no slice read)");
 	}
 	if (!m->have_origin) {
-		window_say(cl, "window 0-vs-%d: no data for the fit share(T) = theory + c / T (fewer than two "
+		claim_say(cl, "window 0-vs-%d: no data for the fit share(T) = theory + c / T (fewer than two "
 			       "windows with runs)", m->nice);
 		return;
 	}
@@ -166,7 +151,7 @@ void window_claim_c(struct claim *cl, const struct window_model *m, const struct
 		cl->tolerance = sl->ms / 2 + cl->ci95 * window_family_scale(m, m->origin.df);
 		cl->verdict = fabs(cl->measured - cl->reference) <= cl->tolerance ? CLAIM_TRUE : CLAIM_FALSE;
 		claim_close(cl);
-		window_say(cl, "window 0-vs-%d: the niced container's excess share falls as c / T with c = %.3f "
+		claim_say(cl, "window 0-vs-%d: the niced container's excess share falls as c / T with c = %.3f "
 			       "ms of CPU (95%% CI +-%.3f; n=%zu runs; chi2 %.1f on %d df) %s 0..%.3f ms: at most "
 			       "one base slice ahead of its fluid share (slice from %s)",
 			   m->nice, cl->measured, cl->ci95, cl->n, m->origin.chi2, m->origin.df,
@@ -175,7 +160,7 @@ void window_claim_c(struct claim *cl, const struct window_model *m, const struct
 		cl->tolerance = cl->ci95 * window_family_scale(m, m->origin.df);
 		cl->verdict = cl->measured + cl->tolerance >= 0 ? CLAIM_TRUE : CLAIM_FALSE;
 		claim_close(cl);
-		window_say(cl, "window 0-vs-%d: c = %.3f ms of CPU (95%% CI +-%.3f; n=%zu runs) %s >= 0; no base "
+		claim_say(cl, "window 0-vs-%d: c = %.3f ms of CPU (95%% CI +-%.3f; n=%zu runs) %s >= 0; no base "
 			       "slice could be read here to bound it", m->nice, cl->measured, cl->ci95, cl->n,
 			   cl->verdict == CLAIM_TRUE ? "is" : "is NOT");
 	}
@@ -188,7 +173,7 @@ void window_claim_intercept(struct claim *cl, const struct window_model *m)
 	cl->n = m->n_runs;
 	cl->theory = cl->reference = 0;
 	if (!m->have_free) {
-		window_say(cl, "window 0-vs-%d: no data for the free fit a + c / T (fewer than three "
+		claim_say(cl, "window 0-vs-%d: no data for the free fit a + c / T (fewer than three "
 			       "windows with runs)", m->nice);
 		return;
 	}
@@ -197,7 +182,7 @@ void window_claim_intercept(struct claim *cl, const struct window_model *m)
 	cl->tolerance = cl->ci95 * window_family_scale(m, m->free.df);
 	cl->verdict = fabs(cl->measured) <= cl->tolerance ? CLAIM_TRUE : CLAIM_FALSE;
 	claim_close(cl);
-	window_say(cl, "window 0-vs-%d: with a free intercept the excess is %+.4f pp (95%% CI +-%.4f) + "
+	claim_say(cl, "window 0-vs-%d: with a free intercept the excess is %+.4f pp (95%% CI +-%.4f) + "
 		       "%.3f ms / T: the intercept is %szero within its CI (an excess that stays as T grows "
 		       "is not c / T)", m->nice, cl->measured, cl->ci95, m->free.c,
 		   cl->verdict == CLAIM_TRUE ? "" : "NOT ");
@@ -213,7 +198,7 @@ void window_claim_residual(struct claim *cl, const struct window_model *m, int c
 	cl->theory = m->theory;
 	cl->reference = w->fit;
 	if (!m->have_origin || w->n < 2 || isnan(w->ci95)) {
-		window_say(cl, "window 0-vs-%d at %d ms: no data (%zu runs: the residual needs two and a fit)",
+		claim_say(cl, "window 0-vs-%d at %d ms: no data (%zu runs: the residual needs two and a fit)",
 			   m->nice, w->work_ms, w->n);
 		return;
 	}
@@ -222,7 +207,7 @@ void window_claim_residual(struct claim *cl, const struct window_model *m, int c
 	cl->tolerance = w->ci95 * window_family_scale(m, (int)w->n - 1);
 	cl->verdict = fabs(w->residual_pp) <= cl->tolerance ? CLAIM_TRUE : CLAIM_FALSE;
 	claim_close(cl);
-	window_say(cl, "window 0-vs-%d at %d ms (T = %.0f ms): b-nice%d share %.3f%% (95%% CI +-%.3f; n=%zu) "
+	claim_say(cl, "window 0-vs-%d at %d ms (T = %.0f ms): b-nice%d share %.3f%% (95%% CI +-%.3f; n=%zu) "
 		       "%s its CI of the corrected theory %.3f%% = %.3f%% + %.3f ms / T (residual %+.3f pp)",
 		   m->nice, w->work_ms, w->T_ms, m->nice, w->mean, w->ci95, w->n,
 		   cl->verdict == CLAIM_TRUE ? "within" : "NOT within", w->fit, m->theory, m->origin.c,

@@ -27,20 +27,6 @@ double memclaim_t99(int df)
 	return df <= 30 ? 2.750 : df <= 60 ? 2.660 : df <= 120 ? 2.617 : MEMCLAIM_Z99;
 }
 
-static void say(struct claim *cl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct claim *cl, const char *fmt, ...)
-{
-	va_list ap;
-	char *p;
-
-	va_start(ap, fmt);
-	vsnprintf(cl->sentence, sizeof(cl->sentence), fmt, ap);
-	va_end(ap);
-	for (p = cl->sentence; *p; p++)
-		if (*p == ',' || *p == '"' || *p == '\n')
-			*p = *p == ',' ? ';' : ' ';
-}
-
 /* Mean, sample sd and 95 % CI of n values; false for n == 0. */
 static bool moments(const double *x, size_t n, double *mean, double *sd, double *ci)
 {
@@ -72,17 +58,17 @@ void memclaim_uniform(struct claim *cl, const double *x, size_t n)
 	start(cl, n, 0.5);
 	snprintf(cl->kind, sizeof(cl->kind), "uniform: z99 x max(sd; 1/sqrt12) / sqrt(n); verdict if <= %g", limit);
 	if (!moments(x, n, &cl->measured, &sd, &cl->ci95)) {
-		say(cl, "no data (no successful run)");
+		claim_say(cl, "no data (no successful run)");
 		return;
 	}
 	cl->tolerance = MEMCLAIM_Z99 * fmax(n > 1 ? sd : 0, sd_u) / sqrt((double)n);
 	if (cl->tolerance > limit) {
-		say(cl, "n=%zu cannot support a verdict: mean %.3f of U(0;1) with tolerance %.3f > %.2f (half the way to 0 "
+		claim_say(cl, "n=%zu cannot support a verdict: mean %.3f of U(0;1) with tolerance %.3f > %.2f (half the way to 0 "
 			"or to a missed tick)", n, cl->measured, cl->tolerance, limit);
 		return;
 	}
 	cl->verdict = fabs(cl->measured - 0.5) <= cl->tolerance ? CLAIM_TRUE : CLAIM_FALSE;
-	say(cl, "mean %.3f of its period's range (95%% CI +-%.3f; n=%zu) %s %.3f of the uniform theory 0.5", cl->measured,
+	claim_say(cl, "mean %.3f of its period's range (95%% CI +-%.3f; n=%zu) %s %.3f of the uniform theory 0.5", cl->measured,
 	    cl->ci95, n, cl->verdict == CLAIM_TRUE ? "within" : "NOT within", cl->tolerance);
 }
 
@@ -93,19 +79,19 @@ void memclaim_flat(struct claim *cl, const double *a, size_t na, const double *b
 	start(cl, na + nb, 0);
 	snprintf(cl->kind, sizeof(cl->kind), "difference: t99(min n - 1) x sqrt(sa2/na + sb2/nb); verdict if <= scan's growth / 2");
 	if (!moments(a, na, &ma, &sa, &ca) || !moments(b, nb, &mb, &sb, &cb) || na < 2 || nb < 2 || !(alt > 0)) {
-		say(cl, "no data (%zu runs at the shortest period and %zu at the longest; two each needed)", na, nb);
+		claim_say(cl, "no data (%zu runs at the shortest period and %zu at the longest; two each needed)", na, nb);
 		return;
 	}
 	cl->measured = mb - ma;
 	cl->ci95 = sqrt(ca * ca + cb * cb);
 	cl->tolerance = memclaim_t99((int)(na < nb ? na : nb) - 1) * sqrt(sa * sa / (double)na + sb * sb / (double)nb);
 	if (cl->tolerance > alt / 2) {
-		say(cl, "n=%zu+%zu cannot support a verdict: growth %+.3f with tolerance %.3f > half the %.3f a sampler "
+		claim_say(cl, "n=%zu+%zu cannot support a verdict: growth %+.3f with tolerance %.3f > half the %.3f a sampler "
 			"would grow", na, nb, cl->measured, cl->tolerance, alt);
 		return;
 	}
 	cl->verdict = fabs(cl->measured) <= cl->tolerance ? CLAIM_TRUE : CLAIM_FALSE;
-	say(cl, "from the shortest to the longest period the mean moves %+.3f (%.3f to %.3f; n=%zu+%zu): %s %.3f of flat; "
+	claim_say(cl, "from the shortest to the longest period the mean moves %+.3f (%.3f to %.3f; n=%zu+%zu): %s %.3f of flat; "
 		"a sampler would grow %.3f", cl->measured, ma, mb, na, nb, cl->verdict == CLAIM_TRUE ? "within" : "NOT within",
 	    cl->tolerance, alt);
 }
@@ -117,12 +103,12 @@ void memclaim_bound(struct claim *cl, const double *x, size_t n, double bound)
 	start(cl, n, bound);
 	snprintf(cl->kind, sizeof(cl->kind), "upper bound: t99(n - 1) x sd / sqrt(n) above it");
 	if (!moments(x, n, &cl->measured, &sd, &cl->ci95) || n < 2 || isnan(bound)) {
-		say(cl, "no data (%zu runs; two needed%s)", n, isnan(bound) ? "; no bound for this kernel" : "");
+		claim_say(cl, "no data (%zu runs; two needed%s)", n, isnan(bound) ? "; no bound for this kernel" : "");
 		return;
 	}
 	cl->tolerance = memclaim_t99((int)n - 1) * sd / sqrt((double)n);
 	cl->verdict = cl->measured <= bound + cl->tolerance ? CLAIM_TRUE : CLAIM_FALSE;
-	say(cl, "mean %.3f (95%% CI +-%.3f; n=%zu) %s the bound %.3f (+ %.3f)", cl->measured, cl->ci95, n,
+	claim_say(cl, "mean %.3f (95%% CI +-%.3f; n=%zu) %s the bound %.3f (+ %.3f)", cl->measured, cl->ci95, n,
 	    cl->verdict == CLAIM_TRUE ? "within" : "ABOVE", bound, cl->tolerance);
 }
 
@@ -134,7 +120,7 @@ void memclaim_all_below(struct claim *cl, const double *x, size_t n, double boun
 	cl->tolerance = slack;
 	snprintf(cl->kind, sizeof(cl->kind), "every run: slack %g (the RSS counters' read granularity)", slack);
 	if (!n) {
-		say(cl, "no data (no successful run)");
+		claim_say(cl, "no data (no successful run)");
 		return;
 	}
 	cl->measured = x[0];
@@ -143,7 +129,7 @@ void memclaim_all_below(struct claim *cl, const double *x, size_t n, double boun
 		above += x[i] > bound + slack;
 	}
 	cl->verdict = above ? CLAIM_FALSE : CLAIM_TRUE;
-	say(cl, "highest %.3f in %zu runs: %zu above the limit %.3f + %.3f", cl->measured, n, above, bound, slack);
+	claim_say(cl, "highest %.3f in %zu runs: %zu above the limit %.3f + %.3f", cl->measured, n, above, bound, slack);
 }
 
 void memclaim_count(struct claim *cl, size_t k, size_t n)
@@ -152,12 +138,12 @@ void memclaim_count(struct claim *cl, size_t k, size_t n)
 	cl->tolerance = 0;
 	snprintf(cl->kind, sizeof(cl->kind), "count: every run");
 	if (!n) {
-		say(cl, "no data (no run)");
+		claim_say(cl, "no data (no run)");
 		return;
 	}
 	cl->measured = 100.0 * (double)k / (double)n;
 	cl->verdict = k == n ? CLAIM_TRUE : CLAIM_FALSE;
-	say(cl, "%zu of %zu runs", k, n);
+	claim_say(cl, "%zu of %zu runs", k, n);
 }
 
 void memclaim_at_least(struct claim *cl, size_t k, size_t n, double p)
@@ -165,13 +151,13 @@ void memclaim_at_least(struct claim *cl, size_t k, size_t n, double p)
 	start(cl, n, 100 * p);
 	snprintf(cl->kind, sizeof(cl->kind), "binomial: z99 x sqrt(p(1-p)/n) below p");
 	if (!n || isnan(p)) {
-		say(cl, "no data (no successful run)");
+		claim_say(cl, "no data (no successful run)");
 		return;
 	}
 	cl->measured = 100.0 * (double)k / (double)n;
 	cl->tolerance = 100 * MEMCLAIM_Z99 * sqrt(p * (1 - p) / (double)n);
 	cl->verdict = cl->measured >= cl->reference - cl->tolerance ? CLAIM_TRUE : CLAIM_FALSE;
-	say(cl, "%zu of %zu (%.0f%%) %s the least %.0f%% - %.0f pp", k, n, cl->measured,
+	claim_say(cl, "%zu of %zu (%.0f%%) %s the least %.0f%% - %.0f pp", k, n, cl->measured,
 	    cl->verdict == CLAIM_TRUE ? "reach" : "do NOT reach", 100 * p, cl->tolerance);
 }
 
@@ -182,7 +168,7 @@ void memclaim_grows(struct claim *cl, const double *a, size_t na, const double *
 	start(cl, na + nb, NAN);
 	snprintf(cl->kind, sizeof(cl->kind), "difference: t99(min n - 1) x sqrt(sa2/na + sb2/nb) above 0; verdict if <= the larger mean");
 	if (!moments(a, na, &ma, &sa, &ca) || !moments(b, nb, &mb, &sb, &cb) || na < 2 || nb < 2) {
-		say(cl, "no data (%zu and %zu windows; two each needed)", na, nb);
+		claim_say(cl, "no data (%zu and %zu windows; two each needed)", na, nb);
 		return;
 	}
 	cl->measured = mb - ma;
@@ -190,12 +176,12 @@ void memclaim_grows(struct claim *cl, const double *a, size_t na, const double *
 	cl->tolerance = memclaim_t99((int)(na < nb ? na : nb) - 1) * sqrt(sa * sa / (double)na + sb * sb / (double)nb);
 	cl->reference = 0;
 	if (cl->tolerance > fmax(fabs(ma), fabs(mb))) {
-		say(cl, "n=%zu+%zu cannot support a verdict: %.2f to %.2f with tolerance %.2f > the larger mean (no growth "
+		claim_say(cl, "n=%zu+%zu cannot support a verdict: %.2f to %.2f with tolerance %.2f > the larger mean (no growth "
 			"short of more than doubling could show)", na, nb, ma, mb, cl->tolerance);
 		return;
 	}
 	cl->verdict = cl->measured > cl->tolerance ? CLAIM_TRUE : CLAIM_FALSE;
-	say(cl, "%.2f at the fewest and %.2f at the most (n=%zu+%zu): grows by %+.2f; %s the tolerance %.2f", ma, mb, na, nb,
+	claim_say(cl, "%.2f at the fewest and %.2f at the most (n=%zu+%zu): grows by %+.2f; %s the tolerance %.2f", ma, mb, na, nb,
 	    cl->measured, cl->verdict == CLAIM_TRUE ? "above" : "NOT above", cl->tolerance);
 }
 

@@ -183,3 +183,16 @@ int rundir_tmp_remove(struct rundir *rd)
 		rd->tmp[0] = '\0';
 	return rc;
 }
+
+void rundir_meta_get(const char *meta, const char *key, char *out, size_t len)
+{
+	size_t kl = strlen(key);
+	const char *p;
+
+	out[0] = '\0';
+	for (p = meta; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, kl) && p[kl] == '=') {
+			snprintf(out, len, "%.*s", (int)strcspn(p + kl + 1, "\n"), p + kl + 1);
+			return;
+		}
+}

@@ -6,6 +6,7 @@
 #define HOGLAB_RUNDIR_H
 
 #include <limits.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 struct rundir {
@@ -33,5 +34,8 @@ int rundir_tmp_remove(struct rundir *rd);
 int path_mkdir_p(const char *path, mode_t mode);
 int path_remove_tree(const char *path);
 int file_copy(const char *from, const char *to);
+
+/* The value of "key=value" in a run folder's meta text into out ("" when absent). */
+void rundir_meta_get(const char *meta, const char *key, char *out, size_t len);
 
 #endif
