@@ -84,7 +84,7 @@ provenance() {
 if [ "$off" = 0 ]; then
 	# cfs.conf with every case at $reps repetitions under the profile "noise".
 	sed -e "/^\[\(pairs\|mix\|weights\|autogroup\|demo\)\]/a noise.repetitions = $reps" \
-		-e '/^\[wakeup\]/a noise.enabled = 0' experiments/cfs.conf >"$tmp/noise.conf"
+		-e '/^\[\(wakeup\|window\)\]/a noise.enabled = 0' experiments/cfs.conf >"$tmp/noise.conf"
 	echo "$(date -Iseconds) start" >>"$loadlog"
 	timeout 3600 "$BIN"/lab --profile noise --results results/noise "$tmp/noise.conf" 2>"$tmp/lab.log" ||
 		{ tail -n 5 "$tmp/lab.log" >&2; die "the lab failed (runs that failed are left out of the figures)"; }
@@ -92,7 +92,7 @@ if [ "$off" = 0 ]; then
 	"$BIN"/noisestat noise --out "$noise" "$run"
 	steps
 	provenance "experiments/noise/$kind.csv: run-to-run noise of every default-profile case of experiments/cfs.conf" \
-		"ci/measure-noise.sh --kind $kind --reps $reps (build/bin/lab --profile noise: cfs.conf + noise.repetitions = $reps, wake-up off)" \
+		"ci/measure-noise.sh --kind $kind --reps $reps (build/bin/lab --profile noise: cfs.conf + noise.repetitions = $reps, wake-up and window off)" \
 		"$run" >"experiments/noise/$kind.meta"
 	echo "measure-noise: $noise from $run"
 	exit 0

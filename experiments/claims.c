@@ -217,8 +217,8 @@ static void judge(struct claim *cl)
 	else if (fabs(cl->residual) > CLAIM_EDGE)
 		note(cl->finding, sizeof(cl->finding), "true near the edge of its band: %+.2f tolerances", cl->residual);
 	else if (cl->reference != cl->theory && fabs(from_theory) > cl->tolerance)
-		note(cl->finding, sizeof(cl->finding), "true by the start-up model only: %+.3g from theory is %.1f "
-			 "tolerances; the measured start-up term %+.3g explains it", from_theory,
+		note(cl->finding, sizeof(cl->finding), "true by the model only: %+.3g from theory is %.1f "
+			 "tolerances; the measured term %+.3g explains it", from_theory,
 		     fabs(from_theory) / cl->tolerance, cl->reference - cl->theory);
 	if (cl->spread_high) {
 		len = strlen(cl->finding);
@@ -239,26 +239,13 @@ static bool measure(struct claim *cl, const double *v, size_t n)
 	return true;
 }
 
-/* Whether a share's measured offset from theory is the start-up model's (experiments/noise/README.md,
- * the window experiment): in a case of two, the task with the smaller share runs about a slice
- * ahead, so its offset is >= 0 and the other's <= 0. The mix follows no one c (nice 12 measured
- * 2.1 ms short, and the next day's gate runs had it +0.1..+0.3 pp above the noise file's mean),
- * so there, and wherever the sign is the other one, the offset is no model: the claim holds the
- * theory itself with the band widened by the offset's size, rather than moving the reference by
- * an amount that did not reproduce. */
-static bool bias_explained(const char *exp, double theory, double bias)
-{
-	if (!strcmp(exp, "mix"))
-		return false;
-	return theory == 50 || (theory < 50 ? bias >= 0 : bias <= 0);
-}
-
 void claim_share(struct claim *cl, const struct noise_table *nt, const char *exp, const char *cs,
 		 const char *ct, double theory, int work_ms, const double *v, size_t n)
 {
 	const struct noise_row *row;
 	char head[160];
-	bool own = false, explained = true;
+	bool own = false;
+	double offset = 0;
 
 	claim_init(cl, exp, cs, ct, "share", theory, n);
 	row = row_for(nt, cl);
@@ -273,19 +260,19 @@ void claim_share(struct claim *cl, const struct noise_table *nt, const char *exp
 	}
 	if (row && work_ms > 0) {
 		/* A shorter window than the noise was measured at is noisier: its spread is taken to grow
-		 * as 1 / work (a start-up jitter of fixed CPU time, like the bias); a longer one keeps the
-		 * measured spread, which is then an upper bound. */
+		 * as 1 / work (the staircase of turns the rate is fitted to has fewer steps); a longer
+		 * one keeps the measured spread, which is then an upper bound. A share is a rate
+		 * (labrun.c run_reduce), which no start-up term moves: the reference is the theory, and
+		 * the mean offset the noise file measured (the staircase's residue at the case's fixed
+		 * phase, a few hundredths of a pp) widens the band by its size, scaled as the spread. */
 		double scale = work_ms < row->work_ms ? row->work_ms / work_ms : 1;
 
-		double bias = row->bias * row->work_ms / work_ms;
-
-		explained = bias_explained(exp, theory, bias);
-		cl->reference = theory + (explained ? bias : 0);
+		offset = fabs(row->bias) * scale;
+		cl->reference = theory;
 		cl->tolerance = noise_tolerance(theory, row->rel_sd * scale, noise_n_eff(n, row->n), CLAIM_K,
-						CLAIM_FLOOR_REL, CLAIM_FLOOR_ABS) + (explained ? 0 : fabs(bias));
-		snprintf(cl->kind, sizeof(cl->kind), "noise:%s k=%g floor=%g%%|%gpp n_noise=%zu%s%s", nt->kind, CLAIM_K,
-			 100 * CLAIM_FLOOR_REL, CLAIM_FLOOR_ABS, row->n, scale > 1 ? " sd_scaled_1/work" : "",
-			 explained ? "" : " offset_unexplained_widens");
+						CLAIM_FLOOR_REL, CLAIM_FLOOR_ABS) + offset;
+		snprintf(cl->kind, sizeof(cl->kind), "noise:%s k=%g floor=%g%%|%gpp n_noise=%zu%s +offset", nt->kind,
+			 CLAIM_K, 100 * CLAIM_FLOOR_REL, CLAIM_FLOOR_ABS, row->n, scale > 1 ? " sd_scaled_1/work" : "");
 		spread_test(cl, v, n, row->rel_sd * fabs(row->theory) * scale, row->n);
 	} else if (nt) {
 		char why[96];
@@ -303,17 +290,12 @@ void claim_share(struct claim *cl, const struct noise_table *nt, const char *exp
 		snprintf(cl->kind, sizeof(cl->kind), "none (no noise file; flat %gpp)", CLAIM_FLAT_PP);
 	}
 	judge(cl);
-	if (row && !explained)
-		claim_say(cl, "%s %.3f%% (95%% CI +-%.3f, n=%zu) %s %.3f pp of theory %.3f%%: the noise file's offset "
-			"here (%+.3f pp at %g ms) is not the start-up model's, so it widens the band instead of moving "
-			"it; off by %+.2f tolerances", head, cl->measured, cl->ci95, n,
-		    cl->verdict == CLAIM_TRUE ? "within" : "NOT within", cl->tolerance, theory, row->bias, row->work_ms,
-		    cl->residual);
-	else if (row)
-		claim_say(cl, "%s %.3f%% (95%% CI +-%.3f, n=%zu) %s %.3f pp of %.3f%%: theory %.3f%% plus the start-up "
-			"term measured on machine kind %s (%+.3f pp at %g ms, scaled to %d ms); off by %+.2f tolerances",
-		    head, cl->measured, cl->ci95, n, cl->verdict == CLAIM_TRUE ? "within" : "NOT within", cl->tolerance,
-		    cl->reference, theory, nt->kind, row->bias, row->work_ms, work_ms, cl->residual);
+	if (row)
+		claim_say(cl, "%s %.3f%% (95%% CI +-%.3f, n=%zu) %s %.3f pp of theory %.3f%%: the band is the noise "
+			"measured on machine kind %s (sd %.3f pp at %g ms) and its mean offset %+.3f pp%s; off by %+.2f "
+			"tolerances", head, cl->measured, cl->ci95, n, cl->verdict == CLAIM_TRUE ? "within" : "NOT within",
+		    cl->tolerance, theory, nt->kind, row->rel_sd * fabs(row->theory), row->work_ms, row->bias,
+		    work_ms < row->work_ms ? " (both scaled to the shorter window)" : "", cl->residual);
 	else if (own)
 		claim_say(cl, "%s %.3f%% (95%% CI +-%.3f, n=%zu) %s %.3f pp of theory %.3f%%: the band is the run's own "
 			"CI (this case has no row in the noise file)", head, cl->measured, cl->ci95, n,

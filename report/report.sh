@@ -118,10 +118,11 @@ wakeup_text() {
 		echo "| $k | $(meta "$k") |"
 	done
 	echo
-	echo "Shares are each container's CPU time (/proc/PID/schedstat) during the overlap divided by the sum"
-	echo "over the case's containers: from the first sample at which all of them were running up to the"
-	echo "moment the first of them ended (the earlier of the supervisor's reap and the runner's pidfd; when that pidfd fires,"
-	echo "every container still running is read at once, so none is credited CPU it got after the end). Theory: the kernel's"
+	echo "Every container of a run waits at a start barrier and all are released at once. A share is the rate at"
+	echo "which a container got the CPU its case's containers got: the least-squares slope of its CPU time"
+	echo "(/proc/PID/schedstat, read every sample period) against their total, from the first reading by which"
+	echo "each had run up to the moment the first of them ended. What it got beyond that rate by the end (part of"
+	echo "one turn: the start-up term) is runs.csv's startup_ms; the share up to the end is share_overlap. Theory: the kernel's"
 	echo "sched_prio_to_weight table; completion times assume equal CPU work each."
 	echo
 	echo "## Claims"

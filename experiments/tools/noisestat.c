@@ -104,6 +104,10 @@ static void ratio_theory_load(const char *dir, struct runs *rs, size_t from)
 	csvin_free(&t);
 }
 
+/* window: the model share(T) = theory + c / T is of the share up to the first end, which runs.csv
+ * keeps as share_overlap since shares became rates (folders from before: share). */
+static bool want_overlap;
+
 static int dir_load(const char *dir, int di, struct runs *rs)
 {
 	static const char *const names[] = { "run", "experiment", "case", "slot", "container", "nice", "weight",
@@ -129,6 +133,8 @@ static int dir_load(const char *dir, int di, struct runs *rs)
 			return -EPROTO;
 		}
 	}
+	if (want_overlap && csvin_col(&t, "share_overlap") >= 0)
+		col[C_SHARE] = csvin_col(&t, "share_overlap");
 	for (size_t r = 0; r < t.nrows; r++) {
 		int slot = (int)csvin_num(&t, r, col[C_SLOT]);
 		struct run *u;
@@ -508,7 +514,7 @@ struct check_opts {
 	const char *as;       /* hold every case against this case of the noise file */
 	double k, floor_rel, floor_abs;
 	size_t batch;         /* runs per verdict; 0: all */
-	bool calibrated;      /* reference theory + the noise file's bias (scaled as 1 / work) */
+	bool calibrated;      /* the claims' rule: tolerance + |the noise file's bias|, n_eff counting it */
 };
 
 /* Every share of every case (in batches) against the noise file's theory and tolerance. */
@@ -554,10 +560,10 @@ static int cmd_check(struct runs *rs, const struct noise_row *nr, size_t nn, con
 					double m, ci, tol, dev, ref = row->theory;
 
 					stats_mean_ci(v, n, &m, &ci);
-					if (o->calibrated && row->work_ms > 0 && u->work_ms > 0)
-						ref += row->bias * row->work_ms / u->work_ms;
 					tol = noise_tolerance(row->theory, row->rel_sd, noise_n_eff(n, o->calibrated ? row->n : 0),
 							      o->k, o->floor_rel, o->floor_abs);
+					if (o->calibrated) /* as claims.c claim_share: the offset widens the band */
+						tol += fabs(row->bias);
 					dev = m - ref;
 					outside += fabs(dev) > tol;
 					fprintf(out, "%s,%s,%s,%d,%s,%zu,%zu,%.5g,%.5g,%.5g,%.4g,%.4g,%.4g,%.3f,%s\n", u->exp,
@@ -577,7 +583,7 @@ static int cmd_check(struct runs *rs, const struct noise_row *nr, size_t nn, con
 struct case_rows {
 	char exp[16], cas[48];
 	int n, nice[MAX_SLOTS], weight[MAX_SLOTS];
-	double theory[MAX_SLOTS], sd[MAX_SLOTS];
+	double theory[MAX_SLOTS], sd[MAX_SLOTS], bias[MAX_SLOTS];
 	size_t reps;
 };
 
@@ -596,7 +602,7 @@ static int cmd_steps(const char *noise, size_t n, double k, double floor_rel, do
 	int nc = 0, rc = csvin_load(noise, &t);
 	int ce = csvin_col(&t, "experiment"), cc = csvin_col(&t, "case"), cs = csvin_col(&t, "slot"),
 	    cq = csvin_col(&t, "quantity"), cn = csvin_col(&t, "nice"), cw = csvin_col(&t, "weight"),
-	    ct = csvin_col(&t, "theory"), cd = csvin_col(&t, "sd"), ck = csvin_col(&t, "n");
+	    ct = csvin_col(&t, "theory"), cd = csvin_col(&t, "sd"), ck = csvin_col(&t, "n"), cb = csvin_col(&t, "bias");
 
 	if (rc) {
 		fprintf(stderr, "noisestat: %s: %s\n", noise, rc == -EPROTO ? "not a CSV table" : strerror(-rc));
@@ -623,6 +629,7 @@ static int cmd_steps(const char *noise, size_t n, double k, double floor_rel, do
 		cr[i].weight[slot] = (int)csvin_num(&t, r, cw);
 		cr[i].theory[slot] = csvin_num(&t, r, ct);
 		cr[i].sd[slot] = csvin_num(&t, r, cd);
+		cr[i].bias[slot] = cb >= 0 ? csvin_num(&t, r, cb) : 0;
 		cr[i].reps = (size_t)csvin_num(&t, r, ck);
 		if (slot + 1 > cr[i].n)
 			cr[i].n = slot + 1;
@@ -645,12 +652,18 @@ static int cmd_steps(const char *noise, size_t n, double k, double floor_rel, do
 				for (j = 0; j < cr[i].n; j++)
 					sum += j == s ? w : weight_of(cr[i].nice[j], cr[i].weight[j]);
 				sh = 100 * w / sum;
+				/* The claims' rule: the band widened by |bias|; the shifted container's mean is
+				 * taken to carry the same offset as the honest one (its sign can help or hurt). */
 				tol = noise_tolerance(cr[i].theory[s], cr[i].sd[s] / fabs(cr[i].theory[s]),
-						      noise_n_eff(n, cr[i].reps), k, floor_rel, floor_abs);
+						      noise_n_eff(n, cr[i].reps), k, floor_rel, floor_abs) + fabs(cr[i].bias[s]);
 				sdm = cr[i].sd[s] / sqrt((double)n);
-				fprintf(out, "%s,%s,%d,%d,%d,%+d,%.5g,%.5g,%.4g,%.4g,%.4g,%.2f,%d\n", cr[i].exp, cr[i].cas, s,
-					cr[i].nice[s], cr[i].weight[s], dir, cr[i].theory[s], sh, sh - cr[i].theory[s], tol, sdm,
-					(fabs(sh - cr[i].theory[s]) - tol) / sdm, fabs(sh - cr[i].theory[s]) - tol >= z * sdm);
+				{
+					double off = fabs(sh + cr[i].bias[s] - cr[i].theory[s]);
+
+					fprintf(out, "%s,%s,%d,%d,%d,%+d,%.5g,%.5g,%.4g,%.4g,%.4g,%.2f,%d\n", cr[i].exp, cr[i].cas,
+						s, cr[i].nice[s], cr[i].weight[s], dir, cr[i].theory[s], sh, sh - cr[i].theory[s],
+						tol, sdm, (off - tol) / sdm, off - tol >= z * sdm);
+				}
 			}
 	return 0;
 }
@@ -666,7 +679,7 @@ static void usage(FILE *f)
 		"Reads lab run folders (runs.csv, summary.csv, definition.conf). noise: each case's\n"
 		"quantities over all repetitions (n, mean, sd, sd / theory, bias, the bias as CPU ms of the\n"
 		"window). window: share(T) = theory + c / T per pair. check: each share's mean (per batch of\n"
-		"N runs) against the theory (--calibrated: theory + the noise file's bias x its work / the\n"
+		"N runs) against the theory (--calibrated: the band widened by the noise file's |bias| as the claims do; the\n"
 		"run's) within max(floor-abs, floor-rel x theory, K x rel_sd x theory / sqrt(n_eff)), n_eff =\n"
 		"n (--calibrated: 1 / (1/n + 1/n_noise)); defaults K 4, F 0.01, PP 0.05; exit 1 when any\n"
 		"is outside. --as CASE holds every case against CASE's noise row (a shifted run).\n"
@@ -753,6 +766,7 @@ int main(int argc, char **argv)
 		}
 		return cmd_steps(noise, (size_t)steps_n, co.k, co.floor_rel, co.floor_abs, z, stdout) ? 1 : 0;
 	}
+	want_overlap = !strcmp(cmd, "window");
 	if (optind == argc && !(!strcmp(cmd, "window") && nbp)) {
 		fprintf(stderr, "noisestat: %s: no run folder given\n", cmd);
 		return 2;
