@@ -80,6 +80,7 @@ slurm_tasks() {
 merge() {
 	local dir=$1 job n rc=0 hosts force=()
 	is_sweep "$dir"
+	echo "sweep: merge started $(date +%Y-%m-%dT%H:%M:%S%z)"
 	job=$(conf_get "$dir" array_job)
 	[ "$(conf_get "$dir" force)" = 1 ] && force=(--force)
 	if [ -n "$job" ]; then
