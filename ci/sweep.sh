@@ -5,7 +5,7 @@
 # into SWEEP/<host>/<unit>/; then merged: build/bin/sweepmerge (per host, and every unit's state in
 # tasks.csv), build/bin/labmerge (across hosts) and report/sweep.sh (REPORT.md). Only drives:
 # every figure and claim comes from the C programs. Layout and use: experiments/README.md "Sweeps".
-# Usage: ci/sweep.sh [--mode local|slurm] [--profile NAME] [--results DIR] [--units "U ..."] DEFINITION
+# Usage: ci/sweep.sh [--mode local|slurm] [--profile NAME] [--results DIR] [--units "U ..."] [--force] DEFINITION
 #        ci/sweep.sh --status [SWEEP_DIR]  the units' progress (squeue/sacct, the tasks' exit files)
 #        ci/sweep.sh --merge SWEEP_DIR     merge what the units left (the Slurm merge job runs this)
 #        ci/sweep.sh --task SWEEP_DIR N    run unit N (each array task runs this)
@@ -174,7 +174,7 @@ plan() {
 	echo "$dir"
 }
 
-mode=local profile="" results=$TOP/results/sweeps units="" inject=0
+mode=local profile="" results=$TOP/results/sweeps units="" inject=0 force=0
 case ${1:-} in
 -h | --help) usage; exit 0 ;;
 --task) [ $# -eq 3 ] || die "--task takes SWEEP_DIR and a unit number"; task_run "$(cd "$2" && pwd)" "$3"; exit ;;
@@ -192,6 +192,7 @@ while [ $# -gt 0 ]; do
 	--profile) [ $# -ge 2 ] || die "--profile needs a NAME"; profile=$2; shift 2 ;;
 	--results) [ $# -ge 2 ] || die "--results needs a DIR"; results=$2; shift 2 ;;
 	--units) [ $# -ge 2 ] || die "--units needs a list of units"; units=$2; shift 2 ;;
+	--force) force=1; shift ;;
 	--inject-refused-unit)
 		[ "${HOGLAB_TEST_FAULTS:-}" = 1 ] || die "--inject-refused-unit is for tests only: set HOGLAB_TEST_FAULTS=1 to allow it"
 		inject=1; shift ;;
@@ -208,6 +209,7 @@ for b in lab labmerge sweepmerge engine cpu_hog; do [ -x "$TOP/build/bin/$b" ] |
 done
 mkdir -p "$results" && results=$(cd "$results" && pwd) || die "cannot create $results"
 dir=$(plan "$def" "$profile" "$results" "$units" "$mode" "$inject") || exit 2
+[ "$force" = 0 ] || echo "force=1" >>"$dir/sweep.conf"
 n=$(($(wc -l <"$dir/units.csv") - 1))
 
 if [ "$mode" = local ]; then
@@ -216,7 +218,7 @@ if [ "$mode" = local ]; then
 		echo "sweep: unit $((i + 1))/$n: $(unit_get "$dir" "$i" 2) ($(($(date +%s) - t0)) s elapsed)" >&2
 		task_run "$dir" "$i" >"$dir/tasks/$i.log" 2>&1 || { rc=1; tail -1 "$dir/tasks/$i.log" | sed 's/^/sweep: /' >&2; }
 	done
-	merge "$dir" || rc=$(($? > rc ? $? : rc))
+	merge "$dir" >"$dir/merge.log" || rc=$(($? > rc ? $? : rc))
 	echo "sweep: $n units in $(($(date +%s) - t0)) s; $dir/REPORT.md" >&2
 	exit "$rc"
 fi
