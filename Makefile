@@ -12,6 +12,7 @@ all: $(PARTS)
 include experiments/experiment.mk
 include ci/regress.mk
 include ci/stress.mk
+include ci/sweep.mk
 
 $(PARTS):
 	@if [ -f $@/Makefile ]; then $(MAKE) -C $@; fi

@@ -9,6 +9,9 @@ kver=$(uname -r)
 
 pkgs=(build-essential busybox-static gnuplot-nox libcsv-dev libyajl-dev zlib1g-dev hyperfine cpio kmod qemu-system-x86
       crun runc bubblewrap clang libclang-rt-dev python3)
+# Sweeps on a cluster (`make sweep SWEEP=slurm`) and their single-node integration test: the
+# controller, the node daemon, their authentication and the client commands (sbatch, squeue, sacct).
+pkgs+=(slurmctld slurmd munge slurm-client)
 if [ "${ID:-}" = ubuntu ]; then
 	pkgs+=(linux-tools-common "linux-tools-$kver" "linux-headers-$kver")
 else

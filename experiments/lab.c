@@ -21,6 +21,8 @@
 #include "lab.h"
 #include "labcases.h"
 #include "labfault.h"
+#include "labunit.h"
+#include "labverb.h"
 #include "csvin.h"
 #include "labstats.h"
 #include "labsup.h"
@@ -34,8 +36,12 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: lab [--profile NAME] [--results DIR] [--socket PATH | --direct] [--seed N]\n"
-		"           [--wakeup-source auto|perf|schedstat] [--noise FILE] DEFINITION\n"
+		"           [--wakeup-source auto|perf|schedstat] [--noise FILE] [--unit NAME] DEFINITION\n"
 		"       lab --summarize RUN_DIR [--noise FILE]\n"
+		"       lab --list-units [--profile NAME] DEFINITION\n"
+		"       lab sweep ...     split a definition into units and run them here or as a Slurm\n"
+		"                         job array, then merge them (lab sweep --help)\n"
+		"       lab merge OUT_DIR RUN_DIR...  merge run folders of one definition (labmerge)\n"
 		"Runs the experiments of DEFINITION (e.g. experiments/cfs.conf) and writes\n"
 		"DIR/<run-id>/{samples,runs,wakeup,summary,claims}.csv and meta; DIR/latest points at it.\n"
 		"  --profile NAME  apply the definition's NAME.key overrides (e.g. quick)\n"
@@ -48,6 +54,9 @@ static void usage(FILE *out)
 		"  --noise FILE    this machine kind's measured noise, for the claims' tolerances (default:\n"
 		"                  experiments/noise/c.csv of the tree the binary was built in; without\n"
 		"                  one the claims use a flat 1 pp band and say so)\n"
+		"  --unit NAME     run only this unit of the definition: EXP/CASE (pairs/0-vs-5), or\n"
+		"                  wakeup or window (one unit each); meta says unit=NAME\n"
+		"  --list-units    print the definition's units, one a line, and run nothing\n"
 		"  --summarize RUN_DIR  run nothing (no root needed): recompute summary.csv, claims.csv,\n"
 		"                  theory.csv and wakeup_cdf.csv of an existing run folder from its\n"
 		"                  runs.csv, wakeup.csv, meta and definition.conf, with --noise or the default\n"
@@ -152,7 +161,7 @@ static pid_t supervisor_start(struct lab *lab, const char *tmp, char *sock, size
 	return pid;
 }
 
-static void meta_write(struct lab *lab, const char *def, uint64_t seed, const char *socket)
+static void meta_write(struct lab *lab, const char *def, const char *unit, uint64_t seed, const char *socket)
 {
 	char path[1200];
 	struct cgroup_host cg;
@@ -176,6 +185,7 @@ static void meta_write(struct lab *lab, const char *def, uint64_t seed, const ch
 	fprintf(f, "start=barrier (every hog of a run waits for SIGUSR1 and is released at once)\n"
 		   "share=rate (least-squares slope of each container's CPU on the total over the overlap; "
 		   "share_overlap and startup_ms of runs.csv: up to the first end)\n");
+	fprintf(f, "unit=%s\n", unit ? unit : "all");
 	fprintf(f, "wakeup_delay_source=%s\n", lab->delay_src == LAB_DELAY_PERF ?
 		"perf (perf sched record + timehist: sch delay of each switch-in)" :
 		"schedstat (the sleeper's /proc/self/schedstat run_delay, per wake-up)");
@@ -220,9 +230,9 @@ static int runs_write(struct lab *lab, const struct lab_run *run, int run_id)
 
 /* What the command line asked for, and what main holds across a run besides struct lab. */
 struct lab_main {
-	const char *results, *socket, *def, *wsrc, *noise, *summarize, *inject;
+	const char *results, *socket, *def, *wsrc, *noise, *summarize, *inject, *unit;
 	uint64_t seed;
-	bool have_seed, tty;
+	bool have_seed, tty, list_units;
 	struct rundir rd;   /* the run folder; the private supervisor's dir in rd.tmp */
 	char sock[600];
 	pid_t sup;
@@ -240,6 +250,8 @@ static int args_parse(int argc, char **argv, struct lab *lab, struct lab_main *m
 		{ "noise", required_argument, NULL, 'n' },
 		{ "summarize", required_argument, NULL, 'u' },
 		{ "inject-nice-step", required_argument, NULL, 'i' },
+		{ "unit", required_argument, NULL, 'U' },
+		{ "list-units", no_argument, NULL, 'L' },
 		{ 0 }
 	};
 	char *end;
@@ -271,6 +283,8 @@ static int args_parse(int argc, char **argv, struct lab *lab, struct lab_main *m
 		case 'n': m->noise = optarg; break;
 		case 'u': m->summarize = optarg; break;
 		case 'i': m->inject = optarg; break;
+		case 'U': m->unit = optarg; break;
+		case 'L': m->list_units = true; break;
 		case 'h': usage(stdout); return 0;
 		default:
 			fprintf(stderr, "lab: %s '%s' (see lab --help)\n",
@@ -283,7 +297,8 @@ static int args_parse(int argc, char **argv, struct lab *lab, struct lab_main *m
 		return 2;
 	}
 	if (m->summarize) {
-		if (optind != argc || lab->profile || m->socket || lab->direct || m->have_seed || m->inject ||
+		if (optind != argc || lab->profile || m->socket || lab->direct || m->have_seed || m->inject || m->unit ||
+		    m->list_units ||
 		    strcmp(m->results, "results/cfs") || strcmp(m->wsrc, "auto")) {
 			fprintf(stderr, "lab: --summarize RUN_DIR takes no definition and no option but --noise\n");
 			return 2;
@@ -296,6 +311,10 @@ static int args_parse(int argc, char **argv, struct lab *lab, struct lab_main *m
 		return 2;
 	}
 	m->def = argv[optind];
+	if (m->list_units && (m->socket || lab->direct || m->have_seed || m->inject || m->unit || m->noise)) {
+		fprintf(stderr, "lab: --list-units takes a DEFINITION and no option but --profile\n");
+		return 2;
+	}
 	return -1;
 }
 
@@ -383,7 +402,15 @@ static int setup(struct lab *lab, struct lab_main *m)
 			 err[0] == '1';
 	if (!m->have_seed)
 		m->seed = lab->conf.seed ? lab->conf.seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	if (lab_cases_expand(lab) || runs_plan(lab, m->seed)) {
+	if (lab_cases_expand(lab)) {
+		fprintf(stderr, "lab: out of memory\n");
+		return 1;
+	}
+	if (m->unit && lab_unit_select(lab, m->unit, err, sizeof(err))) {
+		fprintf(stderr, "lab: %s: --unit: %s\n", m->def, err);
+		return 2;
+	}
+	if (runs_plan(lab, m->seed)) {
 		fprintf(stderr, "lab: out of memory\n");
 		return 1;
 	}
@@ -536,7 +563,7 @@ static void run_folder_write(struct lab *lab, struct lab_main *m)
 		fprintf(stderr, "lab: writing %s: %s\n", path, strerror(-rc));
 		m->failed++;
 	}
-	meta_write(lab, m->def, m->seed, m->socket);
+	meta_write(lab, m->def, m->unit, m->seed, m->socket);
 	rc = rundir_copy_definition(&m->rd, m->def);
 	if (rc)
 		fprintf(stderr, "lab: could not copy %s into %s: %s\n", m->def, lab->run_dir, strerror(-rc));
@@ -726,11 +753,28 @@ static int runs_read(struct lab *lab, const char *dir)
 	return 0;
 }
 
+/* lab --list-units DEFINITION: the units a sweep splits it into; needs no root. */
+static int units_list(struct lab *lab, const struct lab_main *m)
+{
+	char err[1024] = "";
+
+	if (lab_conf_load(&lab->conf, m->def, lab->profile, err, sizeof(err))) {
+		fprintf(stderr, "lab: %s\n", err);
+		return 2;
+	}
+	if (lab_cases_expand(lab)) {
+		fprintf(stderr, "lab: out of memory\n");
+		return 1;
+	}
+	lab_units_print(lab, stdout);
+	return fflush(stdout) ? 1 : 0;
+}
+
 /* lab --summarize RUN_DIR: the derived CSVs of a run folder again, from what it measured; the
  * exit status. */
 static int summarize(struct lab *lab, struct lab_main *m)
 {
-	char path[PATH_MAX + 32], meta[16384], err[1024] = "", profile[64], ag[16], src[64];
+	char path[PATH_MAX + 32], meta[16384], err[1024] = "", profile[64], ag[16], src[64], unit[96];
 	const char *dir = m->summarize;
 	int rc, failed = 0;
 
@@ -742,6 +786,7 @@ static int summarize(struct lab *lab, struct lab_main *m)
 	rundir_meta_get(meta, "profile", profile, sizeof(profile));
 	rundir_meta_get(meta, "autogroup", ag, sizeof(ag));
 	rundir_meta_get(meta, "wakeup_delay_source", src, sizeof(src));
+	rundir_meta_get(meta, "unit", unit, sizeof(unit));
 	lab->profile = strcmp(profile, "default") && profile[0] ? profile : NULL;
 	lab->autogroup = !strcmp(ag, "1");
 	lab->delay_src = !strncmp(src, "perf", 4) ? LAB_DELAY_PERF : LAB_DELAY_SCHEDSTAT;
@@ -757,6 +802,10 @@ static int summarize(struct lab *lab, struct lab_main *m)
 	if (lab_cases_expand(lab)) {
 		fprintf(stderr, "lab: out of memory\n");
 		return 1;
+	}
+	if (unit[0] && strcmp(unit, "all") && lab_unit_select(lab, unit, err, sizeof(err))) {
+		fprintf(stderr, "lab: --summarize: %s: meta's unit: %s\n", dir, err);
+		return 2;
 	}
 	if (runs_read(lab, dir))
 		return 2;
@@ -800,9 +849,16 @@ int main(int argc, char **argv)
 
 	lab.client.fd = -1;
 	m.tty = isatty(2);
+	rc = lab_verb_exec(argc, argv);
+	if (rc >= 0)
+		return rc;
 	rc = args_parse(argc, argv, &lab, &m);
 	if (rc >= 0)
 		return rc;
+	if (m.list_units) {
+		rc = units_list(&lab, &m);
+		goto out;
+	}
 	if (m.summarize) {
 		rc = summarize(&lab, &m);
 		goto out;
