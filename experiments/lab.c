@@ -526,6 +526,12 @@ static void runs_all(struct lab *lab, struct lab_main *m)
 		struct lab_run *run = NULL;
 		const struct lab_case *cs;
 
+		if (lab_stopping) {
+			fprintf(stderr, "%slab: stopped by signal %d after %d of %d runs\n", m->tty ? "\n" : "",
+				(int)lab_stopping, k, lab->n_runs);
+			m->failed++;
+			break;
+		}
 		for (i = 0; i < lab->n_runs; i++)
 			if (lab->runs[i].order == k)
 				run = &lab->runs[i];
@@ -841,6 +847,11 @@ static int summarize(struct lab *lab, struct lab_main *m)
 	return failed;
 }
 
+static void on_stop(int sig)
+{
+	lab_stopping = sig;
+}
+
 int main(int argc, char **argv)
 {
 	static struct lab lab;
@@ -863,6 +874,15 @@ int main(int argc, char **argv)
 		rc = summarize(&lab, &m);
 		goto out;
 	}
+	{
+		/* No SA_RESTART: a wait in progress returns, and the runner checks lab_stopping. */
+		struct sigaction sa = { .sa_handler = on_stop };
+		int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+
+		sigemptyset(&sa.sa_mask);
+		for (size_t k = 0; k < sizeof(sigs) / sizeof(sigs[0]); k++)
+			sigaction(sigs[k], &sa, NULL);
+	}
 	rc = setup(&lab, &m);
 	if (!rc)
 		rc = prepare(&lab, &m);
@@ -877,6 +897,8 @@ int main(int argc, char **argv)
 		run_folder_write(&lab, &m);
 	}
 	rc = run_folder_close(&lab, &m);
+	if (lab_stopping)
+		rc = 128 + (int)lab_stopping;
 out:
 	for (int i = 0; i < lab.n_runs; i++)
 		for (int s = 0; s < LAB_DELAY_COUNT; s++)

@@ -4,6 +4,7 @@
 #ifndef HOGLAB_LAB_H
 #define HOGLAB_LAB_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -72,6 +73,10 @@ struct lab_run {
 	struct lab_result r[LAB_CT_MAX];
 	struct lab_delays delays[LAB_DELAY_COUNT]; /* wake-up experiment only */
 };
+
+/* Set by SIGTERM, SIGINT or SIGHUP to its number (lab.c): the current run's containers are
+ * stopped, no further run starts, and the run folder is closed as on any other path. */
+extern volatile sig_atomic_t lab_stopping;
 
 struct lab {
 	struct lab_conf conf;

@@ -28,6 +28,8 @@ struct point {
 	uint64_t t_ns, cpu_ns;
 };
 
+volatile sig_atomic_t lab_stopping;
+
 struct live {
 	char id[PROTO_ID_SIZE];
 	char cgroup[512];
@@ -271,6 +273,10 @@ static int live_release(struct lab *lab, int run_id, const struct lab_case *c, s
 			}
 			if (ps.state == 'S' && (ps.sig_cgt & (1ull << (SIGUSR1 - 1))))
 				break;
+			if (lab_stopping) {
+				snprintf(err, errlen, "stopped by signal %d", (int)lab_stopping);
+				return -ECANCELED;
+			}
 			if (clock_mono_ns() > give_up) {
 				snprintf(err, errlen, "container %s did not reach its start barrier in %d s",
 					 c->ct[i].label, LAB_BARRIER_S);
@@ -368,6 +374,8 @@ static int live_sample(struct lab *lab, int run_id, const struct lab_case *c, st
 			alive += !lv[i].ended;
 		if (!alive)
 			return 0;
+		if (lab_stopping)
+			return -ECANCELED;
 		if (clock_mono_ns() > deadline)
 			return -ETIMEDOUT;
 	}
@@ -693,7 +701,8 @@ int lab_run_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, si
 	if (!rc) {
 		rc = live_sample(lab, run_id, c, lv, c->n, deadline, &t_all);
 		if (rc)
-			snprintf(err, errlen, "%s", rc == -ETIMEDOUT ? "containers did not end in time" : strerror(-rc));
+			snprintf(err, errlen, "%s", rc == -ETIMEDOUT ? "containers did not end in time" :
+				 rc == -ECANCELED ? "stopped by a signal" : strerror(-rc));
 	}
 	for (i = 0; i < started; i++) {
 		if (rc)
