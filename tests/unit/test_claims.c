@@ -164,25 +164,29 @@ static void ratio_checks(const struct noise_table *nt)
 
 		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio", r->theory, 1000, r->theory + r->bias, sd, n);
 		CHECK(bad == 0, "wall_ratio honest at n=%zu: %d of %d false", n, bad, TRIALS);
-		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio", r->theory, 1000, lo + r->bias, sd, n);
-		CHECK(bad == TRIALS, "wall_ratio of nice 4 held as 5 at n=%zu: %d of %d false", n, bad, TRIALS);
-		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio", r->theory, 1000, hi + r->bias, sd, n);
-		CHECK(bad == TRIALS, "wall_ratio of nice 6 held as 5 at n=%zu: %d of %d false", n, bad, TRIALS);
-		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio", r->theory, 1000, 1.05 * r->theory, sd, n);
-		CHECK(bad == TRIALS, "wall_ratio 5 %% off at n=%zu: %d of %d false", n, bad, TRIALS);
+		/* The raw ratio depends on the CPU the machine left after the first end: measured under
+		 * the load of the noise run (c.meta) its relative sd is 3.3 %, so one nice step (-1.5 % /
+		 * +1.1 % of the ratio) is inside its band; the ratio on the CPU left (below) carries the
+		 * step. A ratio 20 % off is still caught. */
+		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio", r->theory, 1000, 1.2 * r->theory, sd, n);
+		CHECK(bad == TRIALS, "wall_ratio 20 %% off at n=%zu: %d of %d false", n, bad, TRIALS);
+
 		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio_on_avail", 1, 1000, 1 + a->bias, sda, n);
 		CHECK(bad == 0, "on the CPU left, honest at n=%zu: %d of %d false", n, bad, TRIALS);
 		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio_on_avail", 1, 1000, lo / r->theory, sda, n);
 		CHECK(bad == TRIALS, "on the CPU left, nice 4 at n=%zu: %d of %d false", n, bad, TRIALS);
+		/* At the quick profile's n = 2 the smaller step (nice 6: -1.1 %) sits about 2.7 sd of
+		 * the mean beyond the band, so a few draws in 1000 pass; at n = 5 none. */
 		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio_on_avail", 1, 1000, hi / r->theory, sda, n);
-		CHECK(bad == TRIALS, "on the CPU left, nice 6 at n=%zu: %d of %d false", n, bad, TRIALS);
+		CHECK(bad >= (n == 2 ? 0.99 * TRIALS : TRIALS), "on the CPU left, nice 6 at n=%zu: %d of %d false", n, bad,
+		      TRIALS);
 	}
-	/* The rule by hand at n = 5: tolerance 4 x 0.008632 x 1.50699 / 2 = 0.02602, reference
-	 * 1.50699 - 0.002915; no absolute floor. */
+	/* The rule by hand at n = 5, from the row: tolerance 4 x rel_sd x 1.50699 / 2, reference
+	 * 1.50699 + bias; no absolute floor. */
 	for (int i = 0; i < 5; i++)
-		v[i] = 1.504;
+		v[i] = 1.50699 + r->bias;
 	claim_ratio(&cl, nt, "pairs", "0-vs-5", "b-nice5", "wall_ratio", 1.50699, 1000, v, 5);
-	CHECK(fabs(cl.tolerance - 4 * 0.008632 * 1.50699 / 2) < 1e-5 && fabs(cl.reference - 1.504075) < 1e-5 &&
+	CHECK(fabs(cl.tolerance - 4 * r->rel_sd * 1.50699 / 2) < 1e-5 && fabs(cl.reference - (1.50699 + r->bias)) < 1e-5 &&
 		      cl.verdict == CLAIM_TRUE && !strcmp(cl.id, "pairs/0-vs-5/b-nice5/wall_ratio") &&
 		      !strncmp(cl.kind, "noise:c", 7),
 	      "wall_ratio n=5: tolerance %.5f reference %.5f (%s)", cl.tolerance, cl.reference, cl.kind);
@@ -297,17 +301,34 @@ int main(void)
 	step_case(&nt, "demo", "demo", "cn-nice", 1, share_of(16, zero, 1), share_of(14, zero, 1));
 	step_case(&nt, "autogroup", "engine-0-vs-15", "b-nice15", 5, share_of(16, zero, 1), share_of(14, zero, 1));
 
-	/* The rule by hand, 0-vs-15 at n = 5: n_eff = 1 / (1/5 + 1/20) = 4; tolerance = max(0.05,
-	 * 0.034, 4 x 0.02448 x 3.39623 / 2) = 0.16626 pp; reference 3.39623 + 0.1196. */
-	claim_share(&cl, &nt, "pairs", "0-vs-15", "b-nice15", 3.39623, 1000, v, 5);
-	CHECK(fabs(cl.tolerance - 4 * 0.02448 * 3.39623 / 2) < 1e-6 && fabs(cl.reference - 3.51583) < 1e-6,
-	      "0-vs-15 n=5: tolerance %.5f pp (0.16626), reference %.5f (3.51583)", cl.tolerance, cl.reference);
-	CHECK(cl.verdict == CLAIM_TRUE && !strncmp(cl.kind, "noise:c k=4", 11) && !strchr(cl.sentence, ','),
-	      "3.5 %% is true under noise:c; the sentence has no comma (%s | %s)", cl.kind, cl.sentence);
-	CHECK(!strcmp(cl.id, "pairs/0-vs-15/b-nice15/share"), "its id names experiment, case, container, quantity");
-	/* At half the work the start-up term doubles: reference 3.39623 + 2 x 0.1196. */
-	claim_share(&cl, &nt, "pairs", "0-vs-15", "b-nice15", 3.39623, 500, v, 5);
-	CHECK(fabs(cl.reference - (3.39623 + 2 * 0.1196)) < 1e-6, "the bias scales as 1 / work (%.5f)", cl.reference);
+	/* The rule by hand, 0-vs-15 at n = 5, from the noise row: n_eff = 1 / (1/5 + 1/20) = 4;
+	 * tolerance = max(0.05, 1 % of theory, 4 x rel_sd x theory / 2) + |bias|; the reference is
+	 * the theory (a share is a rate: no start-up term moves it). */
+	{
+		const struct noise_row *r15 = noise_table_find(&nt, "pairs", "0-vs-15", "b-nice15", "share");
+		double want = fmax(fmax(0.05, 0.0339623), 4 * r15->rel_sd * 3.39623 / 2) + fabs(r15->bias);
+
+		claim_share(&cl, &nt, "pairs", "0-vs-15", "b-nice15", 3.39623, 1000, v, 5);
+		CHECK(r15->n == 20 && fabs(cl.tolerance - want) < 1e-6 && cl.reference == 3.39623,
+		      "0-vs-15 n=5: tolerance %.5f pp (by hand %.5f: rel sd %.4f, bias %+.4f), reference %.5f (theory)",
+		      cl.tolerance, want, r15->rel_sd, r15->bias, cl.reference);
+		CHECK(!strncmp(cl.kind, "noise:c k=4", 11) && strstr(cl.kind, "+offset") && !strchr(cl.sentence, ','),
+		      "its kind says noise:c and the offset; the sentence has no comma (%s | %s)", cl.kind, cl.sentence);
+		CHECK(!strcmp(cl.id, "pairs/0-vs-15/b-nice15/share"), "its id names experiment, case, container, quantity");
+		/* At half the work the spread and the offset both double; the reference stays. */
+		want = fmax(fmax(0.05, 0.0339623), 4 * 2 * r15->rel_sd * 3.39623 / 2) + 2 * fabs(r15->bias);
+		claim_share(&cl, &nt, "pairs", "0-vs-15", "b-nice15", 3.39623, 500, v, 5);
+		CHECK(fabs(cl.tolerance - want) < 1e-6 && cl.reference == 3.39623 && strstr(cl.kind, "sd_scaled_1/work"),
+		      "at 500 ms spread and offset scale as 1 / work (%.5f, by hand %.5f)", cl.tolerance, want);
+		for (int i = 0; i < 5; i++)
+			v[i] = 3.39623;
+		claim_share(&cl, &nt, "pairs", "0-vs-15", "b-nice15", 3.39623, 1000, v, 5);
+		CHECK(cl.verdict == CLAIM_TRUE, "the theory itself is true");
+		for (int i = 0; i < 5; i++)
+			v[i] = 3.39623 + 1.001 * want;
+		claim_share(&cl, &nt, "pairs", "0-vs-15", "b-nice15", 3.39623, 500, v, 5);
+		CHECK(cl.verdict == CLAIM_FALSE, "just outside the band at 500 ms: false (%s)", cl.finding);
+	}
 
 	claim_share(&cl, &nt, "pairs", "0-vs-15", "b-nice15", 3.39623, 1000, v, 0);
 	CHECK(cl.verdict == CLAIM_NO_DATA && isnan(cl.measured) && strstr(cl.sentence, "no data"),

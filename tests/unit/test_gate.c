@@ -289,14 +289,15 @@ int main(void)
 			gate_attempt_judge(c, 0, two, NULL, &nt);
 			gate_attempt_judge(c, 1, two, NULL, &nt);
 			c->n_at = 2;
-			/* Pooled, half a step (-0.32 pp) against a tolerance of 0.31 pp: about half pass (24 of 50
-			 * with this seed; binomial sd 3.5). Judged alone, the honest re-run would clear ~49. */
+			/* Pooled, half a step (-0.32 pp) against a tolerance of about 0.18 pp (the noise of the
+			 * rate, 0.031 pp sd at 1 s, scaled to 500 ms, plus its offset): an honest re-run does
+			 * not wash a real step out. Judged alone, it would clear nearly every time. */
 			off_then_ok += c->at[0].state == GATE_STATE_OFF && c->at[1].state == GATE_STATE_OK;
 			gate_run_free(&two[0]);
 			gate_run_free(&two[1]);
 		}
-		CHECK(off_then_ok >= 10 && off_then_ok <= 40,
-		      "a step in attempt 1 only: the pooled re-run decides both ways (%d of 50 cleared: flaky)", off_then_ok);
+		CHECK(off_then_ok == 0,
+		      "a step in attempt 1 only: the pooled re-run stays off (%d of 50 cleared)", off_then_ok);
 	}
 
 	/* Outcomes over attempts. */
