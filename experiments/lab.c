@@ -179,6 +179,9 @@ static void meta_write(struct lab *lab, const char *def, uint64_t seed, const ch
 	if (lab->conf.exp[LAB_EXP_SHORTWIN].enabled)
 		fprintf(f, "shortwin_tick_ms=%g\nshortwin_lag_ms=%g\nshortwin_lag_source=%s\n", lab->shortwin.tick_ns / 1e6,
 			lab->shortwin.lag_ms, lab->shortwin.lag_source);
+	fprintf(f, "start=barrier (every hog of a run waits for SIGUSR1 and is released at once)\n"
+		   "share=rate (least-squares slope of each container's CPU on the total over the overlap; "
+		   "share_overlap and startup_ms of runs.csv: up to the first end)\n");
 	fprintf(f, "wakeup_delay_source=%s\n", lab->delay_src == LAB_DELAY_PERF ?
 		"perf (perf sched record + timehist: sch delay of each switch-in)" :
 		"schedstat (the sleeper's /proc/self/schedstat run_delay, per wake-up)");
@@ -210,9 +213,10 @@ static int runs_write(struct lab *lab, const struct lab_run *run, int run_id)
 				  c->exp == LAB_EXP_SHORTWIN || lab_is_sleeper_case(c) ?
 					  (c->ct[i].own_session ? "own-session" : "direct") : "engine";
 
-		rc = csvout_row(lab->csv, lab->t_runs, "iissiiisiisigggggggsi", run_id, run->order, lab_exp_name(c->exp),
+		rc = csvout_row(lab->csv, lab->t_runs, "iissiiisiisigggggggggsi", run_id, run->order, lab_exp_name(c->exp),
 				c->name, c->param, run->rep, i, c->ct[i].label, c->ct[i].nice, (int)c->ct[i].weight, how,
-				(int)r->pid, r->wall_s, r->cpu_ms, r->wait_ms, r->share, c->theory_share[i],
+				(int)r->pid, r->wall_s, r->cpu_ms, r->wait_ms, r->share, r->share_overlap, r->startup_ms,
+				c->theory_share[i],
 				run->avail_overlap, r->avail_after, r->end, (int)(run->ok && r->ok));
 	}
 	for (int s = 0; s < LAB_DELAY_COUNT; s++)
@@ -463,7 +467,8 @@ static int tables_open(struct lab *lab)
 	static const char *const samples_cols[] = { "run", "t_ms", "container", "slot", "cpu_ns", "wait_ns", "slices", "rss_kib" };
 	static const char *const runs_cols[] = { "run", "order", "experiment", "case", "param", "rep", "slot", "container",
 						 "nice", "weight", "launcher", "pid", "wall_s", "cpu_ms", "wait_ms",
-						 "share", "theory_share", "avail_overlap", "avail_after", "end", "ok" };
+						 "share", "share_overlap", "startup_ms", "theory_share", "avail_overlap",
+						 "avail_after", "end", "ok" };
 	static const char *const wakeup_cols[] = { "run", "case", "nice", "source", "delay_us" };
 	char path[PATH_MAX + 64];
 	int rc = csvout_create(&lab->csv, 1 << 20);
@@ -645,7 +650,7 @@ static int runs_read(struct lab *lab, const char *dir)
 	       C_END, C_OK, C_N };
 	char path[PATH_MAX + 16];
 	struct csvin in;
-	int col[C_N], max_id = 0, rc, i;
+	int col[C_N], max_id = 0, rc, i, ov_col, su_col;
 	size_t r;
 
 	snprintf(path, sizeof(path), "%s/runs.csv", dir);
@@ -660,6 +665,8 @@ static int runs_read(struct lab *lab, const char *dir)
 			csvin_free(&in);
 			return 1;
 		}
+	ov_col = csvin_col(&in, "share_overlap");
+	su_col = csvin_col(&in, "startup_ms");
 	for (r = 0; r < in.nrows; r++) {
 		double id = csvin_num(&in, r, col[C_RUN]);
 
@@ -710,6 +717,9 @@ static int runs_read(struct lab *lab, const char *dir)
 		res->cpu_ms = csvin_num(&in, r, col[C_CPU]);
 		res->wait_ms = csvin_num(&in, r, col[C_WAIT]);
 		res->share = csvin_num(&in, r, col[C_SHARE]);
+		/* Folders from before the rate (no such columns): NaN. */
+		res->share_overlap = ov_col >= 0 ? csvin_num(&in, r, ov_col) : NAN;
+		res->startup_ms = su_col >= 0 ? csvin_num(&in, r, su_col) : NAN;
 		res->avail_after = csvin_num(&in, r, col[C_AA]);
 		snprintf(res->end, sizeof(res->end), "%s", csvin_get(&in, r, col[C_END]));
 		res->ok = !strcmp(csvin_get(&in, r, col[C_OK]), "1");

@@ -40,7 +40,10 @@ struct lab_case {
 
 struct lab_result {
 	pid_t pid;
-	double share;      /* percent of the CPU time of all its case's containers during the overlap */
+	double share;      /* percent: the rate at which it got the CPU its case's containers got during
+			    * the overlap (stats_rate_shares: least-squares slope of its CPU on theirs) */
+	double share_overlap; /* percent of their CPU time it got from the release to the first end */
+	double startup_ms; /* CPU it got in the overlap beyond its rate: the start-up term */
 	double wall_s;     /* start (clone) to end (reap) */
 	double cpu_ms;
 	double wait_ms;    /* run-queue wait */

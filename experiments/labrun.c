@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "labfault.h"
+#include "labstats.h"
 #include "launch.h"
 #include "lib/procfs.h"
 #include "lib/clock.h"
@@ -35,6 +36,8 @@ struct live {
 	bool direct;      /* our child: we reap it */
 	bool ended;
 	uint64_t start_ns, end_ns;
+	uint64_t release_ns;     /* when the start barrier let it go (0: no barrier) */
+	uint64_t release_cpu_ns; /* its CPU time then: its set-up and exec, left out */
 	uint64_t seen_end_ns;    /* when the runner saw it exit (its pidfd), 0 until then */
 	struct schedstat last;   /* latest reading */
 	struct point *hist;      /* every reading, oldest first; owned, freed by live_finish's caller */
@@ -91,7 +94,7 @@ static int live_start(struct lab *lab, const struct lab_case *c, int slot, int r
 {
 	const struct lab_ct *ct = &c->ct[slot];
 	char iters[32], hog[1024], cpus[16];
-	char *argv[6];
+	char *argv[7];
 	int rc, nice = lab_fault_nice(lab, c, slot); /* ct->nice unless a test injects a step */
 
 	snprintf(iters, sizeof(iters), "%llu", (unsigned long long)(lab->iter_per_ms * (uint64_t)c->work_ms));
@@ -102,7 +105,8 @@ static int live_start(struct lab *lab, const struct lab_case *c, int slot, int r
 	argv[1] = "--iterations";
 	argv[2] = iters;
 	argv[3] = "--quiet";
-	argv[4] = NULL;
+	argv[4] = "--wait-start"; /* live_release lets every container of the run go at once */
+	argv[5] = NULL;
 	if (lv->direct) {
 		struct launch_opts o = { argv, nice, lab->conf.cpu, ct->own_session, NULL, -1, false };
 
@@ -196,8 +200,10 @@ static void live_finish(struct lab *lab, struct live *lv, struct lab_result *r)
 			snprintf(r->end, sizeof(r->end), "unknown");
 		}
 	}
+	if (lv->release_ns)
+		lv->start_ns = lv->release_ns;
 	r->wall_s = lv->end_ns > lv->start_ns ? (lv->end_ns - lv->start_ns) / 1e9 : NAN;
-	r->cpu_ms = live_cpu_at(lv, lv->end_ns) / 1e6;
+	r->cpu_ms = (live_cpu_at(lv, lv->end_ns) - (double)lv->release_cpu_ns) / 1e6;
 	r->wait_ms = lv->n_hist ? lv->last.wait_ns / 1e6 : NAN; /* the wake-up case: from the sleeper */
 }
 
@@ -234,8 +240,70 @@ static int live_read(struct lab *lab, int run_id, const struct lab_case *c, stru
 	return 0;
 }
 
+/* The start barrier. Every hog of the run was started with --wait-start: it blocks SIGUSR1,
+ * catches it, and sleeps in sigwait. Once each one is seen asleep with SIGUSR1 caught (a handler
+ * only the hog itself can have set, as exec resets them), all are read at one moment and sent
+ * SIGUSR1 one after another (microseconds apart); *t_release is that moment, and their CPU time
+ * then (set-up, exec, start) is left out of every share and of cpu_ms. Without the barrier the
+ * containers started one after another, and a later one's set-up (a few ms of CPU, more under
+ * the sanitizer build) ran inside the window of those started before it: 0-vs-15's nice-15
+ * share at 500 ms read 3.88 % through the engine against 3.53 % for two plain processes released
+ * together through a pipe (experiments/tools/burnpair.c), 8 and 10 repetitions here. */
+#define LAB_BARRIER_S 10
+
+static int live_release(struct lab *lab, int run_id, const struct lab_case *c, struct live *lv, int n,
+			uint64_t *t_release, char *err, size_t errlen)
+{
+	uint64_t give_up = clock_mono_ns() + LAB_BARRIER_S * 1000000000ull, t;
+	int i, rc;
+
+	for (i = 0; i < n; i++) {
+		struct proc_status ps;
+
+		for (;;) {
+			rc = proc_status_read(lv[i].pid, &ps);
+			if (!rc && ps.state == 'Z')
+				rc = -ESRCH;
+			if (rc) {
+				snprintf(err, errlen, "container %s ended before its start (%s)", c->ct[i].label,
+					 strerror(-rc));
+				return rc;
+			}
+			if (ps.state == 'S' && (ps.sig_cgt & (1ull << (SIGUSR1 - 1))))
+				break;
+			if (clock_mono_ns() > give_up) {
+				snprintf(err, errlen, "container %s did not reach its start barrier in %d s",
+					 c->ct[i].label, LAB_BARRIER_S);
+				return -ETIMEDOUT;
+			}
+			usleep(200);
+		}
+	}
+	t = clock_mono_ns();
+	for (i = 0; i < n; i++) {
+		rc = live_read(lab, run_id, c, lv, i, t);
+		if (rc) {
+			snprintf(err, errlen, "reading container %s at its start: %s", c->ct[i].label,
+				 rc > 0 ? "it ended" : strerror(-rc));
+			return rc > 0 ? -ESRCH : rc;
+		}
+		lv[i].release_ns = t;
+		lv[i].release_cpu_ns = lv[i].last.cpu_ns;
+	}
+	for (i = 0; i < n; i++) {
+		if (kill(lv[i].pid, SIGUSR1)) {
+			rc = -errno;
+			snprintf(err, errlen, "releasing container %s: %s", c->ct[i].label, strerror(errno));
+			return rc;
+		}
+	}
+	*t_release = t;
+	return 0;
+}
+
 /* Samples every container of a run until all have ended or the deadline passes. *t_all is the
- * time of the first tick at which all of them were running (0: there was none). The moment the
+ * start barrier's release (live_release), or when it is 0, the time of the first tick at which
+ * all of them were running (still 0: there was none). The moment the
  * runner sees a container end, the others are read at once: their CPU time at that end is then
  * a reading, not an interpolation across the sample period into the time after it, which gave
  * them the CPU the ended one left (P (1 - s) / 6 on average: +0.3 pp for the nice-15 container
@@ -243,9 +311,8 @@ static int live_read(struct lab *lab, int run_id, const struct lab_case *c, stru
 static int live_sample(struct lab *lab, int run_id, const struct lab_case *c, struct live *lv, int n,
 		       uint64_t deadline, uint64_t *t_all)
 {
-	uint64_t t0 = clock_mono_ns(), next = t0, period = (uint64_t)lab->conf.sample_ms * 1000000ull;
+	uint64_t t0 = *t_all ? *t_all : clock_mono_ns(), next = t0, period = (uint64_t)lab->conf.sample_ms * 1000000ull;
 
-	*t_all = 0;
 	for (;;) {
 		struct pollfd pf[LAB_CT_MAX];
 		uint64_t tick = clock_mono_ns();
@@ -523,14 +590,23 @@ out_hog:
 	return run->ok ? 0 : (rc ? rc : -EIO);
 }
 
-/* Shares over the overlap (first tick with all running to the first end), the CPU the machine
- * gave during it and after it. False when the overlap is shorter than one sample period. */
+/* Shares over the overlap (the release, or the first tick with all running, to the first end),
+ * the CPU the machine gave during it and after it. A share is the rate (stats_rate_shares) over
+ * every reading in the overlap, from the first by which each container has run: the CPU is
+ * handed out in turns (one tick, 4 ms at HZ 250, when nothing else wakes on that CPU), so what
+ * a container got up to the first end carries part of a turn more or less than its rate, and
+ * which part depends on where the end falls in its cycle. That start-up term is kept beside it
+ * (share_overlap, startup_ms): the 0-vs-15 pair's nice-15 container at 500 ms read 3.96 % +-
+ * 0.11 sd to its end and 3.40 % +- 0.07 as a rate (theory 3.396 %, 8 runs on the host, quiet).
+ * False when the overlap is shorter than one sample period or has fewer than 3 readings. */
 static bool run_reduce(struct lab *lab, const struct lab_case *c, struct live *lv, uint64_t t_all,
 		       struct lab_run *run)
 {
 	uint64_t t_e = UINT64_MAX, period = (uint64_t)lab->conf.sample_ms * 1000000ull;
-	double cpu[LAB_CT_MAX], sum = 0;
+	double cpu[LAB_CT_MAX], rate[LAB_CT_MAX], startup[LAB_CT_MAX], sum = 0, *pts = NULL;
+	size_t k, m = 0;
 	int i;
+	bool ok;
 
 	/* The first end: the earlier of the supervisor's reap and the runner's pidfd wake-up, as
 	 * either can come late on a busy machine. */
@@ -538,6 +614,8 @@ static bool run_reduce(struct lab *lab, const struct lab_case *c, struct live *l
 		uint64_t end = lv[i].seen_end_ns && lv[i].seen_end_ns < lv[i].end_ns ? lv[i].seen_end_ns : lv[i].end_ns;
 
 		run->r[i].share = NAN;
+		run->r[i].share_overlap = NAN;
+		run->r[i].startup_ms = NAN;
 		run->r[i].avail_after = NAN;
 		if (end < t_e)
 			t_e = end;
@@ -552,10 +630,36 @@ static bool run_reduce(struct lab *lab, const struct lab_case *c, struct live *l
 	}
 	if (sum <= 0)
 		return false;
+	/* The readings: container 0's times inside the overlap (every container is read at each
+	 * of them), bounded by the release and the first end. */
+	pts = malloc((lv[0].n_hist + 2) * (size_t)c->n * sizeof(*pts));
+	if (!pts)
+		return false;
+	for (i = 0; i < c->n; i++)
+		pts[i] = live_cpu_at(&lv[i], t_all);
+	m = 1;
+	for (k = 0; k < lv[0].n_hist; k++) {
+		uint64_t t = lv[0].hist[k].t_ns;
+
+		if (t <= t_all || t >= t_e)
+			continue;
+		for (i = 0; i < c->n; i++)
+			pts[m * (size_t)c->n + (size_t)i] = live_cpu_at(&lv[i], t);
+		m++;
+	}
+	for (i = 0; i < c->n; i++)
+		pts[m * (size_t)c->n + (size_t)i] = live_cpu_at(&lv[i], t_e);
+	m++;
+	ok = stats_rate_shares(pts, (size_t)c->n, m, stats_rate_first(pts, (size_t)c->n, m), rate, startup) == 0;
+	free(pts);
+	if (!ok)
+		return false;
 	run->overlap_s = (double)(t_e - t_all) / 1e9;
 	run->avail_overlap = 100.0 * sum / (double)(t_e - t_all);
 	for (i = 0; i < c->n; i++) {
-		run->r[i].share = 100.0 * cpu[i] / sum;
+		run->r[i].share = rate[i];
+		run->r[i].share_overlap = 100.0 * cpu[i] / sum;
+		run->r[i].startup_ms = startup[i] / 1e6;
 		if (lv[i].end_ns >= t_e + period)
 			run->r[i].avail_after = 100.0 * (live_cpu_at(&lv[i], lv[i].end_ns) - live_cpu_at(&lv[i], t_e)) /
 						(double)(lv[i].end_ns - t_e);
@@ -584,6 +688,8 @@ int lab_run_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, si
 	for (i = 0; i < c->n; i++)
 		total += (uint64_t)c->work_ms;
 	deadline = clock_mono_ns() + total * 1000000ull * 20 + 60000000000ull;
+	if (!rc)
+		rc = live_release(lab, run_id, c, lv, c->n, &t_all, err, errlen);
 	if (!rc) {
 		rc = live_sample(lab, run_id, c, lv, c->n, deadline, &t_all);
 		if (rc)
@@ -603,7 +709,7 @@ int lab_run_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, si
 		for (i = 0; i < c->n; i++)
 			run->ok = run->ok && run->r[i].ok;
 		if (!run->ok) {
-			snprintf(err, errlen, "%s", !overlap ? "no overlap of all containers was sampled" :
+			snprintf(err, errlen, "%s", !overlap ? "no overlap of all containers was sampled (3 readings or more)" :
 				 "a container did not exit 0");
 			rc = -EIO;
 		}

@@ -64,6 +64,77 @@ int stats_mean_ci(const double *v, size_t n, double *mean, double *ci95)
 	return 0;
 }
 
+int stats_ols(const double *x, const double *y, size_t n, double *slope, double *intercept)
+{
+	double mx = 0, my = 0, sxx = 0, sxy = 0;
+	size_t i;
+
+	if (n < 2)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		mx += x[i];
+		my += y[i];
+	}
+	mx /= (double)n;
+	my /= (double)n;
+	for (i = 0; i < n; i++) {
+		sxx += (x[i] - mx) * (x[i] - mx);
+		sxy += (x[i] - mx) * (y[i] - my);
+	}
+	if (!(sxx > 0))
+		return -EINVAL;
+	*slope = sxy / sxx;
+	*intercept = my - *slope * mx;
+	return 0;
+}
+
+int stats_rate_shares(const double *cpu, size_t n_ct, size_t n_pts, size_t first, double *share, double *startup)
+{
+	double *x, *y, total, slope, icpt;
+	size_t i, k, m;
+	int rc = 0;
+
+	if (n_ct < 2 || first >= n_pts || n_pts - first < 3)
+		return -EINVAL;
+	m = n_pts - first;
+	x = malloc(2 * m * sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	y = x + m;
+	for (k = 0; k < m; k++) {
+		x[k] = 0;
+		for (i = 0; i < n_ct; i++)
+			x[k] += cpu[(first + k) * n_ct + i] - cpu[i];
+	}
+	total = x[m - 1];
+	for (i = 0; !rc && i < n_ct; i++) {
+		for (k = 0; k < m; k++)
+			y[k] = cpu[(first + k) * n_ct + i] - cpu[i];
+		rc = stats_ols(x, y, m, &slope, &icpt);
+		if (!rc && !(total > 0))
+			rc = -EINVAL;
+		if (!rc) {
+			share[i] = 100 * slope;
+			startup[i] = y[m - 1] - slope * total;
+		}
+	}
+	free(x);
+	return rc;
+}
+
+size_t stats_rate_first(const double *cpu, size_t n_ct, size_t n_pts)
+{
+	size_t i, k;
+
+	for (k = 1; k + 3 <= n_pts; k++) {
+		for (i = 0; i < n_ct && cpu[k * n_ct + i] > cpu[i]; i++)
+			;
+		if (i == n_ct)
+			return k;
+	}
+	return 0;
+}
+
 static int double_cmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;

@@ -24,6 +24,24 @@ double stats_t_quantile(double p, int df);
 /* Mean of n values and the half-width of its 95% confidence interval (0 when n < 2). */
 int stats_mean_ci(const double *v, size_t n, double *mean, double *ci95);
 
+/* The least-squares line y = intercept + slope x through n points (n >= 2, the x not all
+ * equal): -EINVAL otherwise. */
+int stats_ols(const double *x, const double *y, size_t n, double *slope, double *intercept);
+
+/* Shares as rates. cpu holds n_pts readings of n_ct containers' CPU times taken together
+ * (row k: the n_ct values of reading k, oldest first; row 0 is the start of the window). share[i]
+ * is the least-squares slope, in percent, of container i's CPU against the total of all over
+ * rows first..n_pts-1: the rate at which it got the CPU they got. startup[i] is what it got in
+ * the whole window beyond that rate (its CPU from row 0 to the last minus share[i] times the
+ * total), in the units of cpu: the start-up term. The shares sum to 100 and the start-up terms
+ * to 0. -EINVAL for fewer than 3 rows from first, fewer than 2 containers, or no CPU spent. */
+int stats_rate_shares(const double *cpu, size_t n_ct, size_t n_pts, size_t first, double *share, double *startup);
+
+/* Where the rate's fit starts: the first row by which every container has run since row 0 (the
+ * placement transient, each one's first turn, is over), or 0 when that leaves fewer than 3 rows
+ * (a container starved through the window is fitted from the start, so its share reads ~0). */
+size_t stats_rate_first(const double *cpu, size_t n_ct, size_t n_pts);
+
 /* The p-th percentile (0..100, linear interpolation) of n values; sorts v in place. */
 int stats_percentile(double *v, size_t n, double p, double *out);
 

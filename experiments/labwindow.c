@@ -334,7 +334,10 @@ static int models_fit(struct lab *lab, struct window_model *models)
 			m->cell[k].T_ms = c->work_ms * 100.0 / c->theory_share[0];
 			for (r = 0; r < lab->n_runs; r++)
 				if (lab->runs[r].case_idx == j && lab->runs[r].ok) {
-					share[n] = lab->runs[r].r[1].share;
+					/* The model is of the share up to the first end (the rate has
+					 * no start-up term); folders from before the rate: share. */
+					share[n] = isnan(lab->runs[r].r[1].share_overlap) ? lab->runs[r].r[1].share :
+						   lab->runs[r].r[1].share_overlap;
 					cell_of[n++] = k;
 				}
 		}

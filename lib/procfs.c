@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "lib/file.h"
@@ -38,6 +40,30 @@ int schedstat_read(pid_t pid, struct schedstat *out)
 	int rc = pid_file_read(pid, "schedstat", buf, sizeof(buf));
 
 	return rc ? rc : schedstat_parse(buf, out);
+}
+
+int proc_status_parse(const char *text, struct proc_status *out)
+{
+	bool state = false, blk = false, cgt = false;
+	const char *line;
+
+	for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (!strncmp(line, "State:", 6))
+			state = sscanf(line + 6, " %c", &out->state) == 1;
+		else if (!strncmp(line, "SigBlk:", 7))
+			blk = sscanf(line + 7, " %" SCNx64, &out->sig_blk) == 1;
+		else if (!strncmp(line, "SigCgt:", 7))
+			cgt = sscanf(line + 7, " %" SCNx64, &out->sig_cgt) == 1;
+	}
+	return state && blk && cgt ? 0 : -EBADMSG;
+}
+
+int proc_status_read(pid_t pid, struct proc_status *out)
+{
+	char buf[4096];
+	int rc = pid_file_read(pid, "status", buf, sizeof(buf));
+
+	return rc ? rc : proc_status_parse(buf, out);
 }
 
 int statm_parse(const char *text, uint64_t *resident_pages)

@@ -18,6 +18,18 @@ int schedstat_parse(const char *text, struct schedstat *out);
 /* -ENOENT / -ESRCH once the task is gone. */
 int schedstat_read(pid_t pid, struct schedstat *out);
 
+/* What /proc/<pid>/status says of a task's run state and signals. */
+struct proc_status {
+	char state;        /* 'R', 'S', 'D', 'Z', ... */
+	uint64_t sig_blk;  /* SigBlk: bit N-1 set when signal N is blocked */
+	uint64_t sig_cgt;  /* SigCgt: bit N-1 set when signal N has a handler */
+};
+
+/* Parses one /proc/<pid>/status text; -EBADMSG unless it holds State, SigBlk and SigCgt. */
+int proc_status_parse(const char *text, struct proc_status *out);
+/* -ENOENT / -ESRCH once the task is gone. */
+int proc_status_read(pid_t pid, struct proc_status *out);
+
 /* Resident pages from one /proc/<pid>/statm text; -EBADMSG unless it starts with two numbers. */
 int statm_parse(const char *text, uint64_t *resident_pages);
 /* /proc/<pid>/statm opened read-only, to be read again and again: the fd or -errno. */

@@ -1,7 +1,9 @@
 /* cpu_hog: a fixed amount of CPU work (not a fixed wall time), so that the scheduler's split of
  * one CPU shows up as completion times and CPU-time shares. One "iteration" is a fixed block of
  * integer work; --work-ms converts milliseconds of CPU into iterations with a stored calibration. */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,10 +75,33 @@ static int calibration_save(const char *path, double per_ms)
 	return fclose(f) ? -1 : 0;
 }
 
+static void on_start(int sig)
+{
+	(void)sig;
+}
+
+/* The start barrier: SIGUSR1 is blocked, then given a handler, then waited for. A runner that
+ * sees SIGUSR1 caught (SigCgt of /proc/PID/status; an exec resets every handler, so only this
+ * program can have set it) knows the signal it sends now is waited for and cannot kill. */
+static int wait_start(void)
+{
+	struct sigaction sa = { .sa_handler = on_start };
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) || sigaction(SIGUSR1, &sa, NULL))
+		return -errno;
+	while (sigwait(&set, &sig) == EINTR)
+		;
+	return 0;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: cpu_hog [--work-ms N | --iterations N] [--calibration FILE] [--quiet]\n"
+		"usage: cpu_hog [--work-ms N | --iterations N] [--calibration FILE] [--wait-start] [--quiet]\n"
 		"       cpu_hog --calibrate [--save FILE]\n"
 		"Does a fixed amount of CPU work and reports how long it took.\n"
 		"  --work-ms N        the work that takes about N ms of CPU when run alone (default 1000)\n"
@@ -84,6 +109,8 @@ static void usage(FILE *out)
 		"  --calibration FILE where --work-ms finds iterations per CPU ms (default %s,\n"
 		"                     or $HOGLAB_CPU_CAL); without one, cpu_hog calibrates first\n"
 		"  --calibrate        measure iterations per CPU ms, print it, optionally --save it\n"
+		"  --wait-start       wait for SIGUSR1 before the work: a runner releases several hogs\n"
+		"                     together, and counts their CPU from the release\n"
 		"  --quiet            no progress lines\n"
 		"Prints a progress line once a second and a final line:\n"
 		"  cpu_hog done iterations=N cpu_ms=X wall_ms=X   (cpu = user + system time)\n",
@@ -105,12 +132,13 @@ int main(int argc, char **argv)
 		{ "calibrate", no_argument, NULL, 'C' },
 		{ "save", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "wait-start", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *cal_path = getenv("HOGLAB_CPU_CAL"), *save_path = NULL;
 	uint64_t work_ms = 1000, iterations = 0;
-	bool do_calibrate = false, quiet = false, have_work = false;
+	bool do_calibrate = false, quiet = false, have_work = false, hold = false;
 	int c;
 
 	if (!cal_path || !*cal_path)
@@ -131,6 +159,7 @@ int main(int argc, char **argv)
 		case 'C': do_calibrate = true; break;
 		case 's': save_path = optarg; break;
 		case 'q': quiet = true; break;
+		case 'W': hold = true; break;
 		case 'h': usage(stdout); return 0;
 		default:
 			fprintf(stderr, "cpu_hog: unknown or incomplete option '%s' (see cpu_hog --help)\n",
@@ -172,6 +201,10 @@ int main(int argc, char **argv)
 			iterations = 1;
 	}
 
+	if (hold && wait_start()) {
+		fprintf(stderr, "cpu_hog: cannot wait for SIGUSR1: %m\n");
+		return 1;
+	}
 	int64_t wall0 = clock_ns(CLOCK_MONOTONIC), cpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	int64_t next_report = wall0 + 1000000000LL;
 

@@ -3,6 +3,7 @@
  * reader, the small-file helpers on a temp dir, and the clocks' order. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,17 @@ int main(void)
 	      ss.slices == 7, "schedstat's three fields");
 	CHECK(schedstat_parse("123 456\n", &ss) == -EINVAL, "a short schedstat is refused");
 	CHECK(schedstat_parse("1 2 3 4\n", &ss) == -EINVAL, "a schedstat with a fourth field is refused");
+
+	struct proc_status ps;
+	CHECK(proc_status_parse("Name:\tcpu_hog\nState:\tS (sleeping)\nSigQ:\t0/94\nSigPnd:\t0000000000000000\n"
+				"SigBlk:\t0000000000000200\nSigIgn:\t0000000000000000\nSigCgt:\t0000000000000200\n",
+				&ps) == 0 && ps.state == 'S' && ps.sig_blk == 1u << (SIGUSR1 - 1) &&
+	      ps.sig_cgt == 1u << (SIGUSR1 - 1), "status: State, SigBlk and SigCgt (SIGUSR1 is bit 9)");
+	CHECK(proc_status_parse("Name:\tx\nState:\tR (running)\nSigBlk:\t0\n", &ps) == -EBADMSG,
+	      "a status without SigCgt is refused");
+	CHECK(proc_status_parse("", &ps) == -EBADMSG, "an empty status is refused");
+	CHECK(proc_status_read(getpid(), &ps) == 0 && ps.state == 'R', "our own status: running");
+	CHECK(proc_status_read(0x7ffffff0, &ps) == -ENOENT, "the status of a PID that does not exist: -ENOENT");
 
 	/* The kernel folds a running task's CPU time into schedstat at a tick, a switch or a read of
 	 * its CPU clock; a task younger than a tick may still read 0 (test_labstats, which checked
