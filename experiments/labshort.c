@@ -171,7 +171,7 @@ int lab_short_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, 
 	const struct lab_case *c = &lab->cases[run->case_idx];
 	const struct lab_section *s = &lab->conf.exp[LAB_EXP_SHORTWIN];
 	char hog[1024];
-	char *argv[] = { hog, "--iterations", "1099511627776", "--quiet", NULL };
+	char *argv[] = { hog, "--iterations", "1099511627776", "--quiet", "--wait-start", NULL };
 	pid_t pid[2] = { 0, 0 };
 	int fd[2] = { -1, -1 }, rc = 0, i;
 	uint64_t end, next, period = (uint64_t)s->sample_us * 1000ull;
@@ -183,6 +183,7 @@ int lab_short_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, 
 	run->overlap_s = run->avail_overlap = NAN;
 	for (i = 0; i < 2; i++) {
 		run->r[i].share = run->r[i].avail_after = run->r[i].wall_s = run->r[i].cpu_ms = run->r[i].wait_ms = NAN;
+		run->r[i].share_overlap = run->r[i].startup_ms = NAN;
 		snprintf(run->r[i].end, sizeof(run->r[i].end), "not run");
 	}
 	if (!lab->shortwin.tick_ns) {
@@ -213,6 +214,9 @@ int lab_short_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, 
 	sched_getaffinity(0, sizeof(old), &old);
 	if (CPU_COUNT(&set))
 		sched_setaffinity(0, sizeof(set), &set);
+	/* Both released at once from the barrier; the first sample is taken while both sleep in it. */
+	if (!rc)
+		rc = lab_barrier_wait(pid, 2, err, errlen);
 	next = clock_mono_ns();
 	end = next + (uint64_t)s->duration_ms * 1000000ull;
 	while (!rc && clock_mono_ns() < end) {
@@ -226,6 +230,8 @@ int lab_short_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, 
 		}
 		p.t_ns = clock_mono_ns();
 		rc = sw_push(run, &cap, &p);
+		if (!rc && run->n_sw == 1)
+			rc = lab_barrier_go(pid, 2, err, errlen);
 		next += period;
 		ts.tv_sec = (time_t)(next / 1000000000ull);
 		ts.tv_nsec = (long)(next % 1000000000ull);
@@ -250,8 +256,8 @@ int lab_short_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, 
 
 		run->overlap_s = dt / 1e9;
 		run->avail_overlap = da + db > 0 ? 100 * (da + db) / dt : NAN;
-		run->r[0].share = da + db > 0 ? 100 * da / (da + db) : NAN;
-		run->r[1].share = da + db > 0 ? 100 * db / (da + db) : NAN;
+		run->r[0].share = run->r[0].share_overlap = da + db > 0 ? 100 * da / (da + db) : NAN;
+		run->r[1].share = run->r[1].share_overlap = da + db > 0 ? 100 * db / (da + db) : NAN;
 		run->r[0].cpu_ms = da / 1e6;
 		run->r[1].cpu_ms = db / 1e6;
 		run->r[0].wall_s = run->r[1].wall_s = dt / 1e9;

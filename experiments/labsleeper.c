@@ -62,6 +62,45 @@ int lab_sleeper_cases(struct lab *lab)
 	return rc;
 }
 
+int lab_barrier_wait(const pid_t *pid, int n, char *err, size_t errlen)
+{
+	uint64_t give_up = clock_mono_ns() + LAB_BARRIER_WAIT_S * 1000000000ull;
+
+	for (int i = 0; i < n; i++)
+		for (;;) {
+			struct proc_status ps;
+			int rc = proc_status_read(pid[i], &ps);
+
+			if (!rc && ps.state == 'Z')
+				rc = -ESRCH;
+			if (rc) {
+				snprintf(err, errlen, "task %d ended before its start (%s)", (int)pid[i], strerror(-rc));
+				return rc;
+			}
+			if (ps.state == 'S' && (ps.sig_cgt & (1ull << (SIGUSR1 - 1))))
+				break;
+			if (clock_mono_ns() > give_up) {
+				snprintf(err, errlen, "task %d did not reach its start barrier in %d s", (int)pid[i],
+					 LAB_BARRIER_WAIT_S);
+				return -ETIMEDOUT;
+			}
+			usleep(200);
+		}
+	return 0;
+}
+
+int lab_barrier_go(const pid_t *pid, int n, char *err, size_t errlen)
+{
+	for (int i = 0; i < n; i++)
+		if (kill(pid[i], SIGUSR1)) {
+			int rc = -errno;
+
+			snprintf(err, errlen, "releasing task %d: %s", (int)pid[i], strerror(errno));
+			return rc;
+		}
+	return 0;
+}
+
 bool lab_is_sleeper_case(const struct lab_case *c)
 {
 	return c->exp == LAB_EXP_SLEEPER || c->exp == LAB_EXP_SLICE;
@@ -111,15 +150,21 @@ static int sleeper_engine_start(struct lab *lab, const struct lab_case *c, int r
 	return 0;
 }
 
-/* Reads both tasks until the sleeper ends or the deadline passes; the readings with both alive
- * go into rd (at most cap), each also a samples.csv row. */
+/* Releases both tasks from the start barrier, then reads both until the sleeper ends or the
+ * deadline passes; the readings with both alive go into rd (at most cap), the first of them taken
+ * at the barrier (both asleep: their CPU then is left out), each also a samples.csv row. */
 static int pair_sample(struct lab *lab, int run_id, const struct lab_case *c, struct sleeper_live *lv,
 		       struct pair_reading *rd, size_t cap, size_t *n, uint64_t deadline)
 {
 	uint64_t t0 = clock_mono_ns(), period = (uint64_t)lab->conf.sample_ms * 1000000ull;
 	struct pollfd pf = { lv->pidfd, POLLIN, 0 };
+	bool released = false;
+	char why[160];
+	int rc = lab_barrier_wait(lv->pid, 2, why, sizeof(why));
 
 	*n = 0;
+	if (rc)
+		return rc;
 	for (;;) {
 		struct schedstat ss[2];
 		uint64_t t = clock_mono_ns();
@@ -132,6 +177,15 @@ static int pair_sample(struct lab *lab, int run_id, const struct lab_case *c, st
 				csvout_row(lab->csv, lab->t_samples, "iisillll", run_id, (int)((t - t0) / 1000000),
 					   c->ct[k].label, k, (long long)ss[k].cpu_ns, (long long)ss[k].wait_ns,
 					   (long long)ss[k].slices, 0LL);
+		}
+		if (!released) {
+			released = true;
+			rc = lab_barrier_go(lv->pid, 2, why, sizeof(why));
+			if (rc)
+				return rc;
+			if (*n != 1)
+				return -ESRCH; /* not read at the barrier: one of them is gone */
+			continue;
 		}
 		do
 			got = poll(&pf, 1, (int)(period / 1000000));
@@ -195,8 +249,8 @@ static bool pair_reduce(const struct pair_reading *rd, size_t n, struct lab_run 
 		return false;
 	run->overlap_s = dt / 1e9;
 	run->avail_overlap = 100 * (a + b) / dt;
-	run->r[0].share = 100 * a / (a + b);
-	run->r[1].share = 100 * b / (a + b);
+	run->r[0].share = run->r[0].share_overlap = 100 * a / (a + b);
+	run->r[1].share = run->r[1].share_overlap = 100 * b / (a + b);
 	return true;
 }
 
@@ -207,8 +261,9 @@ int lab_sleeper_exec(struct lab *lab, struct lab_run *run, int run_id, char *err
 	bool engine = c->exp == LAB_EXP_SLICE;
 	long busy = (long)s->period_us * c->demand / 100, sleep_us = s->period_us - busy;
 	char hog[1024], sleeper[1024], cpu[16], sl[16], bu[16], dur[16], outp[1200];
-	char *hog_argv[] = { hog, "--iterations", "1099511627776", "--quiet", NULL };
-	char *sl_argv[] = { sleeper, "--cpu", cpu, "--sleep-us", sl, "--busy-us", bu, "--duration-ms", dur, "--delays", NULL };
+	char *hog_argv[] = { hog, "--iterations", "1099511627776", "--quiet", "--wait-start", NULL };
+	char *sl_argv[] = { sleeper, "--cpu", cpu, "--sleep-us", sl, "--busy-us", bu, "--duration-ms", dur, "--delays",
+			    "--wait-start", NULL };
 	struct launch_opts ho = { hog_argv, 0, lab->conf.cpu, false, NULL, -1, false },
 			   so = { sl_argv, 0, lab->conf.cpu, false, NULL, -1, true };
 	size_t cap = (size_t)s->duration_ms * 4 / (size_t)lab->conf.sample_ms + 64, n = 0;
@@ -221,6 +276,7 @@ int lab_sleeper_exec(struct lab *lab, struct lab_run *run, int run_id, char *err
 	run->overlap_s = run->avail_overlap = NAN;
 	for (int i = 0; i < 2; i++) {
 		run->r[i].share = run->r[i].avail_after = run->r[i].wall_s = run->r[i].cpu_ms = run->r[i].wait_ms = NAN;
+		run->r[i].share_overlap = run->r[i].startup_ms = NAN;
 		snprintf(run->r[i].end, sizeof(run->r[i].end), "not run");
 	}
 	if (!rd)
@@ -364,8 +420,9 @@ int lab_sleeper_summary(struct lab *lab, struct csv_table *t)
 
 /* No noise file holds the sleeper: the floor of its claims' band comes from the run-to-run spread
  * measured here. Host 6.18 (EEVDF), cpu 0, load about 1, period 2000 us, 2000 ms per run, 6 runs
- * of each demand (lab on /tmp definition [sleeper] only): sd 0.50, 1.28 and 0.12 pp at demand 25,
- * 50 and 75 (shares 25.21, 35.97, 43.07 %). The floor is 4 x the smallest sd (the noise rule's
+ * of each demand (lab on a definition of [sleeper] only): sd 0.50, 1.28 and 0.12 pp at demand 25,
+ * 50 and 75 (shares 25.21, 35.97, 43.07 %); again with the start barrier (load 1.9): sd 0.40, 0.38,
+ * 0.15 pp (24.96, 36.83, 43.15 %). The floor is 4 x the smallest sd (the noise rule's
  * k = 4), so a lucky tight CI of three runs cannot make a band narrower than the quietest case's
  * noise; the expectations it separates lie 5 to 17 pp apart. */
 #define SLEEPER_FLOOR_PP 0.5
