@@ -177,8 +177,14 @@ static void meta_write(struct lab *lab, const char *def, uint64_t seed, const ch
 		fprintf(f, "slice_sweep=%s%s\n", lab->slice_skip[0] ? "skip: " : "ran",
 			lab->slice_skip[0] ? lab->slice_skip : " (--slice-us through the engine)");
 	if (lab->conf.exp[LAB_EXP_SHORTWIN].enabled)
-		fprintf(f, "shortwin_tick_ms=%g\nshortwin_lag_ms=%g\nshortwin_lag_source=%s\n", lab->shortwin.tick_ns / 1e6,
-			lab->shortwin.lag_ms, lab->shortwin.lag_source);
+		fprintf(f, "shortwin_tick_ms=%g\nshortwin_lag_ms=%g\nshortwin_lag_source=%s\nshortwin_sample_us=%d\n",
+			lab->shortwin.tick_ns / 1e6, lab->shortwin.lag_ms, lab->shortwin.lag_source,
+			lab->conf.exp[LAB_EXP_SHORTWIN].sample_us);
+	if (lab->conf.exp[LAB_EXP_SLEEPER].enabled)
+		fprintf(f, "sleeper_period_us=%d\n", lab->conf.exp[LAB_EXP_SLEEPER].period_us);
+	if (lab->conf.exp[LAB_EXP_SLICE].enabled)
+		fprintf(f, "slice_demand=%d\nslice_period_us=%d\n", lab->conf.exp[LAB_EXP_SLICE].demand[0],
+			lab->conf.exp[LAB_EXP_SLICE].period_us);
 	fprintf(f, "start=barrier (every hog of a run waits for SIGUSR1 and is released at once)\n"
 		   "share=rate (least-squares slope of each container's CPU on the total over the overlap; "
 		   "share_overlap and startup_ms of runs.csv: up to the first end)\n");
