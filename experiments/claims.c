@@ -495,7 +495,7 @@ void claim_wakeup_order(struct claim *cl, const char *exp, const char *cs, const
 }
 
 void claim_sleeper_share(struct claim *cl, const char *exp, const char *cs, const char *quantity, double theory,
-			 const char *expect, double floor_pp, const double *v, size_t n)
+			 double nearest, const char *expect, double floor_pp, const double *v, size_t n)
 {
 	claim_init(cl, exp, cs, "sleeper", quantity, theory, n);
 	cl->reference = theory;
@@ -514,6 +514,16 @@ void claim_sleeper_share(struct claim *cl, const char *exp, const char *cs, cons
 		return;
 	}
 	cl->tolerance = fmax(cl->ci95, floor_pp);
+	if (!isnan(nearest) && cl->tolerance >= fabs(nearest - theory) / 2) {
+		cl->verdict = CLAIM_NO_DATA;
+		cl->residual = (cl->measured - cl->reference) / cl->tolerance;
+		note(cl->finding, sizeof(cl->finding), "no verdict: the band %.2f pp reaches half way to the other "
+		     "expectation %.2f%%", cl->tolerance, nearest);
+		claim_say(cl, "%s %s: the sleeper's share %.2f%% (95%% CI +-%.2f; n=%zu) against %s %.2f%%: no verdict; "
+		    "the band %.2f pp cannot tell it from the other expectation %.2f%%", exp, cs, cl->measured, cl->ci95, n,
+		    expect, theory, cl->tolerance, nearest);
+		return;
+	}
 	judge(cl);
 	claim_say(cl, "%s %s: the sleeper's share %.2f%% (95%% CI +-%.2f; n=%zu) %s %.2f pp of %.2f%%: %s", exp, cs,
 	    cl->measured, cl->ci95, n, cl->verdict == CLAIM_TRUE ? "within" : "NOT within", cl->tolerance, theory,

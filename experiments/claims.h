@@ -123,9 +123,11 @@ double sleeper_nocredit_share(int demand);
  * (percent of the CPU it and the hog got) against theory, the expectation of one source (expect:
  * its words, no commas), quantity "share_demand", "share_fair" or "share_nocredit". No noise file
  * holds the sleeper, so the tolerance is the run's own 95 % CI with a floor of floor_pp (kind
- * "own-ci ..."), no-data below CLAIM_MIN_N_OWN repetitions. */
+ * "own-ci ..."), no-data below CLAIM_MIN_N_OWN repetitions, and no-data too where the band is half
+ * the distance to the nearest other expectation (nearest, NaN: none) or wider: such a band could
+ * call either source met. */
 void claim_sleeper_share(struct claim *cl, const char *exp, const char *cs, const char *quantity, double theory,
-			 const char *expect, double floor_pp, const double *v, size_t n);
+			 double nearest, const char *expect, double floor_pp, const double *v, size_t n);
 
 /* The factor by which a sample sd of n repetitions may exceed the noise file's sd of n_noise
  * before it is flagged: sqrt(F95(n - 1, n_noise - 1)), the one-sided 95% bound of the variance

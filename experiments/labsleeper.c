@@ -427,6 +427,18 @@ int lab_sleeper_summary(struct lab *lab, struct csv_table *t)
  * noise; the expectations it separates lie 5 to 17 pp apart. */
 #define SLEEPER_FLOOR_PP 0.5
 
+/* The expectation nearest to theory among the case's others (demand, fair, no credit), NaN when
+ * all equal it. */
+static double nearest_other(int demand, double theory)
+{
+	double e[3] = { demand, sleeper_fair_share(demand), sleeper_nocredit_share(demand) }, best = NAN;
+
+	for (int i = 0; i < 3; i++)
+		if (fabs(e[i] - theory) > 1e-9 && !(fabs(e[i] - theory) >= fabs(best - theory)))
+			best = e[i];
+	return best;
+}
+
 int lab_sleeper_claims(struct lab *lab, struct csv_table *t)
 {
 	double *v = malloc(sizeof(double) * (size_t)(lab->n_runs + 1));
@@ -443,17 +455,19 @@ int lab_sleeper_claims(struct lab *lab, struct csv_table *t)
 		if (c->exp != LAB_EXP_SLEEPER)
 			continue;
 		n = share_values(lab, ci, 0, v);
-		claim_sleeper_share(&cl, e, c->name, "share_demand", c->demand,
+		claim_sleeper_share(&cl, e, c->name, "share_demand", c->demand, nearest_other(c->demand, c->demand),
 				    "its demand; the CFS sleeper credit expects a sleeper near its demand", SLEEPER_FLOOR_PP, v, n);
 		rc = lab_claim_row(lab, t, &cl);
 		if (!rc && sleeper_fair_share(c->demand) != c->demand) {
 			claim_sleeper_share(&cl, e, c->name, "share_fair", sleeper_fair_share(c->demand),
+					    nearest_other(c->demand, sleeper_fair_share(c->demand)),
 					    "the weight-fair share min(demand; 50 %) (CFS: its credit caps at fairness)",
 					    SLEEPER_FLOOR_PP, v, n);
 			rc = lab_claim_row(lab, t, &cl);
 		}
 		if (!rc) {
 			claim_sleeper_share(&cl, e, c->name, "share_nocredit", sleeper_nocredit_share(c->demand),
+					    nearest_other(c->demand, sleeper_nocredit_share(c->demand)),
 					    "no credit for its sleep: half the CPU while runnable; 100 D / (100 + D); the "
 					    "EEVDF cover letter's 67/33 for a 100 % task against a 50 % one", SLEEPER_FLOOR_PP, v, n);
 			rc = lab_claim_row(lab, t, &cl);

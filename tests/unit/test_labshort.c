@@ -76,24 +76,33 @@ static void sleeper_checks(void)
 	CHECK(sleeper_fair_share(25) == 25 && sleeper_fair_share(75) == 50, "weight-fair: min(demand, 50)");
 	CHECK(fabs(sleeper_nocredit_share(50) - 100.0 / 3) < 1e-9 && fabs(sleeper_nocredit_share(25) - 20) < 1e-9,
 	      "no credit: 33.3 %% at 50 (the cover letter's 67/33), 20 %% at 25");
-	claim_sleeper_share(&cl, "sleeper", "demand-50", "share_nocredit", sleeper_nocredit_share(50), "no credit", 0.5, v,
-			    4);
+	claim_sleeper_share(&cl, "sleeper", "demand-50", "share_nocredit", sleeper_nocredit_share(50), 50, "no credit", 0.5,
+			    v, 4);
 	CHECK(cl.verdict == CLAIM_TRUE && !strncmp(cl.kind, "own-ci", 6) && strstr(cl.kind, "floor 0.5pp") &&
 		      !strcmp(cl.id, "sleeper/demand-50/sleeper/share_nocredit"),
 	      "33.5 %% +- CI against 33.3 %%: true on its own CI (%s; %s)", cl.kind, cl.sentence);
-	claim_sleeper_share(&cl, "sleeper", "demand-50", "share_demand", 50, "its demand", 0.5, v, 4);
+	claim_sleeper_share(&cl, "sleeper", "demand-50", "share_demand", 50, 100.0 / 3, "its demand", 0.5, v, 4);
 	CHECK(cl.verdict == CLAIM_FALSE && strstr(cl.sentence, "NOT within"), "the same against 50 %%: false (%s)",
 	      cl.sentence);
-	claim_sleeper_share(&cl, "sleeper", "demand-75", "share_fair", 40.3, "fair", 0.5, tight, 3);
+	claim_sleeper_share(&cl, "sleeper", "demand-75", "share_fair", 40.3, NAN, "fair", 0.5, tight, 3);
 	CHECK(cl.verdict == CLAIM_TRUE && fabs(cl.tolerance - 0.5) < 1e-12,
 	      "a CI tighter than the floor: the floor is the band (0.29 pp off, tolerance %g)", cl.tolerance);
-	claim_sleeper_share(&cl, "sleeper", "demand-75", "share_fair", 41, "fair", 0.5, tight, 3);
+	claim_sleeper_share(&cl, "sleeper", "demand-75", "share_fair", 41, NAN, "fair", 0.5, tight, 3);
 	CHECK(cl.verdict == CLAIM_FALSE, "one floor away and more: false");
-	claim_sleeper_share(&cl, "sleeper", "demand-25", "share_demand", 25, "its demand", 0.5, v, 2);
+	claim_sleeper_share(&cl, "sleeper", "demand-25", "share_demand", 25, 20, "its demand", 0.5, v, 2);
 	CHECK(cl.verdict == CLAIM_NO_DATA && strstr(cl.finding, "too small"), "n = 2: no verdict (%s)", cl.finding);
-	claim_sleeper_share(&cl, "sleeper", "demand-25", "share_demand", 25, "its demand", 0.5, v, 0);
+	claim_sleeper_share(&cl, "sleeper", "demand-25", "share_demand", 25, 20, "its demand", 0.5, v, 0);
 	CHECK(cl.verdict == CLAIM_NO_DATA && strstr(cl.sentence, "no data"), "no runs: no data");
 	CHECK(!strchr(cl.sentence, ','), "the sentence is one CSV field");
+	{
+		double wide[] = { 31.0, 39.0, 46.0 };
+
+		claim_sleeper_share(&cl, "sleeper", "demand-50", "share_nocredit", 100.0 / 3, 50, "no credit", 0.5, wide, 3);
+		CHECK(cl.verdict == CLAIM_NO_DATA && strstr(cl.finding, "half way"),
+		      "a band (CI +-%.1f) reaching half way to the other expectation: no verdict (%s)", cl.ci95, cl.finding);
+		claim_sleeper_share(&cl, "sleeper", "demand-50", "share_nocredit", 100.0 / 3, 50, "no credit", 0.5, v, 4);
+		CHECK(cl.verdict == CLAIM_TRUE, "a band well inside half the distance: a verdict");
+	}
 }
 
 int main(void)
