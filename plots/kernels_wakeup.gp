@@ -5,13 +5,13 @@
 # with each other, not with the host.
 load "plots/style.gp"
 f = dir."/summary.csv"
-set title "Run-queue delay of a sleeper against a nice-0 hog, per nice and kernel (95% CI)"
+set title "Run-queue delay of a sleeper against a nice-0 hog, per nice and kernel (95% CI)\nunder qemu-tcg the delays are the emulator's: compare the guests with each other, not with the host"
 set xlabel "the sleeper's nice"
 set ylabel "delay per wake-up (µs, log scale; below 1 µs drawn at 1)"
 set logscale y
 set yrange [1:*]
-set xrange [-7:12]
-set key top left
+set offsets 1.5, 1.5, 0, 0
+set key outside right top
 w(r, m) = strcol("run") eq r && strcol("experiment") eq "wakeup" && strcol("metric") eq m
 v(x) = x > 1 ? x : 1
 off(i) = (i - (nruns + 1) / 2.0) * 0.6
