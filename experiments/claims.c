@@ -475,3 +475,49 @@ void claim_wakeup_order(struct claim *cl, const char *exp, const char *cs, const
 	    a->lo, a->hi, a->n, cl->verdict == CLAIM_TRUE ? "no" : "IS", ref->nice, ref->value, ref->lo, ref->hi,
 	    ref->n);
 }
+
+void claim_sleeper_share(struct claim *cl, const char *exp, const char *cs, const char *quantity, double theory,
+			 double nearest, const char *expect, double floor_pp, const double *v, size_t n)
+{
+	claim_init(cl, exp, cs, "sleeper", quantity, theory, n);
+	cl->reference = theory;
+	note(cl->kind, sizeof(cl->kind), "own-ci: max(95%% CI; floor %gpp) n>=%d (no noise file holds the sleeper)",
+	     floor_pp, CLAIM_MIN_N_OWN);
+	if (!measure(cl, v, n)) {
+		claim_say(cl, "%s %s: the sleeper's share: no data (no successful run; %s %.2f%%)", exp, cs, expect, theory);
+		return;
+	}
+	if (n < CLAIM_MIN_N_OWN) {
+		cl->verdict = CLAIM_NO_DATA;
+		note(cl->finding, sizeof(cl->finding), "no verdict: n=%zu too small for a verdict on the run's own CI "
+		     "(needs %d)", n, CLAIM_MIN_N_OWN);
+		claim_say(cl, "%s %s: the sleeper's share %.2f%% (n=%zu) against %s %.2f%%: no verdict; n too small", exp,
+		    cs, cl->measured, n, expect, theory);
+		return;
+	}
+	cl->tolerance = fmax(cl->ci95, floor_pp);
+	if (!isnan(nearest) && cl->tolerance >= fabs(nearest - theory) / 2) {
+		cl->verdict = CLAIM_NO_DATA;
+		cl->residual = (cl->measured - cl->reference) / cl->tolerance;
+		note(cl->finding, sizeof(cl->finding), "no verdict: the band %.2f pp reaches half way to the other "
+		     "expectation %.2f%%", cl->tolerance, nearest);
+		claim_say(cl, "%s %s: the sleeper's share %.2f%% (95%% CI +-%.2f; n=%zu) against %s %.2f%%: no verdict; "
+		    "the band %.2f pp cannot tell it from the other expectation %.2f%%", exp, cs, cl->measured, cl->ci95, n,
+		    expect, theory, cl->tolerance, nearest);
+		return;
+	}
+	judge(cl);
+	claim_say(cl, "%s %s: the sleeper's share %.2f%% (95%% CI +-%.2f; n=%zu) %s %.2f pp of %.2f%%: %s", exp, cs,
+	    cl->measured, cl->ci95, n, cl->verdict == CLAIM_TRUE ? "within" : "NOT within", cl->tolerance, theory,
+	    expect);
+}
+
+double sleeper_fair_share(int demand)
+{
+	return demand < 50 ? demand : 50;
+}
+
+double sleeper_nocredit_share(int demand)
+{
+	return 100.0 * demand / (100.0 + demand);
+}

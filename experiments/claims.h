@@ -113,6 +113,22 @@ struct claim_pct {
 void claim_wakeup_order(struct claim *cl, const char *exp, const char *cs, const char *ct, const char *quantity,
 			const struct claim_pct *a, const struct claim_pct *ref);
 
+/* The sleeper's expected shares at demand D % against a hog of its weight: weight-fair min(D, 50),
+ * and with no credit for its sleep (half the CPU only while runnable, so busy b takes 2 b and
+ * asleep s: b / (s + 2 b) = 100 D / (100 + D), 33.3 % at D = 50, the EEVDF cover letter's 67/33). */
+double sleeper_fair_share(int demand);
+double sleeper_nocredit_share(int demand);
+
+/* A sleeper-fairness claim ([sleeper] of the definition): the mean of the sleeper's n shares v
+ * (percent of the CPU it and the hog got) against theory, the expectation of one source (expect:
+ * its words, no commas), quantity "share_demand", "share_fair" or "share_nocredit". No noise file
+ * holds the sleeper, so the tolerance is the run's own 95 % CI with a floor of floor_pp (kind
+ * "own-ci ..."), no-data below CLAIM_MIN_N_OWN repetitions, and no-data too where the band is half
+ * the distance to the nearest other expectation (nearest, NaN: none) or wider: such a band could
+ * call either source met. */
+void claim_sleeper_share(struct claim *cl, const char *exp, const char *cs, const char *quantity, double theory,
+			 double nearest, const char *expect, double floor_pp, const double *v, size_t n);
+
 /* The factor by which a sample sd of n repetitions may exceed the noise file's sd of n_noise
  * before it is flagged: sqrt(F95(n - 1, n_noise - 1)), the one-sided 95% bound of the variance
  * ratio of two normal samples of one sd. NaN when n or n_noise is below 2. */

@@ -182,6 +182,18 @@ static void meta_write(struct lab *lab, const char *def, const char *unit, uint6
 		lab->iter_per_ms_exact);
 	fprintf(f, "noise=%s\n", lab->have_noise ? lab->noise_path : "none (claims on a flat 1 pp band)");
 	fprintf(f, "fault_injection=%s\n", lab_fault_describe());
+	if (lab->conf.exp[LAB_EXP_SLICE].enabled)
+		fprintf(f, "slice_sweep=%s%s\n", lab->slice_skip[0] ? "skip: " : "ran",
+			lab->slice_skip[0] ? lab->slice_skip : " (--slice-us through the engine)");
+	if (lab->conf.exp[LAB_EXP_SHORTWIN].enabled)
+		fprintf(f, "shortwin_tick_ms=%g\nshortwin_lag_ms=%g\nshortwin_lag_source=%s\nshortwin_sample_us=%d\n",
+			lab->shortwin.tick_ns / 1e6, lab->shortwin.lag_ms, lab->shortwin.lag_source,
+			lab->conf.exp[LAB_EXP_SHORTWIN].sample_us);
+	if (lab->conf.exp[LAB_EXP_SLEEPER].enabled)
+		fprintf(f, "sleeper_period_us=%d\n", lab->conf.exp[LAB_EXP_SLEEPER].period_us);
+	if (lab->conf.exp[LAB_EXP_SLICE].enabled)
+		fprintf(f, "slice_demand=%d\nslice_period_us=%d\n", lab->conf.exp[LAB_EXP_SLICE].demand[0],
+			lab->conf.exp[LAB_EXP_SLICE].period_us);
 	fprintf(f, "start=barrier (every hog of a run waits for SIGUSR1 and is released at once)\n"
 		   "share=rate (least-squares slope of each container's CPU on the total over the overlap; "
 		   "share_overlap and startup_ms of runs.csv: up to the first end)\n");
@@ -212,7 +224,9 @@ static int runs_write(struct lab *lab, const struct lab_run *run, int run_id)
 
 	for (i = 0; !rc && i < c->n; i++) {
 		const struct lab_result *r = &run->r[i];
-		const char *how = lab->direct || c->ct[i].own_session || c->exp == LAB_EXP_WAKEUP ?
+		const char *how = c->exp == LAB_EXP_SLICE && i == 0 && !lab->direct ? "engine" :
+				  lab->direct || c->ct[i].own_session || c->exp == LAB_EXP_WAKEUP ||
+				  c->exp == LAB_EXP_SHORTWIN || lab_is_sleeper_case(c) ?
 					  (c->ct[i].own_session ? "own-session" : "direct") : "engine";
 
 		rc = csvout_row(lab->csv, lab->t_runs, "iissiiisiisigggggggggsi", run_id, run->order, lab_exp_name(c->exp),
@@ -510,6 +524,40 @@ static int tables_open(struct lab *lab)
 	return 0;
 }
 
+/* One run of any case: the sleeper, slice and short-window cases by their own code, the others by
+ * lab_run_exec. A slice case the kernel (or --direct) cannot run is skipped with the reason said
+ * once and kept for meta; 1 then, else 0 or -errno. */
+static int lab_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, size_t errlen)
+{
+	const struct lab_case *c = &lab->cases[run->case_idx];
+	int rc;
+
+	if (c->exp == LAB_EXP_SLICE && lab->slice_skip[0]) {
+		run->ok = false;
+		for (int i = 0; i < c->n; i++) {
+			run->r[i].share = run->r[i].wall_s = run->r[i].cpu_ms = run->r[i].wait_ms = NAN;
+			run->r[i].avail_after = NAN;
+			snprintf(run->r[i].end, sizeof(run->r[i].end), "skipped");
+		}
+		run->overlap_s = run->avail_overlap = NAN;
+		return 1;
+	}
+	if (lab_is_sleeper_case(c)) {
+		rc = lab_sleeper_exec(lab, run, run_id, err, errlen);
+		if (rc == -EOPNOTSUPP && c->exp == LAB_EXP_SLICE) {
+			snprintf(lab->slice_skip, sizeof(lab->slice_skip), "%s", err);
+			fprintf(stderr, "%slab: slice: skip: %s\n", isatty(2) ? "\n" : "", err);
+			for (int i = 0; i < c->n; i++)
+				snprintf(run->r[i].end, sizeof(run->r[i].end), "skipped");
+			return 1;
+		}
+		return rc;
+	}
+	if (c->exp == LAB_EXP_SHORTWIN)
+		return lab_short_exec(lab, run, run_id, err, errlen);
+	return lab_run_exec(lab, run, run_id, err, errlen);
+}
+
 /* Every run in its shuffled order, each one's rows written and its progress said. */
 static void runs_all(struct lab *lab, struct lab_main *m)
 {
@@ -537,8 +585,8 @@ static void runs_all(struct lab *lab, struct lab_main *m)
 				run = &lab->runs[i];
 		cs = &lab->cases[run->case_idx];
 		err[0] = '\0';
-		rc = lab_run_exec(lab, run, k + 1, err, sizeof(err));
-		if (rc) {
+		rc = lab_exec(lab, run, k + 1, err, sizeof(err));
+		if (rc < 0) {
 			m->failed++;
 			fprintf(stderr, "%slab: %s %s rep %d failed: %s\n", m->tty ? "\n" : "", lab_exp_name(cs->exp),
 				cs->name, run->rep, err);
@@ -900,9 +948,11 @@ int main(int argc, char **argv)
 	if (lab_stopping)
 		rc = 128 + (int)lab_stopping;
 out:
-	for (int i = 0; i < lab.n_runs; i++)
+	for (int i = 0; i < lab.n_runs; i++) {
 		for (int s = 0; s < LAB_DELAY_COUNT; s++)
 			free(lab.runs[i].delays[s].us);
+		free(lab.runs[i].sw);
+	}
 	free(lab.runs);
 	free(lab.cases);
 	noise_table_free(&lab.noise);

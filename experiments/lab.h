@@ -14,6 +14,7 @@
 #include "csvout.h"
 #include "labconf.h"
 #include "labwindow.h"
+#include "labshort.h"
 
 #define LAB_CT_MAX 8
 
@@ -35,6 +36,7 @@ struct lab_case {
 	int reps;
 	double theory_share[LAB_CT_MAX]; /* percent; NaN where the case has no share theory */
 	double theory_wall_s[LAB_CT_MAX];
+	int demand;        /* [sleeper], [slice]: the sleeper's demand, % of one CPU */
 };
 
 struct lab_result {
@@ -72,6 +74,8 @@ struct lab_run {
 	double avail_overlap; /* percent of one CPU all containers together got during the overlap */
 	struct lab_result r[LAB_CT_MAX];
 	struct lab_delays delays[LAB_DELAY_COUNT]; /* wake-up experiment only */
+	struct shortwin_point *sw; /* [shortwin]: both tasks' CPU at each fine sample; owned */
+	size_t n_sw;
 };
 
 /* Set by SIGTERM, SIGINT or SIGHUP to its number (lab.c): the current run's containers are
@@ -102,6 +106,8 @@ struct lab {
 	struct noise_table noise;
 	struct window_slice window_slice; /* [window]: the base slice c is held against */
 	bool window_slice_varied;
+	char slice_skip[320];    /* [slice]: why this kernel or launcher runs no custom slice ("": it does) */
+	struct shortwin_kernel shortwin; /* [shortwin]: the tick and the lag scale the report states */
 };
 
 /* labrun.c: carries out one run, writing samples.csv / runs.csv / wakeup.csv rows. */
@@ -119,5 +125,34 @@ int lab_window_cases(struct lab *lab);
 void lab_window_slice_note(struct lab *lab, pid_t pid);
 int lab_window_write(struct lab *lab);
 int lab_window_claims(struct lab *lab, struct csv_table *claims);
+
+/* labsum.c: one summary.csv row and one claims.csv row, for the cases' own writers. */
+int lab_summary_row(struct lab *lab, struct csv_table *t, const struct lab_case *c, int slot, const char *metric,
+		    const char *unit, size_t n, double theory, double mean, double ci, const char *err_unit);
+int lab_claim_row(struct lab *lab, struct csv_table *t, const struct claim *cl);
+/* labsum.c: p50, p99 and max (prefix_p50, ...) of case ci's pooled delays from src; the CDF into
+ * cdf where it is not NULL. */
+int lab_wakeup_rows(struct lab *lab, struct csv_table *t, struct csv_table *cdf, int ci, enum lab_delay_src src,
+		    const char *prefix);
+/* labsleeper.c: the [sleeper] and [slice] cases, one run of either (the slice through the engine:
+ * -EOPNOTSUPP with the engine's line in err where the kernel keeps no custom slice), their
+ * summary rows and claims. */
+int lab_sleeper_cases(struct lab *lab);
+/* The start barrier for the runner's own tasks (cpu_hog and wakeup_hog --wait-start), as
+ * lab_run_exec's: lab_barrier_wait returns once each of the n tasks sleeps with SIGUSR1 caught
+ * (else -errno with one line in err, after LAB_BARRIER_WAIT_S); the caller reads their CPU then,
+ * and lab_barrier_go releases them together. */
+#define LAB_BARRIER_WAIT_S 10
+int lab_barrier_wait(const pid_t *pid, int n, char *err, size_t errlen);
+int lab_barrier_go(const pid_t *pid, int n, char *err, size_t errlen);
+bool lab_is_sleeper_case(const struct lab_case *c);
+int lab_sleeper_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, size_t errlen);
+int lab_sleeper_summary(struct lab *lab, struct csv_table *t);
+int lab_sleeper_claims(struct lab *lab, struct csv_table *t);
+/* labshort.c: the [shortwin] case, one run of it (fine samples into run->sw), shortwin.csv and
+ * its summary rows. */
+int lab_short_cases(struct lab *lab);
+int lab_short_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, size_t errlen);
+int lab_short_write(struct lab *lab, struct csv_table *t);
 
 #endif

@@ -116,6 +116,10 @@ int lab_cases_expand(struct lab *lab)
 		}
 	if (!rc)
 		rc = lab_window_cases(lab);
+	if (!rc)
+		rc = lab_sleeper_cases(lab);
+	if (!rc)
+		rc = lab_short_cases(lab);
 	for (i = 0; !rc && i < lab->n_cases; i++)
 		lab_case_theory(&lab->cases[i], lab->autogroup);
 	return rc;

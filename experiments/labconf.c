@@ -27,6 +27,9 @@ LIST_COUNT_FOLLOWS(rate, n_rate);
 LIST_COUNT_FOLLOWS(count, n_count);
 LIST_COUNT_FOLLOWS(window_ms, n_window_ms);
 LIST_COUNT_FOLLOWS(window_reps, n_window_reps);
+LIST_COUNT_FOLLOWS(demand, n_demand);
+LIST_COUNT_FOLLOWS(slice_us, n_slice_us);
+LIST_COUNT_FOLLOWS(win_ticks, n_win_ticks);
 
 struct key_spec {
 	const char *name;
@@ -100,6 +103,24 @@ static const struct key_spec window_keys[] = {
 	K_LIST("repetitions", window_reps, 2, 100, 1, LAB_MAX_VALUES), K_END,
 };
 
+/* The sleeper against a hog: its demand D % of one CPU, busy D % and asleep the rest of each
+ * period_us, for duration_ms. [slice] runs one demand at each custom slice (Linux 6.12+). */
+#define K_PERIOD { "period_us", KEY_INT, 200, 1000000, 0, 0, SEC(period_us), 0 }
+#define K_DURATION { "duration_ms", KEY_INT, 100, 600000, 0, 0, SEC(duration_ms), 0 }
+static const struct key_spec sleeper_keys[] = {
+	K_ENABLED, K_REPS, K_LIST("demand", demand, 1, 99, 1, LAB_MAX_VALUES), K_PERIOD, K_DURATION, K_END,
+};
+static const struct key_spec slice_keys[] = {
+	K_ENABLED, K_REPS, K_LIST("demand", demand, 1, 99, 1, 1), K_PERIOD, K_DURATION,
+	K_LIST("slice_us", slice_us, 100, 100000, 1, LAB_MAX_VALUES), K_END,
+};
+/* The short-window pair: nice 0 against one nice, both hogs on one CPU, read every sample_us. */
+static const struct key_spec shortwin_keys[] = {
+	K_ENABLED, K_REPS, K_NICE_RANGE(-20, 19, 1, 1), K_DURATION,
+	K_LIST("windows", win_ticks, 1, 4096, 1, LAB_MAX_VALUES),
+	{ "sample_us", KEY_INT, 100, 10000, 0, 0, SEC(sample_us), 0 }, K_END,
+};
+
 static const struct {
 	const char *name;
 	const struct key_spec *keys;
@@ -111,6 +132,9 @@ static const struct {
 	[LAB_EXP_DEMO] = { "demo", demo_keys },
 	[LAB_EXP_WAKEUP] = { "wakeup", wakeup_keys },
 	[LAB_EXP_WINDOW] = { "window", window_keys },
+	[LAB_EXP_SLEEPER] = { "sleeper", sleeper_keys },
+	[LAB_EXP_SHORTWIN] = { "shortwin", shortwin_keys },
+	[LAB_EXP_SLICE] = { "slice", slice_keys },
 	[LAB_EXP_MEMDEMO] = { "memdemo", memdemo_keys },
 	[LAB_EXP_OVERSHOOT] = { "overshoot", overshoot_keys },
 	[LAB_EXP_MONCOST] = { "moncost", moncost_keys },
@@ -331,6 +355,27 @@ static void conf_defaults(struct lab_conf *conf)
 	conf->exp[LAB_EXP_WINDOW].n_window_ms = sizeof(window_ms) / sizeof(window_ms[0]);
 	conf->exp[LAB_EXP_WINDOW].window_reps[0] = 3;
 	conf->exp[LAB_EXP_WINDOW].n_window_reps = 1;
+	{
+		/* Off unless a definition asks, like [window]; the defaults are cfs.conf's. */
+		static const int demand[] = { 25, 50, 75 }, slices[] = { 100, 750, 3000, 12000 },
+				 ticks[] = { 1, 2, 4, 8, 16, 32, 64 };
+		struct lab_section *sl = &conf->exp[LAB_EXP_SLEEPER], *sc = &conf->exp[LAB_EXP_SLICE],
+				   *sw = &conf->exp[LAB_EXP_SHORTWIN];
+
+		sl->enabled = sc->enabled = sw->enabled = false;
+		memcpy(sl->demand, demand, sizeof(demand));
+		sl->n_demand = 3;
+		sc->demand[0] = 50;
+		sc->n_demand = 1;
+		sl->period_us = sc->period_us = 2000;
+		sl->duration_ms = sc->duration_ms = sw->duration_ms = 2000;
+		memcpy(sc->slice_us, slices, sizeof(slices));
+		sc->n_slice_us = 4;
+		sw->nice[0] = 10;
+		memcpy(sw->win_ticks, ticks, sizeof(ticks));
+		sw->n_win_ticks = 7;
+		sw->sample_us = 1000;
+	}
 	for (e = LAB_EXP_MEMDEMO; e <= LAB_EXP_MONCOST; e++) {
 		struct lab_section *s = &conf->exp[e];
 
@@ -389,7 +434,7 @@ static int text_walk(struct lab_conf *conf, struct parse_ctx *c, const char *tex
 			for (e = 0; e < LAB_EXP_COUNT && strcmp(s, sections[e].name); e++)
 				;
 			if (e == LAB_EXP_COUNT)
-				return parse_fail(c, "unknown section '[%s]' (pairs, mix, weights, autogroup, demo, wakeup, window, memdemo, overshoot, moncost)", s);
+				return parse_fail(c, "unknown section '[%s]' (pairs, mix, weights, autogroup, demo, wakeup, window, sleeper, shortwin, slice, memdemo, overshoot, moncost)", s);
 			section = e;
 			keys = sections[e].keys;
 			base = &conf->exp[e];

@@ -18,6 +18,9 @@ enum lab_exp {
 	LAB_EXP_DEMO,
 	LAB_EXP_WAKEUP,
 	LAB_EXP_WINDOW,    /* the pairs at several windows: share(T) = theory + c / T (labwindow.c) */
+	LAB_EXP_SLEEPER,   /* a sleeper wanting D % of a CPU against a nice-0 hog (labsleeper.c) */
+	LAB_EXP_SHORTWIN,  /* a nice 0 / nice N pair sampled finely: share error per window (labshort.c) */
+	LAB_EXP_SLICE,     /* the sleeper at each custom slice, through the engine (labsleeper.c) */
 	LAB_EXP_MEMDEMO,   /* memlimits.conf, read by memlab: the soft/hard demo per backend */
 	LAB_EXP_OVERSHOOT, /* backends x periods x rates: overshoot and detection delays */
 	LAB_EXP_MONCOST,   /* monitor CPU per sample against idle containers watched */
@@ -50,6 +53,14 @@ struct lab_section {
 	int n_window_ms;
 	int window_reps[LAB_MAX_VALUES]; /* [window]: repetitions, one for all windows or one each */
 	int n_window_reps;
+	int demand[LAB_MAX_VALUES];      /* [sleeper], [slice]: the sleeper's demand, % of a CPU */
+	int n_demand;
+	int period_us;                   /* [sleeper], [slice]: one busy + sleep cycle */
+	int slice_us[LAB_MAX_VALUES];    /* [slice]: the sleeper's --slice-us values */
+	int n_slice_us;
+	int win_ticks[LAB_MAX_VALUES];   /* [shortwin]: window lengths in scheduler ticks */
+	int n_win_ticks;
+	int sample_us;                   /* [shortwin]: how often both tasks' schedstat is read */
 };
 
 struct lab_conf {

@@ -3,10 +3,12 @@
  * and machine, plus the cross-run claims: each share claim of a run against the same claim of
  * every other run on the same machine kind, which must agree within the two claims' tolerances
  * added in quadrature (the weight table is the same on every kernel, so a difference is a
- * finding), and shares.csv, each share claim with every run's mean side by side. sources.csv, what each run ran on. Reads only the folders (meta, definition.conf, summary.csv, claims.csv). */
+ * finding), and shares.csv, each share claim with every run's mean side by side. sources.csv, what each run ran on;
+ * wakeup_cdf.csv and shortwin.csv, where runs have them, tagged the same way. Reads only the folders (meta, definition.conf, summary.csv, claims.csv). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +23,14 @@
 
 /* The meta keys sources.csv carries for each run, beside its tags. */
 static const char *const source_keys[] = { "date", "cpu_model", "cpu_count", "hz", "preempt", "base_slice_ns",
-					   "base_slice_source", "git_revision", "profile", "noise" };
+					   "base_slice_source", "git_revision", "profile", "noise", "slice_sweep",
+					   "shortwin_tick_ms", "shortwin_lag_ms", "shortwin_lag_source" };
 #define SOURCE_KEYS (sizeof(source_keys) / sizeof(source_keys[0]))
 
 struct run {
 	const char *dir;
 	char tag[TAGS][128];
-	char source[SOURCE_KEYS][160];
+	char source[SOURCE_KEYS][320];
 	char revision[64], profile[32];
 	char *definition;
 	struct csvin summary, claims;
@@ -337,6 +340,52 @@ static int shares_put(const char *out, const struct run *runs, int nruns)
 	return fclose(f) || rc ? -1 : 0;
 }
 
+/* The case tables a run may have beside summary.csv (the wake-up CDF, the short-window errors):
+ * each merged into OUT under its name with the tag columns, its columns by name from the first
+ * run that has it; a run without it adds no rows. */
+static const char *const extra_tables[] = { "wakeup_cdf.csv", "shortwin.csv" };
+
+static int extras_put(const char *out, const struct run *runs, int nruns)
+{
+	for (size_t e = 0; e < sizeof(extra_tables) / sizeof(extra_tables[0]); e++) {
+		struct csvin t[RUNS_MAX];
+		bool have[RUNS_MAX] = { false };
+		int first = -1, rc = 0;
+		FILE *f = NULL;
+
+		for (int r = 0; r < nruns; r++) {
+			char path[4096];
+
+			snprintf(path, sizeof(path), "%s/%s", runs[r].dir, extra_tables[e]);
+			have[r] = csvin_load(path, &t[r]) == 0;
+			if (have[r] && first < 0)
+				first = r;
+		}
+		if (first >= 0) {
+			f = table_open(out, extra_tables[e], &t[first]);
+			rc = f ? 0 : -1;
+		}
+		for (int r = 0; !rc && r < nruns; r++)
+			if (have[r]) {
+				if (!same_header(&t[first], &t[r])) {
+					fprintf(stderr, "labmerge: %s/%s and %s/%s have different columns\n", runs[first].dir,
+						extra_tables[e], runs[r].dir, extra_tables[e]);
+					rc = -1;
+				} else {
+					rc = rows_put(f, &runs[r], &t[r], &t[first]);
+				}
+			}
+		if (f && fclose(f))
+			rc = -1;
+		for (int r = 0; r < nruns; r++)
+			if (have[r])
+				csvin_free(&t[r]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "force", no_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
@@ -407,8 +456,8 @@ int main(int argc, char **argv)
 			}
 			nacross++;
 		}
-	if (shares_put(out, runs, nruns) || sources_put(out, runs, nruns)) {
-		fprintf(stderr, "labmerge: writing %s/shares.csv or sources.csv failed\n", out);
+	if (shares_put(out, runs, nruns) || sources_put(out, runs, nruns) || extras_put(out, runs, nruns)) {
+		fprintf(stderr, "labmerge: writing %s/shares.csv, sources.csv, wakeup_cdf.csv or shortwin.csv failed\n", out);
 		goto done;
 	}
 	rc = 0;

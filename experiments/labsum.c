@@ -25,6 +25,12 @@ void lab_case_theory(struct lab_case *c, bool autogroup)
 	}
 	if (c->exp == LAB_EXP_WAKEUP)
 		return;
+	if (lab_is_sleeper_case(c)) {
+		/* The weight-fair share: its demand, at most half (the hog and it weigh the same). */
+		c->theory_share[0] = sleeper_fair_share(c->demand);
+		c->theory_share[1] = 100 - c->theory_share[0];
+		return;
+	}
 	for (i = 0; i < c->n; i++) {
 		if (c->ct[i].weight)
 			w[i] = c->ct[i].weight;
@@ -88,8 +94,8 @@ static double nice_share(const struct lab_case *c, int slot)
 	return 100.0 * nice_weight(c->ct[slot].nice) / sum;
 }
 
-static int summary_row(struct lab *lab, struct csv_table *t, const struct lab_case *c, int slot, const char *metric,
-		       const char *unit, size_t n, double theory, double mean, double ci, const char *err_unit)
+int lab_summary_row(struct lab *lab, struct csv_table *t, const struct lab_case *c, int slot, const char *metric,
+		    const char *unit, size_t n, double theory, double mean, double ci, const char *err_unit)
 {
 	double error = NAN, by_nice = strcmp(metric, "share") == 0 ? nice_share(c, slot) : NAN;
 
@@ -157,8 +163,8 @@ static int sleeper_slot(const struct lab_case *c)
 /* p50, p99 and max of every wake-up delay of case ci from source src, pooled over its runs, each
  * with the half-width of its distribution-free 95% interval (the wider side), and the pooled
  * cumulative distribution into cdf (one row per wake-up, ascending; the last has fraction 1). */
-static int wakeup_rows(struct lab *lab, struct csv_table *t, struct csv_table *cdf, int ci, enum lab_delay_src src,
-		       const char *prefix)
+int lab_wakeup_rows(struct lab *lab, struct csv_table *t, struct csv_table *cdf, int ci, enum lab_delay_src src,
+		    const char *prefix)
 {
 	const struct lab_case *c = &lab->cases[ci];
 	static const double pct[] = { 50, 99, 100 };
@@ -176,10 +182,10 @@ static int wakeup_rows(struct lab *lab, struct csv_table *t, struct csv_table *c
 		stats_percentile_ci(all, total, pct[i], &lo, &hi);
 		snprintf(metric, sizeof(metric), "%s_%s", prefix, name[i]);
 		/* A sample's maximum has no interval of this kind: left empty. */
-		rc = summary_row(lab, t, c, slot, metric, "us", total, NAN, v, pct[i] < 100 ? fmax(v - lo, hi - v) : NAN,
+		rc = lab_summary_row(lab, t, c, slot, metric, "us", total, NAN, v, pct[i] < 100 ? fmax(v - lo, hi - v) : NAN,
 				 "");
 	}
-	for (k = 0; !rc && k < total; k++)
+	for (k = 0; !rc && cdf && k < total; k++)
 		if (k + 1 == total || all[k + 1] != all[k])
 			rc = csvout_row(lab->csv, cdf, "sisgg", c->name, c->ct[slot].nice, lab_delay_src_name(src), all[k],
 					(double)(k + 1) / total);
@@ -201,7 +207,7 @@ static int wakeup_hog_row(struct lab *lab, struct csv_table *t, int ci, double *
 			v[n++] = lab->runs[r].r[hog].cpu_ms / (lab->runs[r].r[hog].wall_s * 10);
 	if (!n || stats_mean_ci(v, n, &m, &ci95))
 		return 0;
-	return summary_row(lab, t, c, hog, "hog_cpu", "pct", n, NAN, m, ci95, "");
+	return lab_summary_row(lab, t, c, hog, "hog_cpu", "pct", n, NAN, m, ci95, "");
 }
 
 /* The CPU the machine left to case ci (% of one CPU, mean over its runs): avail_overlap, all its
@@ -224,7 +230,7 @@ static int avail_rows(struct lab *lab, struct csv_table *t, int ci, int ref, dou
 				v[n++] = a;
 		}
 		if (n && !stats_mean_ci(v, n, &m, &ci95))
-			rc = summary_row(lab, t, c, slot, slot == ref ? "avail_overlap" : "avail_after", "pct", n, NAN, m,
+			rc = lab_summary_row(lab, t, c, slot, slot == ref ? "avail_overlap" : "avail_after", "pct", n, NAN, m,
 					 ci95, "");
 	}
 	return rc;
@@ -267,10 +273,12 @@ int lab_summary_write(struct lab *lab, const char *path)
 		const struct lab_case *c = &lab->cases[ci];
 		int slot, ref = 0, r;
 
+		if (lab_is_sleeper_case(c) || c->exp == LAB_EXP_SHORTWIN)
+			continue; /* their own rows, below */
 		if (c->exp == LAB_EXP_WAKEUP) {
-			rc = wakeup_rows(lab, t, cdf, ci, lab->delay_src, "delay");
+			rc = lab_wakeup_rows(lab, t, cdf, ci, lab->delay_src, "delay");
 			if (!rc && lab->delay_src == LAB_DELAY_PERF)
-				rc = wakeup_rows(lab, t, cdf, ci, LAB_DELAY_SCHEDSTAT, "xcheck");
+				rc = lab_wakeup_rows(lab, t, cdf, ci, LAB_DELAY_SCHEDSTAT, "xcheck");
 			if (!rc)
 				rc = wakeup_hog_row(lab, t, ci, v);
 			continue;
@@ -287,17 +295,17 @@ int lab_summary_write(struct lab *lab, const char *path)
 				if (lab->runs[r].case_idx == ci && lab->runs[r].ok)
 					v[n++] = lab->runs[r].r[slot].share;
 			if (n && !stats_mean_ci(v, n, &m, &ci95))
-				rc = summary_row(lab, t, c, slot, "share", "pct", n, c->theory_share[slot], m, ci95, "pp");
+				rc = lab_summary_row(lab, t, c, slot, "share", "pct", n, c->theory_share[slot], m, ci95, "pp");
 			for (r = 0; r < lab->n_runs; r++)
 				if (lab->runs[r].case_idx == ci && lab->runs[r].ok)
 					w[nw++] = lab->runs[r].r[slot].wall_s;
 			if (!rc && nw && !stats_mean_ci(w, nw, &m, &ci95))
-				rc = summary_row(lab, t, c, slot, "wall", "s", nw, c->theory_wall_s[slot], m, ci95, "pct");
+				rc = lab_summary_row(lab, t, c, slot, "wall", "s", nw, c->theory_wall_s[slot], m, ci95, "pct");
 			for (r = 0; r < lab->n_runs; r++)
 				if (lab->runs[r].case_idx == ci && lab->runs[r].ok)
 					v[nr++] = lab->runs[r].r[slot].wall_s / lab->runs[r].r[ref].wall_s;
 			if (!rc && nr && !stats_mean_ci(v, nr, &m, &ci95))
-				rc = summary_row(lab, t, c, slot, "wall_ratio", "x", nr,
+				rc = lab_summary_row(lab, t, c, slot, "wall_ratio", "x", nr,
 						 c->theory_wall_s[slot] / c->theory_wall_s[ref], m, ci95, "pct");
 			if (!rc && nr && c->n == 2) {
 				double pred = 0;
@@ -308,7 +316,7 @@ int lab_summary_write(struct lab *lab, const char *path)
 						pred += ratio_on_avail(c, &lab->runs[r], ref, slot);
 						np++;
 					}
-				rc = summary_row(lab, t, c, slot, "wall_ratio_avail", "x", nr, pred / (double)np, m, ci95,
+				rc = lab_summary_row(lab, t, c, slot, "wall_ratio_avail", "x", nr, pred / (double)np, m, ci95,
 						 "pct");
 			}
 		}
@@ -317,6 +325,10 @@ int lab_summary_write(struct lab *lab, const char *path)
 	}
 	if (!rc)
 		rc = lab_window_write(lab);
+	if (!rc)
+		rc = lab_sleeper_summary(lab, t);
+	if (!rc)
+		rc = lab_short_write(lab, t);
 	free(v);
 	return rc;
 }
@@ -336,7 +348,7 @@ static int first_to_end(const struct lab_case *c)
  * window ones (held against theory + c / T by their model's claims, labwindow.c). */
 static bool has_share_claims(const struct lab_case *c)
 {
-	return c->exp != LAB_EXP_WAKEUP && c->exp != LAB_EXP_WINDOW;
+	return c->exp != LAB_EXP_WAKEUP && c->exp != LAB_EXP_WINDOW && c->exp != LAB_EXP_SHORTWIN && !lab_is_sleeper_case(c);
 }
 
 /* Whether case c is the autogroup trap: each container in a session of its own. */
@@ -386,7 +398,7 @@ static size_t run_values(const struct lab *lab, int ci, int slot, int ref, enum 
 	return n;
 }
 
-static int claim_row(struct lab *lab, struct csv_table *t, const struct claim *cl)
+int lab_claim_row(struct lab *lab, struct csv_table *t, const struct claim *cl)
 {
 	return csvout_row(lab->csv, t, "sssssggigggsssgss", cl->id, cl->exp, cl->cs, cl->ct, cl->quantity, cl->measured,
 			  cl->ci95, (int)cl->n, cl->theory, cl->reference, cl->tolerance, cl->kind,
@@ -408,11 +420,11 @@ static int case_claims(struct lab *lab, struct csv_table *t, int ci, double *v)
 	for (slot = 0; !rc && slot < c->n; slot++) {
 		n = run_values(lab, ci, slot, ref, RQ_SHARE, v);
 		claim_share(&cl, nt, e, c->name, c->ct[slot].label, c->theory_share[slot], c->work_ms, v, n);
-		rc = claim_row(lab, t, &cl);
+		rc = lab_claim_row(lab, t, &cl);
 		if (!rc && own_sessions(c) && slot != ref && c->theory_share[slot] != nice_share(c, slot)) {
 			claim_nice_cancelled(&cl, e, c->name, c->ct[slot].label, c->theory_share[slot], nice_share(c, slot),
 					     v, n);
-			rc = claim_row(lab, t, &cl);
+			rc = lab_claim_row(lab, t, &cl);
 		}
 	}
 	for (slot = 0; !rc && slot < c->n; slot++) {
@@ -427,19 +439,19 @@ static int case_claims(struct lab *lab, struct csv_table *t, int ci, double *v)
 			if (all > n)
 				claim_premise_note(&cl, all - n, all, RATIO_OWN_CPU_PCT);
 		}
-		rc = claim_row(lab, t, &cl);
+		rc = lab_claim_row(lab, t, &cl);
 		/* With equal theory shares the prediction on the CPU left is 1 whatever the machine left:
 		 * the claim above already. */
 		if (!rc && c->n == 2 && c->theory_share[slot] != c->theory_share[ref]) {
 			n = run_values(lab, ci, slot, ref, RQ_RATIO_AVAIL, v);
 			claim_ratio(&cl, nt, e, c->name, c->ct[slot].label, "wall_ratio_on_avail", 1, c->work_ms, v, n);
-			rc = claim_row(lab, t, &cl);
+			rc = lab_claim_row(lab, t, &cl);
 		}
 	}
 	for (slot = 0; !rc && c->exp == LAB_EXP_DEMO && slot < c->n; slot++) {
 		n = run_values(lab, ci, slot, ref, RQ_WALL, v);
 		claim_completed(&cl, e, c->name, c->ct[slot].label, c->theory_wall_s[slot], v, n);
-		rc = claim_row(lab, t, &cl);
+		rc = lab_claim_row(lab, t, &cl);
 	}
 	return rc;
 }
@@ -494,7 +506,7 @@ static int wakeup_claims(struct lab *lab, struct csv_table *t)
 			if (rc)
 				break;
 			claim_wakeup_order(&cl, lab_exp_name(c->exp), c->name, c->ct[sleeper_slot(c)].label, name[i], &a, &ref);
-			rc = claim_row(lab, t, &cl);
+			rc = lab_claim_row(lab, t, &cl);
 		}
 	}
 	return rc;
@@ -520,6 +532,8 @@ int lab_claims_write(struct lab *lab, const char *path)
 		rc = wakeup_claims(lab, t);
 	if (!rc)
 		rc = lab_window_claims(lab, t);
+	if (!rc)
+		rc = lab_sleeper_claims(lab, t);
 	free(v);
 	return rc;
 }

@@ -1,7 +1,9 @@
 # Wake-up latency: cumulative distribution of the sleeper's run-queue delay per case, from the
 # delay source `src` (perf or schedstat). The caller passes cases='sleeper-nice0 ...' and src.
 load "plots/style.gp"
-set title sprintf("Run-queue delay of a sleeper sharing one CPU with a nice-0 cpu\\_hog (source: %s)", src)
+# kernel='6.12 (EEVDF)' names the kernel in the title where the caller passes it.
+set title sprintf("Run-queue delay of a sleeper sharing one CPU with a nice-0 cpu\\_hog (source: %s)%s", src, \
+                  exists("kernel") ? "\n".kernel : "")
 set xlabel "run-queue delay per wake-up (µs, log scale; below 1 µs drawn at 1)"
 set ylabel "fraction of wake-ups with at most this delay"
 set logscale x

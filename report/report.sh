@@ -55,8 +55,11 @@ if has wakeup; then
 	cases=$(values "$dir/wakeup.csv" case | tr '\n' ' ')
 	render wakeup "cases='$cases'; src='$src'" && charts+=(wakeup)
 fi
-
 meta() { sed -n "s/^$1=//p" "$dir/meta"; }
+sched_title="$(meta scheduler), $(meta kernel | sed 's/^Linux //')"
+has sleeper && render sleeper "sched='$sched_title'" && charts+=(sleeper)
+[ -s "$dir/shortwin.csv" ] && render shortwin "sched='$sched_title'" && charts+=(shortwin)
+has slice && render slice "sched='$sched_title'" && charts+=(slice)
 # claims_md list|findings: claims.csv's rows as REPORT.md lines (no-data prints as [false]: the
 # sentence says no data or n too small); findings: the rows the lab gave a finding. Its fields
 # hold no commas (experiments/claims.h).
@@ -104,6 +107,51 @@ wakeup_text() {
 	echo
 	table wakeup hog_cpu
 }
+sleeper_text() {
+	echo "A sleeper wants D % of one CPU (busy D % of each $(meta sleeper_period_us) us period, asleep the rest) and shares"
+	echo "that CPU with a nice-0 cpu_hog; its share is its CPU time over the pair's during their overlap"
+	echo "(schedstat, as the pairs measure it). What each source expects:"
+	echo
+	echo "- CFS (Linux below 6.6): a woken sleeper is placed up to half a latency period behind the others"
+	echo "  (sleeper credit), so it gets near its demand, at most its weight-fair share min(D, 50 %)."
+	echo "- EEVDF (6.6 and later): a task keeps its lag across a sleep and earns none while asleep; its"
+	echo "  cover letter reports about 67/33 for a 100 % task against a 50 % one. Half the CPU while"
+	echo "  runnable gives the no-credit share 100 D / (100 + D): 20, 33.3 and 42.9 % at 25, 50, 75."
+	echo
+	echo "This kernel is $(meta scheduler). Each row: the expectation the claims hold the share against and"
+	echo "whether the kernel met it (the band is the run's own 95 % CI with a 0.5 pp floor; claims above):"
+	echo
+	echo "| case | expectation | expected (%) | measured (%) | 95% CI | band | met |"
+	echo "|---|---|---|---|---|---|---|"
+	csv_awk 'FNR > 1 && get("experiment") == "sleeper" {
+		q = get("quantity"); e = q == "share_demand" ? "its demand (CFS sleeper credit)" : q == "share_fair" ? "weight-fair min(D, 50)" : "no credit (EEVDF cover letter)"
+		printf "| %s | %s | %.2f | %s | %s | %s | %s |\n", get("case"), e, get("theory"), get("measured") == "" ? "no data" : sprintf("%.2f", get("measured")),
+			get("ci95") == "" ? "-" : sprintf("+-%.2f", get("ci95")), get("tolerance") == "" ? "-" : sprintf("%.2f pp", get("tolerance")),
+			get("verdict") == "true" ? "yes" : get("verdict") == "false" ? "no" : "no verdict" }' "$dir/claims.csv"
+	echo
+	table sleeper share avail_overlap
+}
+shortwin_text() {
+	echo "A nice-0 and a nice-$(csv_awk 'FNR == 2 { print get("nice") }' "$dir/shortwin.csv") cpu_hog share one CPU; the runner reads both tasks' /proc/PID/schedstat every"
+	echo "$(meta shortwin_sample_us) us from another CPU. Over consecutive windows of 1, 2, 4, ... ticks (tick $(meta shortwin_tick_ms) ms:"
+	echo "HZ $(meta hz)), the niced task's share is held against the weight theory; the table gives the"
+	echo "distribution of |share - theory| per window length, pooled over the runs (shortwin.csv)."
+	echo
+	echo "Expectation: EEVDF keeps each task's lag within about one slice, CFS within its scheduling period,"
+	echo "so over a window T the share is off by at most about 100 lag / T pp. Lag scale here: $(meta shortwin_lag_source)"
+	echo "= $(meta shortwin_lag_ms) ms (the bound column)."
+	echo
+	echo "| ticks | window (ms) | windows | theory (%) | mean (pp) | p95 (pp) | max (pp) | bound (pp) | p95 within bound |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+	csv_awk 'FNR > 1 { printf "| %s | %.1f | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %s |\n", get("ticks"), get("window_ms"), get("windows"),
+		get("theory"), get("err_mean"), get("err_p95"), get("err_max"), get("bound_pp"), get("err_p95") <= get("bound_pp") ? "yes" : "no" }' "$dir/shortwin.csv"
+}
+slice_text() {
+	echo "The sleeper of [slice] (demand $(meta slice_demand) %) started through the engine with --slice-us at each value"
+	echo "(EEVDF custom slices, Linux 6.12 and later), against a nice-0 hog: its run-queue delay per wake-up"
+	echo "from its own schedstat and its share. A shorter slice is an earlier virtual deadline: EEVDF is"
+	echo "expected to serve the woken sleeper sooner, at the price of more preemptions. $(meta slice_sweep)"
+}
 {
 	sched=$(meta scheduler)
 	echo "# Scheduler lab report (${sched:-unknown scheduler}, $(meta kernel)): $(basename "$(cd "$dir" && pwd)")"
@@ -145,23 +193,28 @@ wakeup_text() {
 	echo
 	findings=$(claims_md findings)
 	if [ -n "$findings" ]; then printf '%s\n' "$findings" | sed 's/^/- /'; else echo "None: every claim true, near its reference, with a spread inside the noise."; fi
-	for e in pairs mix weights autogroup demo wakeup; do
+	for e in pairs mix weights autogroup demo wakeup sleeper shortwin slice; do
 		has "$e" || continue
 		echo
 		echo "## $e"
 		echo
 		case $e in
 		wakeup) table "$e" delay_p50 delay_p99 delay_max xcheck_p50 xcheck_p99 xcheck_max ;;
+		sleeper) sleeper_text ;;
+		shortwin) shortwin_text ;;
+		slice) table "$e" share delay_p50 delay_p99 delay_max avail_overlap ;;
 		demo | pairs) table "$e" share wall wall_ratio wall_ratio_avail ;;
 		*) table "$e" share wall_ratio ;;
 		esac
 		case $e in
 		pairs | demo) echo; avail_text "$e" ;;
 		wakeup) echo; wakeup_text ;;
+		slice) echo; slice_text ;;
 		esac
 		for c in "${charts[@]}"; do
 			case "$e:$c" in
-			pairs:shares | pairs:completion | mix:mix | autogroup:autogroup | demo:demo | demo:timeline | wakeup:wakeup)
+			pairs:shares | pairs:completion | mix:mix | autogroup:autogroup | demo:demo | demo:timeline | wakeup:wakeup | \
+			sleeper:sleeper | shortwin:shortwin | slice:slice)
 				echo
 				echo "![$c]($c.png) ([SVG]($c.svg))" ;;
 			esac

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <getopt.h>
+#include <signal.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -54,6 +55,28 @@ static int64_t run_delay_ns(int fd)
 	return (int64_t)wait;
 }
 
+static void on_start(int sig)
+{
+	(void)sig;
+}
+
+/* The lab's start barrier, as cpu_hog --wait-start has it: SIGUSR1 blocked, given a handler (a
+ * runner that sees it caught in /proc/PID/status knows the signal is waited for), waited for. */
+static int wait_start(void)
+{
+	struct sigaction sa = { .sa_handler = on_start };
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) || sigaction(SIGUSR1, &sa, NULL))
+		return -errno;
+	while (sigwait(&set, &sig) == EINTR)
+		;
+	return 0;
+}
+
 static int late_cmp(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -67,7 +90,7 @@ int main(int argc, char **argv)
 		{ "cpu", required_argument, NULL, 'c' },        { "nice", required_argument, NULL, 'n' },
 		{ "sleep-us", required_argument, NULL, 's' },   { "busy-us", required_argument, NULL, 'b' },
 		{ "duration-ms", required_argument, NULL, 'd' }, { "delays", no_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
+		{ "wait-start", no_argument, NULL, 'W' }, { "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	long cpu = -1, nice = 0, sleep_us = 5000, busy_us = 100, duration_ms = 3000;
@@ -75,7 +98,7 @@ int main(int argc, char **argv)
 	int64_t end, wait0, wait_prev;
 	size_t n = 0, i;
 	int c, fd;
-	bool print_delays = false;
+	bool print_delays = false, hold = false;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		int bad = 0;
@@ -87,11 +110,14 @@ int main(int argc, char **argv)
 		case 'b': bad = num_arg("--busy-us", optarg, 1, 10000000, &busy_us); break;
 		case 'd': bad = num_arg("--duration-ms", optarg, 1, 3600000, &duration_ms); break;
 		case 'D': print_delays = true; break;
+		case 'W': hold = true; break;
 		case 'h':
 			printf("usage: wakeup_hog [--cpu N] [--nice N] [--sleep-us N] [--busy-us N] [--duration-ms N] [--delays]\n"
+			       "                  [--wait-start]\n"
 			       "Sleeps --sleep-us, then spins --busy-us of CPU time, for --duration-ms (defaults\n"
 			       "5000, 100, 3000). With --delays, prints 'delay_us=X' per wake-up: the time it\n"
 			       "spent waiting on a run queue since the previous wake-up (/proc/self/schedstat).\n"
+			       "With --wait-start, waits for SIGUSR1 first (the lab releases it with its hog).\n"
 			       "Ends with 'wakeup_hog done pid=N wakeups=N cpu_ms=X wait_ms=X late_p50_us=X\n"
 			       "late_p99_us=X late_max_us=X' (lateness: actual minus intended wake-up).\n");
 			return 0;
@@ -118,6 +144,10 @@ int main(int argc, char **argv)
 	}
 	if (setpriority(PRIO_PROCESS, 0, (int)nice) < 0) {
 		fprintf(stderr, "wakeup_hog: nice %ld: %s\n", nice, strerror(errno));
+		return 1;
+	}
+	if (hold && wait_start()) {
+		fprintf(stderr, "wakeup_hog: waiting for SIGUSR1: %s\n", strerror(errno));
 		return 1;
 	}
 	fd = open("/proc/self/schedstat", O_RDONLY | O_CLOEXEC);

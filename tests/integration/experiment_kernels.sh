@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # test-timeout: 600
-# Integration test of `make experiment-kernels` (ci/experiment-kernels.sh), reduced to one case:
-# the 0-vs-15 pair on the host and in QEMU guests booting 6.1 and 6.12. Asserts that both guests
+# Integration test of `make experiment-kernels` (ci/experiment-kernels.sh), reduced to the 0-vs-15
+# pair and one small run of each case that tells the schedulers apart (sleeper, short window, wake-up,
+# custom slices) on the host and in QEMU guests booting 6.1 and 6.12. Asserts that both guests
 # ran, every row is tagged, each kernel's scheduler is named right (CFS below 6.6, EEVDF from
 # 6.6), the cross-kernel claims compare the two guests (same machine kind) and not the host, the
 # chart and the report exist; a kernel that is not installed fails its run while the others still
-# merge; a bad KERNELS word is one line.
+# merge; a bad KERNELS word is one line; each kernel has the sleeper's claims, the short-window
+# table and the wake-up rows; the slice sweep ran on 6.12 and says skip naming 6.1 there.
 . "$(dirname "$0")/../lib.sh"
 name="experiment-kernels"
 need_root "$name" || finish
@@ -19,6 +21,7 @@ vm_find_kernels "6.1 6.12" || { skip "$name" "$vm_why"; finish; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cat >"$tmp/def.conf" <<'DEF'
+cpu = 0
 rootfs = rootfs/base
 [pairs]
 nice = 15
@@ -33,7 +36,24 @@ enabled = 0
 [demo]
 enabled = 0
 [wakeup]
-enabled = 0
+nice = 0
+duration_ms = 300
+repetitions = 1
+[sleeper]
+enabled = 1
+demand = 50
+duration_ms = 400
+repetitions = 3
+[shortwin]
+enabled = 1
+duration_ms = 500
+windows = 1 4 16
+repetitions = 1
+[slice]
+enabled = 1
+slice_us = 100 3000
+duration_ms = 300
+repetitions = 1
 DEF
 if RESULTS=$tmp/res KERNELS="host 6.1 6.12" "$TOP/ci/experiment-kernels.sh" "$tmp/def.conf" >"$tmp/out" 2>"$tmp/err"; then
 	ok "$name: host, 6.1 and 6.12 ran and merged ($(grep -o 'in [0-9]* s' "$tmp/err" | tail -1))"
@@ -61,7 +81,20 @@ check "$name: the chart is rendered" bash -c '[ -s "$1/kernels.png" ] && [ -s "$
 check "$name: the report names each kernel's scheduler and renders every claim" bash -c '
 	grep -q "^| 6.1 | 6.1.0-.* | CFS | qemu-" "$1/REPORT.md" && grep -q "^| 6.12 | 6.12.* | EEVDF | qemu-" "$1/REPORT.md" &&
 	[ "$(grep -c "^\[\(true\|false\)\] " "$1/REPORT.md")" -eq "$(($(wc -l <"$1/claims.csv") - 1))" ]' _ "$d"
-check "$name: progress lines name the kernel that runs" bash -c 'grep -q "^vm-lab: 6.12[^:]*: lab: \[1/2\]" "$1" && grep -q "^experiment-kernels: host: lab: \[1/2\]" "$1"' _ "$tmp/err"
+check "$name: every kernel has the sleeper's two claims at demand 50 (its demand, no credit), with data" bash -c '
+	for r in host 6.1 6.12; do
+		[ "$(grep -c "^$r,.*,sleeper/demand-50/sleeper/share_\(demand\|nocredit\),[^,]*,[^,]*,[^,]*,[^,]*,[0-9][0-9.]*," "$1/claims.csv")" -eq 2 ] || exit 1
+	done' _ "$d"
+check "$name: every kernel has its short-window errors at 1, 4 and 16 ticks" bash -c '
+	for r in host 6.1 6.12; do [ "$(grep -c "^$r,.*,0-vs-10,10,\(1\|4\|16\),[0-9.]*,[1-9]" "$1/shortwin.csv")" -eq 3 ] || exit 1; done' _ "$d"
+check "$name: every kernel has its wake-up delay rows" bash -c '
+	for r in host 6.1 6.12; do grep -q "^$r,.*,wakeup,sleeper-nice0,.*,delay_p99," "$1/summary.csv" || exit 1; done' _ "$d"
+check "$name: the slice sweep ran on 6.12 and says skip on 6.1, naming the kernel" bash -c '
+	grep -q "^6.12,.*,slice,slice-100us,.*,delay_p99," "$1/summary.csv" && grep -q "^6.1,.*,skip: .*6\.1\.0-" "$1/sources.csv" &&
+	! grep -q "^6.1,.*,slice,slice-100us,.*,share," "$1/summary.csv" && grep -q "^- 6.1: skip: " "$1/REPORT.md"' _ "$d"
+check "$name: the new cases' charts are rendered" bash -c '
+	for c in kernels_wakeup kernels_sleeper kernels_shortwin wakeup-6.1 wakeup-6.12; do [ -s "$1/$c.png" ] || exit 1; done' _ "$d"
+check "$name: progress lines name the kernel that runs" bash -c 'grep -q "^vm-lab: 6.12[^:]*: lab: \[1/[0-9]*\]" "$1" && grep -q "^experiment-kernels: host: lab: \[1/[0-9]*\]" "$1"' _ "$tmp/err"
 
 RESULTS=$tmp/res2 KERNELS="host 9.99" "$TOP/ci/experiment-kernels.sh" "$tmp/def.conf" >/dev/null 2>"$tmp/err2"
 rc=$?

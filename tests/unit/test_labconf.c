@@ -103,6 +103,28 @@ int main(void)
 		    "quick", err) < 0 && strstr(err, "t.conf:4: [window]: key 'repetitions': 3 values for 4 windows") &&
 		      !strchr(err, '\n'),
 	      "a profile's windows that no longer match the counts name the profile's line: '%s'", err);
+	/* The cases that tell CFS from EEVDF: off by default, with the documented values. */
+	CHECK(parse(&c, "", NULL, err) == 0 && !c.exp[LAB_EXP_SLEEPER].enabled && !c.exp[LAB_EXP_SHORTWIN].enabled &&
+		      !c.exp[LAB_EXP_SLICE].enabled && c.exp[LAB_EXP_SLEEPER].n_demand == 3 &&
+		      c.exp[LAB_EXP_SLEEPER].demand[1] == 50 && c.exp[LAB_EXP_SLEEPER].period_us == 2000 &&
+		      c.exp[LAB_EXP_SLICE].n_slice_us == 4 && c.exp[LAB_EXP_SLICE].slice_us[3] == 12000 &&
+		      c.exp[LAB_EXP_SHORTWIN].n_win_ticks == 7 && c.exp[LAB_EXP_SHORTWIN].win_ticks[6] == 64 &&
+		      c.exp[LAB_EXP_SHORTWIN].nice[0] == 10 && c.exp[LAB_EXP_SHORTWIN].sample_us == 1000,
+	      "[sleeper], [shortwin], [slice] are off by default with the documented values");
+	CHECK(parse(&c, "[sleeper]\nenabled = 1\ndemand = 30 60\nquick.demand = 50\n[slice]\nslice_us = 100 3000\n"
+		    "[shortwin]\nnice = 5\nwindows = 1 4 16\nsample_us = 500\n", "quick", err) == 0 &&
+		      c.exp[LAB_EXP_SLEEPER].enabled && c.exp[LAB_EXP_SLEEPER].n_demand == 1 &&
+		      c.exp[LAB_EXP_SLICE].n_slice_us == 2 && c.exp[LAB_EXP_SHORTWIN].n_win_ticks == 3 &&
+		      c.exp[LAB_EXP_SHORTWIN].nice[0] == 5 && c.exp[LAB_EXP_SHORTWIN].sample_us == 500,
+	      "their keys are read, profile keys win (%s)", err);
+	bad("[sleeper]\ndemand = 0 50\n", "t.conf:2: key 'demand': expected integers from 1 to 99, got '0'",
+	    "[sleeper] a demand out of range");
+	bad("[slice]\ndemand = 25 50\n", "t.conf:2: key 'demand': at most 1 value", "[slice] sweeps one demand");
+	bad("[slice]\nslice_us = 50\n", "t.conf:2: key 'slice_us': expected integers from 100 to 100000, got '50'",
+	    "[slice] a slice below the kernel's bound");
+	bad("[shortwin]\nnice = 5 10\n", "t.conf:2: key 'nice': at most 1 values", "[shortwin] one pair");
+	bad("[shortwin]\nsample_us = 50\n", "t.conf:2: key 'sample_us': expected an integer from 100", "[shortwin] sampling too fast");
+	bad("[sleeper]\nperiod_us = 100\n", "t.conf:2: key 'period_us': expected an integer from 200", "[sleeper] a period too short");
 	CHECK(lab_conf_load(&c, "/nonexistent/cfs.conf", NULL, err, sizeof(err)) == -ENOENT &&
 		      strstr(err, "/nonexistent/cfs.conf: cannot open"), "a missing file is named: '%s'", err);
 	return check_exit();
