@@ -3,8 +3,8 @@
 # and each one's false and no-data claims (experiments/noise/README.md, the issue's goal: none
 # false in 20 consecutive runs). Writes experiments/noise/KIND-falsealarm.csv (run, load1 at its
 # end, wall_s, claims, false, no_data, the false claims' ids) and .meta (provenance, the load).
-# A run takes 4..8 minutes here (the window section about half of it). Run as root from the
-# tree, after `make && make rootfs`.
+# A run takes 4..8 minutes here. Run as root from the tree (or a copy of it with a REVISION
+# file, so that edits during the runs change nothing), after `make && make rootfs`.
 # Usage: ci/measure-falsealarm.sh [--kind K] [--runs N] [--results DIR] [--profile NAME]
 set -eu
 export LC_ALL=C
@@ -32,7 +32,8 @@ mkdir -p "$results"
 echo "run,load1,wall_s,claims,false,no_data,false_ids" >"$tmp/rows"
 for i in $(seq 1 "$runs"); do
 	t0=$(date +%s)
-	timeout -k 10 1800 "$BIN"/lab ${profile:+--profile "$profile"} --results "$results" experiments/cfs.conf \
+	timeout -k 10 1800 "$BIN"/lab ${profile:+--profile "$profile"} --noise "experiments/noise/$kind.csv" \
+		--results "$results" experiments/cfs.conf \
 		2>"$tmp/lab.log" || { tail -n 3 "$tmp/lab.log" >&2; echo "measure-falsealarm: run $i: the lab failed" >&2; }
 	run=$(readlink -f "$results/latest")
 	load=$(cut -d' ' -f1 /proc/loadavg)
@@ -49,7 +50,7 @@ done
 	echo "what=honest default-profile runs of experiments/cfs.conf, one after another, on machine kind $kind; one row per run: its false and no-data claims"
 	echo "date=$(date -Iseconds)"
 	echo "kernel=$(uname -sr)"
-	echo "git_revision=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	echo "git_revision=$(git rev-parse --short HEAD 2>/dev/null || cat REVISION 2>/dev/null || echo unknown)"
 	echo "command=ci/measure-falsealarm.sh --kind $kind --runs $runs${profile:+ --profile $profile}"
 	echo "noise=experiments/noise/$kind.csv sha256 $(sha256sum experiments/noise/$kind.csv | cut -d' ' -f1)"
 	echo "load1=the 1-minute load average when each run ended"
