@@ -10,12 +10,15 @@
 # (KIND-offbyone.csv). About 16 minutes for
 # the noise run on an idle 2-core machine of kind c, 3 for --off; twice that when other load
 # takes half of the CPU. Run as root from the tree, after `make && make rootfs`.
-# Usage: ci/measure-noise.sh [--kind K] [--reps N] [--off [--off-reps N]] [--stats-only RUN_DIR]
+# With --only SECTION (pairs, mix, weights, autogroup, demo) it measures that section alone and
+# puts its rows in place of the file's rows of that experiment (for a section whose definition
+# changed), saying so in KIND.meta.
+# Usage: ci/measure-noise.sh [--kind K] [--reps N] [--only SECTION] [--off [--off-reps N]] [--stats-only RUN_DIR]
 set -eu
 export LC_ALL=C
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$TOP/build/bin}
-kind=c reps=20 off=0 off_reps=10 stats_only=
+kind=c reps=20 off=0 off_reps=10 stats_only= only=
 # The tolerance rule of experiments/noise/README.md.
 K=${NOISE_K:-4} FLOOR_REL=${NOISE_FLOOR_REL:-0.01} FLOOR_ABS=${NOISE_FLOOR_ABS:-0.05}
 
@@ -26,9 +29,12 @@ while [ $# -gt 0 ]; do
 	--kind) [ $# -ge 2 ] || die "--kind needs a value"; kind=$2; shift 2 ;;
 	--reps) [ $# -ge 2 ] || die "--reps needs a value"; count --reps "$2"; reps=$2; shift 2 ;;
 	--off) off=1; shift ;;
+	--only) [ $# -ge 2 ] || die "--only needs a section"
+		case $2 in pairs | mix | weights | autogroup | demo) only=$2 ;; *) die "--only: pairs, mix, weights, autogroup or demo, not $2" ;; esac
+		shift 2 ;;
 	--off-reps) [ $# -ge 2 ] || die "--off-reps needs a value"; count --off-reps "$2"; off_reps=$2; shift 2 ;;
 	--stats-only) [ $# -ge 2 ] || die "--stats-only needs a run folder"; stats_only=$2; shift 2 ;;
-	-h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,16p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
@@ -81,6 +87,27 @@ provenance() {
 	sed 's/^/loadavg /' "$loadlog"
 }
 
+if [ "$off" = 0 ] && [ -n "$only" ]; then
+	[ -s "$noise" ] || die "$noise missing: run ci/measure-noise.sh once first"
+	sed -e "/^\[$only\]/a noise.repetitions = $reps" \
+		-e "/^\[\(pairs\|mix\|weights\|autogroup\|demo\|wakeup\|window\|sleeper\|shortwin\|slice\)\]/{/^\[$only\]/!a noise.enabled = 0
+}" experiments/cfs.conf >"$tmp/noise.conf"
+	timeout 3600 "$BIN"/lab --profile noise --results results/noise "$tmp/noise.conf" 2>"$tmp/lab.log" ||
+		{ tail -n 5 "$tmp/lab.log" >&2; die "the lab failed"; }
+	run=$(readlink -f results/noise/latest)
+	"$BIN"/noisestat noise --out "$tmp/part.csv" "$run"
+	{ head -n 1 "$noise"; tail -n +2 "$noise" | grep -v "^$only,"; tail -n +2 "$tmp/part.csv"; } >"$tmp/new.csv"
+	mv "$tmp/new.csv" "$noise"
+	steps
+	{
+		echo "# the rows of experiment $only replaced on $(date -Iseconds): ci/measure-noise.sh --kind $kind --reps $reps --only $only"
+		echo "only_${only}_git_revision=$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo -dirty)"
+		echo "only_${only}_run_dir=$run"
+		sed 's/^/only_'"$only"'_loadavg /' "$loadlog"
+	} >>"experiments/noise/$kind.meta"
+	echo "measure-noise: $noise: the rows of $only from $run"
+	exit 0
+fi
 if [ "$off" = 0 ]; then
 	# cfs.conf with every case at $reps repetitions under the profile "noise".
 	sed -e "/^\[\(pairs\|mix\|weights\|autogroup\|demo\)\]/a noise.repetitions = $reps" \
@@ -105,15 +132,21 @@ offdef() { # NICE_PAIRS MIX_NICES SECTIONS_OFF
 		-e "/^\[\(pairs\|mix\)\]/a off.repetitions = $off_reps" \
 		-e "/^\[\($3\)\]/a off.enabled = 0" experiments/cfs.conf
 }
-offdef "14 16" "0 3 6 9 12 14 18" 'weights\|autogroup\|demo\|wakeup' >"$tmp/off-a.conf"
-offdef "14" "0 3 6 9 12 16 18" 'pairs\|weights\|autogroup\|demo\|wakeup' >"$tmp/off-b.conf"
+rest='autogroup\|demo\|wakeup\|sleeper\|shortwin\|slice'
+offdef "14 16" "0 3 6 9 12 14 18" "weights\\|$rest" >"$tmp/off-a.conf"
+offdef "14" "0 3 6 9 12 16 18" "pairs\\|weights\\|$rest" >"$tmp/off-b.conf"
+# The mix's lightest container one step lighter (nice 19), by the lab's fault injection: its
+# label and theory stay nice 18's.
+offdef "14" "0 3 6 9 12 15 18" "pairs\\|weights\\|$rest" >"$tmp/off-c.conf"
 # The honest control, independent of the noise run: the same pairs and mix at their own nice.
-offdef "15 19" "0 3 6 9 12 15 18" 'weights\|autogroup\|demo\|wakeup' >"$tmp/off-h.conf"
+offdef "15 19" "0 3 6 9 12 15 18" "weights\\|$rest" >"$tmp/off-h.conf"
 grep -q '^nice = 14 16$' "$tmp/off-a.conf" && grep -q '^nice = 0 3 6 9 12 16 18$' "$tmp/off-b.conf" ||
 	die "experiments/cfs.conf's pairs or mix nice list changed: update the --off definitions"
 dirs=()
-for d in off-a off-b off-h; do
-	timeout 1800 "$BIN"/lab --profile off --results results/noise "$tmp/$d.conf" 2>"$tmp/$d.log" ||
+for d in off-a off-b off-h off-c; do
+	inject=()
+	[ "$d" != off-c ] || inject=(--inject-nice-step mix/mix:nice18:+1)
+	HOGLAB_TEST_FAULTS=1 timeout 1800 "$BIN"/lab --profile off "${inject[@]}" --results results/noise "$tmp/$d.conf" 2>"$tmp/$d.log" ||
 		{ tail -n 5 "$tmp/$d.log" >&2; die "the lab failed on $d"; }
 	dirs+=("$(readlink -f results/noise/latest)")
 done
@@ -126,6 +159,7 @@ rule=(--noise "$noise" --calibrated --k "$K" --floor-rel "$FLOOR_REL" --floor-ab
 	"$BIN"/noisestat check "${rule[@]}" --as 0-vs-15 "${dirs[0]}" | tail -n +2 | grep '^pairs,' || true
 	"$BIN"/noisestat check "${rule[@]}" "${dirs[0]}" | tail -n +2 | grep '^mix,' || true
 	"$BIN"/noisestat check "${rule[@]}" "${dirs[1]}" | tail -n +2 | grep '^mix,' || true
+	"$BIN"/noisestat check "${rule[@]}" "${dirs[3]}" | tail -n +2 | grep '^mix,' | sed 's/^mix,mix,/mix,mix-nice18-at-19,/' || true
 } >"$out"
 provenance "experiments/noise/$kind-offbyone.csv: one nice step off and an honest control against the tolerance rule (calibrated, k $K, floor $FLOOR_REL x theory, $FLOOR_ABS pp; batches of 5)" \
 	"ci/measure-noise.sh --kind $kind --off --off-reps $off_reps" "${dirs[*]}" >"experiments/noise/$kind-offbyone.meta"

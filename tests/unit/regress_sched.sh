@@ -16,7 +16,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # runs_csv OUT [SHIFT_CASE SHIFT_CT PP [REPS [ONLY_CASE]]]: a runs.csv of regress.conf's cases
-# (pairs 1000 ms, mix 600 ms, weights 1000 ms of work, as the definition says) whose shares are the
+# (pairs 1000 ms, mix 1200 ms, weights 1000 ms of work, as the definition says) whose shares are the
 # noise file's theory plus its mean offset scaled to the work (inside the claims' band), each
 # repetition off by -1, 0, +1 half noise sd (mean on the reference); SHIFT_CT of SHIFT_CASE gets
 # PP more (its pair partner PP less); REPS repetitions (default 3); only ONLY_CASE if given.
@@ -29,7 +29,7 @@ runs_csv() {
 		want = (e == "pairs" && (k == "0-vs-5" || k == "0-vs-10" || k == "0-vs-15")) || e == "mix" ||
 		       (e == "weights" && k == "400-vs-100")
 		if (!want || (only != "" && e "/" k != only)) next
-		work = e == "mix" ? 600 : 1000
+		work = e == "mix" ? 1200 : 1000
 		v = $c["theory"] + $c["bias"] * $c["work_ms"] / work
 		if (e "/" k == sc) v += ($c["container"] == st ? pp : -pp)
 		sd = $c["rel_sd"] * $c["theory"] * $c["work_ms"] / work
@@ -221,6 +221,10 @@ bad "gate: no run folder" "no RUN_DIR given" "$G" --definition "$DEF" --baseline
 bad "gate: bad --retries-left" "--retries-left 'x'" "$G" --definition "$DEF" --baseline "$tmp/base.csv" --retries-left x "$run1"
 bad "gate: --update-baseline without --provenance" "--provenance FILE" "$G" --definition "$DEF" --update-baseline "$tmp/b.csv" "$run1"
 bad "gate: missing baseline" "not found (make baseline writes it)" "$G" --definition "$DEF" --baseline "$tmp/none.csv" "$run1"
+cp "$tmp/base.csv" "$tmp/old.csv"
+sed 's/^definition_sha256=.*/definition_sha256=0000000000000000/' "$tmp/base.meta" >"$tmp/old.meta"
+bad "regress-sched: a baseline of another regress.conf" "was recorded with another experiments/regress.conf" \
+	"$RS" --baseline "$tmp/old.csv" --against "$run1"
 printf 'a,b\n1,2\n' >"$tmp/junk.csv"
 bad "gate: a baseline that is not a summary" "not a lab summary.csv" "$G" --definition "$DEF" --baseline "$tmp/junk.csv" "$run1"
 bad "gate: a history that is not one" "not the gate's history" "$G" --definition "$DEF" --baseline "$tmp/base.csv" --history "$tmp/junk.csv" "$run1"
