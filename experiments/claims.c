@@ -376,6 +376,25 @@ void claim_premise_note(struct claim *cl, size_t left, size_t all, double pct)
 		 "of the CPU)", left, all, pct);
 }
 
+void claim_avail_premise_note(struct claim *cl, size_t left, size_t all, double pct)
+{
+	size_t len = strlen(cl->sentence);
+
+	if (left >= all) {
+		cl->verdict = CLAIM_NO_DATA;
+		cl->measured = cl->ci95 = cl->residual = NAN;
+		cl->n = 0;
+		snprintf(cl->sentence, sizeof(cl->sentence), "%s %s: %s completion ratio on the CPU the machine left: no "
+			 "data; in none of the %zu runs did the case get %g %% of a CPU both while all ran and after the "
+			 "first end (the noise of this prediction was measured at 58 %% and more)", cl->exp, cl->cs, cl->ct,
+			 all, pct);
+		snprintf(cl->finding, sizeof(cl->finding), "no verdict: the machine left too little CPU in every run");
+		return;
+	}
+	snprintf(cl->sentence + len, sizeof(cl->sentence) - len, " (%zu of %zu runs left out: less than %g %% of a CPU "
+		 "in a phase)", left, all, pct);
+}
+
 void claim_nice_cancelled(struct claim *cl, const char *exp, const char *cs, const char *ct, double theory,
 			  double theory_nice, const double *v, size_t n)
 {

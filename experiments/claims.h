@@ -142,5 +142,8 @@ void claim_say(struct claim *cl, const char *fmt, ...) __attribute__((format(pri
  * (the case had less than pct % of the CPU): said in the sentence; where it failed in every run
  * the claim is no-data, pointing at the ratio on the CPU the machine left. */
 void claim_premise_note(struct claim *cl, size_t left, size_t all, double pct);
+/* The same for the completion ratio on the CPU the machine left: the runs whose case got less than
+ * pct % of a CPU in either phase were left out (all of them: no-data). */
+void claim_avail_premise_note(struct claim *cl, size_t left, size_t all, double pct);
 
 #endif
