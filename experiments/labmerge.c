@@ -18,7 +18,7 @@
 #include "csvout.h"
 #include "rundir.h"
 
-#define TAGS 5 /* run, host, kernel, scheduler, machine */
+#define TAGS 7 /* run, host, kernel, scheduler, machine, cpu_model, revision */
 #define RUNS_MAX 32
 
 /* The meta keys sources.csv carries for each run, beside its tags. */
@@ -47,7 +47,8 @@ static void usage(FILE *out)
 		"Runs of different definitions, profiles or revisions are refused unless --force.\n");
 }
 
-static const char *const tag_names[TAGS] = { "run", "host", "kernel", "scheduler", "machine" };
+static const char *const tag_names[TAGS] = { "run", "host", "kernel", "scheduler", "machine", "cpu_model",
+						     "revision" };
 
 /* The whole small file at dir/name, malloc'd, or NULL with errno. */
 static char *slurp(const char *dir, const char *name)
@@ -92,6 +93,8 @@ static int run_load(struct run *r, const char *dir)
 	rundir_meta_get(meta, "machine", r->tag[4], sizeof(r->tag[4]));
 	if (!r->tag[4][0])
 		snprintf(r->tag[4], sizeof(r->tag[4]), "host");
+	rundir_meta_get(meta, "cpu_model", r->tag[5], sizeof(r->tag[5]));
+	rundir_meta_get(meta, "git_revision", r->tag[6], sizeof(r->tag[6]));
 	for (size_t k = 0; k < SOURCE_KEYS; k++)
 		rundir_meta_get(meta, source_keys[k], r->source[k], sizeof(r->source[k]));
 	rundir_meta_get(meta, "git_revision", r->revision, sizeof(r->revision));

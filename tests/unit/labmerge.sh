@@ -14,7 +14,7 @@ mkrun() {
 	local d=$1 s=$5 o
 	o=$(awk -v s="$s" 'BEGIN { printf "%.4f", 100 - s }')
 	mkdir -p "$d"
-	printf 'date=x\nhost=%s\nkernel=Linux 6.%s\nscheduler=%s\ngit_revision=%s\nprofile=%s\n%s' "$2" \
+	printf 'date=x\nhost=%s\ncpu_model=AMD EPYC\nkernel=Linux 6.%s\nscheduler=%s\ngit_revision=%s\nprofile=%s\n%s' "$2" \
 		"$([ "$3" = CFS ] && echo 1.0 || echo 12.0)" "$3" "${6:-abc1234}" "${7:-quick}" \
 		"$([ "$4" = host ] || echo "machine=$4")" >"$d/meta"
 	printf '[pairs]\nnice = 15\n' >"$d/definition.conf"
@@ -28,13 +28,13 @@ mkrun() {
 mkrun "$tmp/a" alpha CFS qemu-tcg 3.40
 mkrun "$tmp/b" beta EEVDF qemu-tcg 3.50
 check "two runs on one machine kind merge" "$LM" "$tmp/m1" "$tmp/a" "$tmp/b"
-check "every summary row is tagged with its run, host, kernel, scheduler and machine" bash -c '
-	grep -qx "run,host,kernel,scheduler,machine,experiment,case,metric,mean" "$1/summary.csv" &&
-	grep -qx "a,alpha,6.1.0,CFS,qemu-tcg,pairs,0-vs-15,share,3.40" "$1/summary.csv" &&
-	grep -qx "b,beta,6.12.0,EEVDF,qemu-tcg,pairs,0-vs-15,share,3.50" "$1/summary.csv"' _ "$tmp/m1"
+check "every summary row is tagged with its run, host, kernel, scheduler, machine, CPU model and revision" bash -c '
+	grep -qx "run,host,kernel,scheduler,machine,cpu_model,revision,experiment,case,metric,mean" "$1/summary.csv" &&
+	grep -qx "a,alpha,6.1.0,CFS,qemu-tcg,AMD EPYC,abc1234,pairs,0-vs-15,share,3.40" "$1/summary.csv" &&
+	grep -qx "b,beta,6.12.0,EEVDF,qemu-tcg,AMD EPYC,abc1234,pairs,0-vs-15,share,3.50" "$1/summary.csv"' _ "$tmp/m1"
 # 0.10 pp apart, tolerance hypot(0.15, 0.15) = 0.212 pp: they agree.
 check "a difference inside the claims' tolerances in quadrature is a true cross-run claim" bash -c '
-	grep -q "^a~b,alpha~beta,6.1.0~6.12.0,CFS~EEVDF,qemu-tcg,across/a~b/pairs/0-vs-15/b-nice15/share,across,0-vs-15,b-nice15,share_diff,0.1,.*,0.212132,.*,true," "$1/claims.csv"' _ "$tmp/m1"
+	grep -q "^a~b,alpha~beta,6.1.0~6.12.0,CFS~EEVDF,qemu-tcg,AMD EPYC,abc1234,across/a~b/pairs/0-vs-15/b-nice15/share,across,0-vs-15,b-nice15,share_diff,0.1,.*,0.212132,.*,true," "$1/claims.csv"' _ "$tmp/m1"
 check "shares.csv puts each run's mean side by side" grep -qx "pairs/0-vs-15/b-nice15/share,3.3962,3.40,0.1,3.50,0.1" "$tmp/m1/shares.csv"
 check "sources.csv names each run's folder and revision" bash -c 'grep -q "^a,alpha,.*,$2/a,.*abc1234" "$1/sources.csv"' _ "$tmp/m1" "$tmp"
 
@@ -51,7 +51,7 @@ check "claims with their columns in another order merge" "$LM" "$tmp/m3" "$tmp/a
 check "columns are taken by name: the same cross-run claim as in the header's order" bash -c '
 	grep "^a~d,.*across" "$1/claims.csv" | sed "s/^a~d,alpha~delta/X/; s|across/a~d|Y|; s/ on d / on R /" >"$1/x" &&
 	grep "^a~b,.*across" "$2/claims.csv" | sed "s/^a~b,alpha~beta/X/; s|across/a~b|Y|; s/ on b / on R /" >"$1/y" &&
-	[ -s "$1/x" ] && cmp -s "$1/x" "$1/y" && grep -qx "d,delta,6.12.0,EEVDF,qemu-tcg,pairs/0-vs-15/b-nice15/share,pairs,0-vs-15,b-nice15,share,3.50,0.1,5,3.3962,3.3962,0.15,noise,true,b" "$1/claims.csv"' _ "$tmp/m3" "$tmp/m1"
+	[ -s "$1/x" ] && cmp -s "$1/x" "$1/y" && grep -qx "d,delta,6.12.0,EEVDF,qemu-tcg,AMD EPYC,abc1234,pairs/0-vs-15/b-nice15/share,pairs,0-vs-15,b-nice15,share,3.50,0.1,5,3.3962,3.3962,0.15,noise,true,b" "$1/claims.csv"' _ "$tmp/m3" "$tmp/m1"
 awk -F, -v OFS=, 'NR == 1 { $2 = "experimentX" } 1' "$tmp/b/claims.csv" >"$tmp/d/claims.csv"
 out=$("$LM" "$tmp/m3b" "$tmp/a" "$tmp/d" 2>&1)
 check "claims with another set of columns are refused as another lab version" bash -c '[ $1 -ne 0 ] && grep -q "different CSV columns" <<<"$2"' _ $? "$out"
