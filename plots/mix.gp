@@ -3,7 +3,7 @@
 load "plots/style.gp"
 set title "Seven containers on one CPU: share against w_i / sum(w)"
 set xlabel "container (its nice value)"
-set ylabel "share of the CPU during the overlap (%)"
+set ylabel "share of the CPU while all ran: its rate (%)"
 set logscale y
 set yrange [0.3:100]
 set xrange [-0.6:*]

@@ -2,7 +2,7 @@
 load "plots/style.gp"
 set title "Two cpu\\_hog containers on one CPU: nice 0 against nice N"
 set xlabel "nice of the second container"
-set ylabel "share of the CPU during the overlap (%)"
+set ylabel "share of the CPU while both ran: its rate (%)"
 set xrange [-1:20]
 set yrange [0:100]
 set samples 20

@@ -176,9 +176,9 @@ slice_text() {
 	echo "## Claims"
 	echo
 	echo "Every claim is a row of claims.csv, written by the lab from the definition (a case without runs"
-	echo "is [false] with no data). Each is held against its reference: theory plus the start-up term"
-	echo "measured on this machine kind where there is one, with a tolerance from the run-to-run noise"
-	echo "measured there (the rule of experiments/noise/README.md, section 4; the noise file is in the"
+	echo "is [false] with no data). A share is held against its theory, with a tolerance from the run-to-run"
+	echo "noise measured on this machine kind plus the mean offset measured there; a completion ratio against"
+	echo "its theory plus that offset (the rules of experiments/noise/README.md, section 4; the noise file is in the"
 	echo "table above), or from the run's own 95 % CI where that quantity was not measured at this window"
 	echo "(its tolerance kind says the n it needs; fewer is no verdict, n too small). The spread tests the"
 	echo "repetitions' sd against the noise file's: HIGH above sqrt(F 95 %) times it, the one-sided 95 %"
@@ -189,7 +189,7 @@ slice_text() {
 	echo "## Findings"
 	echo
 	echo "Chosen by the lab from the claims' data: every claim false or without a verdict, every one true"
-	echo "only within the outer quarter of its band or only by the start-up model, and every spread flagged."
+	echo "only within the outer quarter of its band or only by a measured offset, and every spread flagged."
 	echo
 	findings=$(claims_md findings)
 	if [ -n "$findings" ]; then printf '%s\n' "$findings" | sed 's/^/- /'; else echo "None: every claim true, near its reference, with a spread inside the noise."; fi
