@@ -186,6 +186,25 @@ static void spread_test(struct claim *cl, const double *v, size_t n, double sd_n
 	     cl->spread_high ? "HIGH:" : "ok:", sd, cl->spread_high ? ">" : "<=", f, sd_noise, n - 1, n_noise - 1);
 }
 
+/* A completion ratio is the machine's as much as the scheduler's: a run whose ratios spread above
+ * this machine kind's noise (spread_test; n >= CLAIM_MIN_N_OWN, below that the test says little)
+ * was not made in the conditions the noise file describes, and its band is then at least its own
+ * 95 % CI. Shares are not widened: as rates they kept their noise under the same
+ * load, and the gate pools re-runs on their noise band.
+ * Measured: the completion ratio on the CPU left of weights 400:100 with a second lab on the same
+ * CPU (54..73 % of it left) had sd 0.018 against the noise file's 0.0048, and was 1.4 tolerances
+ * off on the 1 % band while 0.6 of its own CI. A one-step error stays false unless the run's own
+ * CI is as wide as the step. */
+static void widen_when_noisy(struct claim *cl)
+{
+	size_t len = strlen(cl->kind);
+
+	if (!cl->spread_high || cl->n < CLAIM_MIN_N_OWN || !(cl->ci95 > cl->tolerance))
+		return;
+	cl->tolerance = cl->ci95;
+	snprintf(cl->kind + len, sizeof(cl->kind) - len, " own_ci_spread_high");
+}
+
 /* The verdict on the run's own CI: reference theory, tolerance max(floor, ci95). False return:
  * n too small, the claim is no-data with why in its finding. */
 static bool judge_own(struct claim *cl, const char *why, double floor_abs)
@@ -341,6 +360,7 @@ void claim_ratio(struct claim *cl, const struct noise_table *nt, const char *exp
 		snprintf(cl->kind, sizeof(cl->kind), "noise:%s k=%g floor=%g%% n_noise=%zu", nt->kind, CLAIM_K,
 			 100 * CLAIM_FLOOR_REL, row->n);
 		spread_test(cl, v, n, row->rel_sd * fabs(row->theory), row->n);
+		widen_when_noisy(cl);
 	} else if (!judge_own(cl, why, 0)) {
 		claim_say(cl, "%s %.3fx (n=%zu) against theory %.3fx: no verdict; n too small for the run's own CI and %s",
 		    head, cl->measured, n, theory, why);

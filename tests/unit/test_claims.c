@@ -192,6 +192,22 @@ static void ratio_checks(const struct noise_table *nt)
 	      "wall_ratio n=5: tolerance %.5f reference %.5f (%s)", cl.tolerance, cl.reference, cl.kind);
 	claim_ratio(&cl, nt, "pairs", "0-vs-5", "b-nice5", "wall_ratio", 1.50699, 1000, v, 0);
 	CHECK(cl.verdict == CLAIM_NO_DATA && strstr(cl.sentence, "no data"), "no runs: no-data (%s)", cl.sentence);
+	/* Ratios spread far above the noise (a machine that left the CPU unevenly): the band is the
+	 * run's own CI at n = 5, said in the kind; at n = 2 it stays the noise's. */
+	{
+		double w[5] = { 0.97, 0.99, 1.00, 1.01, 1.03 }, two[2] = { 0.97, 1.03 };
+
+		claim_ratio(&cl, nt, "pairs", "0-vs-5", "b-nice5", "wall_ratio_on_avail", 1, 1000, w, 5);
+		CHECK(cl.spread_high && fabs(cl.tolerance - cl.ci95) < 1e-12 && strstr(cl.kind, "own_ci_spread_high") &&
+			      cl.verdict == CLAIM_TRUE,
+		      "a spread far above the noise: the band is its own CI (%.4f; %s)", cl.tolerance, cl.kind);
+		for (int i = 0; i < 5; i++)
+			w[i] += 0.10;
+		claim_ratio(&cl, nt, "pairs", "0-vs-5", "b-nice5", "wall_ratio_on_avail", 1, 1000, w, 5);
+		CHECK(cl.verdict == CLAIM_FALSE, "the same spread 10 %% off: false on its own CI");
+		claim_ratio(&cl, nt, "pairs", "0-vs-5", "b-nice5", "wall_ratio_on_avail", 1, 1000, two, 2);
+		CHECK(!strstr(cl.kind, "own_ci_spread_high"), "at n = 2 the band stays the noise's (%s)", cl.kind);
+	}
 	/* The premise of "a CPU of its own" failed in some runs: they are left out and the sentence
 	 * says how many; in every run: no-data pointing at the ratio on the CPU left. */
 	claim_ratio(&cl, nt, "pairs", "0-vs-5", "b-nice5", "wall_ratio", 1.50699, 1000, v, 3);
