@@ -64,13 +64,20 @@ struct claim {
 
 /* The share claim of container ct of case cs of experiment exp: the mean of its n shares v
  * (percent; n may be 0: no-data) against theory (percent) for work_ms of work per container.
- * With a noise row (nt not NULL): reference = theory + bias x work_noise / work_ms, tolerance
- * by noise_tolerance with CLAIM_K and the floors and n_eff = noise_n_eff(n, n_noise), and the
- * spread test. Without a noise file (nt NULL, kind "none"): theory within CLAIM_FLAT_PP. With a
- * file but no row, or a row measured for another theory: the run's own CI as in claim_ratio
- * (kind "own-ci", floors 1 % and CLAIM_FLOOR_ABS). */
+ * With a noise row (nt not NULL): reference = theory, tolerance by noise_tolerance with CLAIM_K
+ * and the floors and n_eff = noise_n_eff(n, n_noise) plus |bias| (sd and bias scaled as
+ * work_noise / work_ms for a shorter window), and the spread test; a flagged spread at n >=
+ * CLAIM_MIN_N_OWN widens the band to the run's own 95 % CI (kind "... own_ci_spread_high").
+ * Without a noise file (nt NULL, kind "none"): theory within CLAIM_FLAT_PP. With a file but no
+ * row, or a row measured for another theory: the run's own CI as in claim_ratio (kind "own-ci",
+ * floors 1 % and CLAIM_FLOOR_ABS). */
 void claim_share(struct claim *cl, const struct noise_table *nt, const char *exp, const char *cs,
 		 const char *ct, double theory, int work_ms, const double *v, size_t n);
+
+/* claim_share without the widening: the band is the noise row's whatever the spread (the gate,
+ * which pools re-runs on that band). */
+void claim_share_noise_band(struct claim *cl, const struct noise_table *nt, const char *exp, const char *cs,
+			    const char *ct, double theory, int work_ms, const double *v, size_t n);
 
 /* A completion-ratio claim, quantity "wall_ratio" (wall time over that of the container theory
  * says ends first, theory from the weights for a CPU of the case's own) or "wall_ratio_on_avail"

@@ -279,7 +279,9 @@ static void claim_find(const struct gate_run *run, const struct gate_case *c, st
 	}
 }
 
-/* A re-run's claim: claim_share on the successful repetitions of every attempt so far. */
+/* A re-run's claim, or a first attempt's whose band claims.csv widened to its own CI: the share
+ * claim on the noise band (claim_share_noise_band) over the successful repetitions of every
+ * attempt so far. */
 static void claim_pool(const struct gate_run *runs, int k, const struct gate_case *c, const struct noise_table *nt,
 		       struct gate_ct *g)
 {
@@ -304,7 +306,7 @@ static void claim_pool(const struct gate_run *runs, int k, const struct gate_cas
 			    !isnan(csvin_num(t, r, cs)))
 				v[n++] = csvin_num(t, r, cs);
 	}
-	claim_share(&cl, nt && nt->n ? nt : NULL, c->exp, c->name, g->label, g->theory, c->work_ms, v, n);
+	claim_share_noise_band(&cl, nt && nt->n ? nt : NULL, c->exp, c->name, g->label, g->theory, c->work_ms, v, n);
 	g->measured = cl.measured;
 	g->ci95 = cl.ci95;
 	g->reference = cl.reference;
@@ -352,7 +354,7 @@ void gate_attempt_judge(struct gate_case *c, int k, const struct gate_run *runs,
 		g->verdict = CLAIM_NO_DATA;
 		if (run->claims)
 			claim_find(run, c, g);
-		if (g->have_claim && k > 0)
+		if (g->have_claim && (k > 0 || strstr(g->kind, "own_ci_spread_high")))
 			claim_pool(runs, k, c, nt, g);
 		if (b && b->t)
 			base_find(b, c, g);

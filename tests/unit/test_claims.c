@@ -123,6 +123,32 @@ static void spread_checks(const struct noise_table *nt)
 		v[i] = r->theory + r->bias + (i % 2 ? 1 : -1) * 6 * sd;
 	claim_share(&cl, nt, "pairs", "0-vs-15", "b-nice15", r->theory, 1000, v, 4);
 	CHECK(cl.spread_high && strstr(cl.finding, "spread above"), "a flagged spread is a finding (%s)", cl.finding);
+	/* The run measured with a second lab's containers on the CPU (c-falsealarm.meta, run 7):
+	 * 0-vs-19's nice-19 share 1.540 % with sd 0.092 pp, n 5: above its noise band but within its
+	 * own CI, true on that CI and said so; the same spread around nice 18's share (one step, +0.28
+	 * pp) stays false, and so does a spread that is not flagged. */
+	{
+		const struct noise_row *r19 = noise_table_find(nt, "pairs", "0-vs-19", "b-nice19", "share");
+		double w[5] = { -1.2649, -0.6325, 0, 0.6325, 1.2649 }, x[5], x18[5], calm[5];
+		double th18 = 100.0 * 18 / (1024 + 18);
+
+		for (int i = 0; i < 5; i++) {
+			x[i] = 1.540 + 0.092 * w[i];
+			x18[i] = th18 + 0.092 * w[i];
+			calm[i] = 1.540 + 0.02 * w[i];
+		}
+		claim_share(&cl, nt, "pairs", "0-vs-19", "b-nice19", r19->theory, 1000, x, 5);
+		CHECK(cl.spread_high && cl.verdict == CLAIM_TRUE && fabs(cl.tolerance - cl.ci95) < 1e-12 &&
+			      strstr(cl.kind, "own_ci_spread_high") && strstr(cl.sentence, "widened to its own 95 % CI"),
+		      "a spread far above the noise: the share's band is its own CI (%.3f; %s; %s)", cl.tolerance, cl.kind,
+		      cl.sentence);
+		claim_share(&cl, nt, "pairs", "0-vs-19", "b-nice19", r19->theory, 1000, x18, 5);
+		CHECK(cl.spread_high && cl.verdict == CLAIM_FALSE, "the same spread one nice step off: false (%+.2f)",
+		      cl.residual);
+		claim_share(&cl, nt, "pairs", "0-vs-19", "b-nice19", r19->theory, 1000, calm, 5);
+		CHECK(!cl.spread_high && cl.verdict == CLAIM_FALSE && !strstr(cl.kind, "own_ci"),
+		      "a calm run 0.096 pp off: false on the noise band (%+.2f; %s)", cl.residual, cl.kind);
+	}
 }
 
 /* TRIALS ratio claims of n values drawn around centre with sd; how many came out false. */

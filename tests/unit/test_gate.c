@@ -51,6 +51,7 @@ struct fake {
 	bool no_summary;
 	int lab_exit;                    /* -1: no lab.exit */
 	double base_off;                 /* added to b-nice15's baseline mean */
+	double spread;                   /* times the noise file's sd (0: 1) */
 };
 
 /* A run folder dir with claims.csv for every case of regress.conf: each share the mean of reps
@@ -84,7 +85,8 @@ static void fake_run(const char *dir, const struct fake *f)
 			for (size_t r = 0; r < n; r++)
 				v[r] = share_of(c, s, f->shift_cs, f->shift_ct, f->step) +
 				       (row ? row->bias * row->work_ms / c->work_ms : 0) +
-				       (row ? row->rel_sd * scale * c->theory_share[s] * gauss() : 0);
+				       (row ? (f->spread > 0 ? f->spread : 1) * row->rel_sd * scale * c->theory_share[s] * gauss()
+					    : 0);
 			for (size_t r = 0; r < n; r++)
 				fprintf(rn, "%s,%s,%s,%.6g,1\n", exp, c->name, c->ct[s].label, v[r]);
 			claim_share(&k, f->no_noise ? NULL : &nt, exp, c->name, c->ct[s].label, c->theory_share[s], c->work_ms,
@@ -201,8 +203,8 @@ int main(void)
 	 * share falls 0.65 pp, 1.6 claim tolerances (0.41 pp at 500 ms, n 3), with the mean's own
 	 * spread 0.23 tolerance: a miss needs 2.5 sd, about 0.6 %; nice 14 (+0.81 pp) misses ~never. */
 	{
-		struct fake up = { "0-vs-15", "b-nice15", +1, 0, false, false, 0, 0 };
-		struct fake down = { "0-vs-15", "b-nice15", -1, 0, false, false, 0, 0 };
+		struct fake up = { "0-vs-15", "b-nice15", +1, 0, false, false, 0, 0, 0 };
+		struct fake down = { "0-vs-15", "b-nice15", -1, 0, false, false, 0, 0, 0 };
 		int hit_up = 0, hit_down = 0;
 
 		for (i = 0; i < 200; i++) {
@@ -259,7 +261,7 @@ int main(void)
 
 	/* A re-run pools: attempt 2 is judged on the 6 repetitions of both folders. */
 	{
-		struct fake first = { "0-vs-15", "b-nice15", +1, 0, false, false, 0, 0 };
+		struct fake first = { "0-vs-15", "b-nice15", +1, 0, false, false, 0, 0, 0 };
 		struct gate_run two[2];
 		struct gate_case *c = &cs[2];
 		char d1[600], d2[600];
@@ -298,6 +300,34 @@ int main(void)
 		}
 		CHECK(off_then_ok == 0,
 		      "a step in attempt 1 only: the pooled re-run stays off (%d of 50 cleared)", off_then_ok);
+	}
+
+	/* A first attempt one step off and spread 8 times the noise: claims.csv widens the band to
+	 * the run's own CI (about the step: 0.64 pp) and often calls it true; the gate judges it on
+	 * the noise band and fails it every time. */
+	{
+		struct fake wide = { "0-vs-15", "b-nice15", +1, 0, false, false, 0, 0, 8 };
+		struct gate_run one;
+		struct gate_case *c = &cs[2];
+		char d1[600];
+		int off = 0, widened_true = 0;
+
+		snprintf(d1, sizeof(d1), "%s/w1", tmp);
+		for (i = 0; i < 50; i++) {
+			fake_run(d1, &wide);
+			gate_run_load(d1, &one, err, sizeof(err));
+			for (size_t r = 0; r < one.claims->nrows; r++)
+				widened_true += !strcmp(csvin_get(one.claims, r, 0), "pairs/0-vs-15/b-nice15/share") &&
+						!strcmp(csvin_get(one.claims, r, csvin_col(one.claims, "verdict")), "true") &&
+						strstr(csvin_get(one.claims, r, csvin_col(one.claims, "tolerance_kind")),
+						       "own_ci_spread_high");
+			gate_attempt_judge(c, 0, &one, NULL, &nt);
+			c->n_at = 1;
+			off += c->at[0].state == GATE_STATE_OFF && !strstr(c->at[0].ct[1].kind, "own_ci");
+			gate_run_free(&one);
+		}
+		CHECK(widened_true > 0, "claims.csv widened the band and called the step true in %d of 50", widened_true);
+		CHECK(off == 50, "the gate keeps the noise band: off in %d of 50", off);
 	}
 
 	/* Outcomes over attempts. */
