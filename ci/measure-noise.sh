@@ -13,12 +13,16 @@
 # With --only SECTION (pairs, mix, weights, autogroup, demo) it measures that section alone and
 # puts its rows in place of the file's rows of that experiment (for a section whose definition
 # changed), saying so in KIND.meta.
-# Usage: ci/measure-noise.sh [--kind K] [--reps N] [--only SECTION] [--off [--off-reps N]] [--stats-only RUN_DIR]
+# With --vm KERNEL (6.1, 6.12: ci/vm-lab.sh) the noise run goes into a QEMU guest booting that
+# kernel and writes KIND-MACHINE-SERIES.csv and .meta (e.g. c-qemu-tcg-6.12.csv: the guest's
+# noise on a host of kind c), which `make experiment-kernels` holds that guest's claims against.
+# About 25 minutes per kernel under tcg here.
+# Usage: ci/measure-noise.sh [--kind K] [--reps N] [--only SECTION] [--off [--off-reps N]] [--vm KERNEL] [--stats-only RUN_DIR]
 set -eu
 export LC_ALL=C
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$TOP/build/bin}
-kind=c reps=20 off=0 off_reps=10 stats_only= only=
+kind=c reps=20 off=0 off_reps=10 stats_only= only= vm=
 # The tolerance rule of experiments/noise/README.md.
 K=${NOISE_K:-4} FLOOR_REL=${NOISE_FLOOR_REL:-0.01} FLOOR_ABS=${NOISE_FLOOR_ABS:-0.05}
 
@@ -32,12 +36,15 @@ while [ $# -gt 0 ]; do
 	--only) [ $# -ge 2 ] || die "--only needs a section"
 		case $2 in pairs | mix | weights | autogroup | demo) only=$2 ;; *) die "--only: pairs, mix, weights, autogroup or demo, not $2" ;; esac
 		shift 2 ;;
+	--vm) [ $# -ge 2 ] || die "--vm needs a kernel (6.1, 6.12)"; vm=$2; shift 2 ;;
 	--off-reps) [ $# -ge 2 ] || die "--off-reps needs a value"; count --off-reps "$2"; off_reps=$2; shift 2 ;;
 	--stats-only) [ $# -ge 2 ] || die "--stats-only needs a run folder"; stats_only=$2; shift 2 ;;
-	-h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,20p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
+[ -z "$vm" ] || { [ "$off" = 0 ] && [ -z "$only" ] && [ -z "$stats_only" ]; } ||
+	die "--vm measures the whole noise run: not with --off, --only or --stats-only"
 for b in lab noisestat engine cpu_hog; do
 	[ -x "$BIN/$b" ] || die "$BIN/$b missing (make && make rootfs)"
 done
@@ -87,6 +94,28 @@ provenance() {
 	sed 's/^/loadavg /' "$loadlog"
 }
 
+if [ -n "$vm" ]; then
+	# The default profile's share cases at $reps repetitions; every other section off.
+	sed -e "/^\[\(pairs\|mix\|weights\|autogroup\|demo\)\]/a noise.repetitions = $reps" \
+		-e '/^\[\(wakeup\|window\|sleeper\|shortwin\|slice\)\]/a noise.enabled = 0' experiments/cfs.conf >"$tmp/noise.conf"
+	run=$TOP/results/noise/$(date +%Y%m%d-%H%M%S)-vm-$vm
+	echo "$(date -Iseconds) start" >>"$loadlog"
+	HOGLAB_VM_TIMEOUT=${HOGLAB_VM_TIMEOUT:-5400} "$TOP/ci/vm-lab.sh" "$vm" "$run" "$tmp/noise.conf" noise ||
+		die "the guest run failed"
+	machine=$(sed -n 's/^machine=//p' "$run/meta" | tail -n 1)
+	series=$(sed -n 's/^kernel=Linux \([0-9]*\.[0-9]*\).*/\1/p' "$run/meta" | head -n 1)
+	[ -n "$machine" ] && [ -n "$series" ] || die "$run/meta names no machine or kernel"
+	vnoise=experiments/noise/$kind-$machine-$series.csv
+	"$BIN"/noisestat noise --out "$vnoise" "$run"
+	{
+		provenance "$vnoise: run-to-run noise of the default profile's share cases of experiments/cfs.conf in a QEMU guest ($machine) booting Linux $series, on a host of machine kind $kind" \
+			"ci/measure-noise.sh --kind $kind --reps $reps --vm $vm (ci/vm-lab.sh: build/bin/lab --profile noise in the guest: cfs.conf + noise.repetitions = $reps, wake-up, window, sleeper, short-window and slice off)" \
+			"$run"
+		grep -E '^(kernel|sched|hz|preempt|base_slice|vm_)' "$run/meta" | sed 's/^/guest_/'
+	} >"${vnoise%.csv}.meta"
+	echo "measure-noise: $vnoise from $run"
+	exit 0
+fi
 if [ "$off" = 0 ] && [ -n "$only" ]; then
 	[ -s "$noise" ] || die "$noise missing: run ci/measure-noise.sh once first"
 	sed -e "/^\[$only\]/a noise.repetitions = $reps" \
