@@ -5,10 +5,12 @@
 # claims.csv with the cross-kernel claims, shares.csv) and report/kernels.sh renders REPORT.md.
 # Usage: ci/experiment-kernels.sh [DEFINITION]. Env: KERNELS (words: host, or a kernel series or
 # version for a guest; default "host 6.1 6.12"), PROFILE (e.g. quick), RESULTS (default
-# results/kernels). Exit 1 when a kernel's run fails (the others still merge and render).
+# results/kernels), HOGLAB_MACHINE_KIND (default c: a guest's claims are held against
+# experiments/noise/KIND-MACHINE-SERIES.csv where it exists). Exit 1 when a kernel's run fails
+# (the others still merge and render).
 set -u -o pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-case ${1:-} in -h | --help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case ${1:-} in -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 def=${1:-$TOP/experiments/cfs.conf}
 kernels=${KERNELS:-host 6.1 6.12}
 profile=${PROFILE:-}
@@ -21,6 +23,22 @@ for k in $kernels; do
 done
 [ "$(echo "$kernels" | tr ' ' '\n' | sort | uniq -d)" = "" ] || die "KERNELS names a kernel twice: $kernels"
 for b in lab labmerge; do [ -x "$TOP/build/bin/$b" ] || die "build/bin/$b is missing (make all)"; done
+
+# guest_noise KERNEL RUN_DIR: the guest's claims re-held against the noise measured in such a guest
+# on this machine kind (experiments/noise/KIND-MACHINE-SERIES.csv, ci/measure-noise.sh --vm), where
+# there is one; the guest's lab has no noise file and used its own CIs or the flat band.
+guest_noise() {
+	local machine series noise
+	machine=$(sed -n 's/^machine=//p' "$2/meta" | tail -n 1)
+	series=$(sed -n 's/^kernel=Linux \([0-9]*\.[0-9]*\).*/\1/p' "$2/meta" | head -n 1)
+	noise=$TOP/experiments/noise/${HOGLAB_MACHINE_KIND:-c}-$machine-$series.csv
+	if [ ! -f "$noise" ]; then
+		echo "experiment-kernels: $1: no noise file ${noise#"$TOP"/} for this guest: its claims stand on their own CIs or the flat band (ci/measure-noise.sh --vm $1 measures one)" >&2
+		return 0
+	fi
+	echo "experiment-kernels: $1: claims held against ${noise#"$TOP"/}" >&2
+	"$TOP/build/bin/lab" --summarize "$2" --noise "$noise"
+}
 
 id=$(date +%Y%m%d-%H%M%S)${profile:+-$profile}
 dir=$results/$id
@@ -42,6 +60,7 @@ for k in $kernels; do
 		rm -rf "$tmp"
 	elif "$TOP/ci/vm-lab.sh" "$k" "$dir/$k" "$def" "$profile"; then
 		ok+=("$dir/$k")
+		guest_noise "$k" "$dir/$k" || rc=1
 	else
 		echo "experiment-kernels: $k: the guest run failed" >&2
 		rc=1

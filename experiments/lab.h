@@ -138,12 +138,13 @@ int lab_wakeup_rows(struct lab *lab, struct csv_table *t, struct csv_table *cdf,
  * -EOPNOTSUPP with the engine's line in err where the kernel keeps no custom slice), their
  * summary rows and claims. */
 int lab_sleeper_cases(struct lab *lab);
-/* The start barrier for the runner's own tasks (cpu_hog and wakeup_hog --wait-start), as
- * lab_run_exec's: lab_barrier_wait returns once each of the n tasks sleeps with SIGUSR1 caught
- * (else -errno with one line in err, after LAB_BARRIER_WAIT_S); the caller reads their CPU then,
- * and lab_barrier_go releases them together. */
+/* The start barrier of every run (cpu_hog and wakeup_hog --wait-start, in containers or as the
+ * runner's own tasks): lab_barrier_wait returns once each of the n tasks sleeps with SIGUSR1
+ * caught (else -errno with one line in err naming name[i], or "task PID" where name is NULL:
+ * -ESRCH when one ended, -ETIMEDOUT after LAB_BARRIER_WAIT_S, -ECANCELED when lab_stopping);
+ * the caller reads their CPU then, and lab_barrier_go releases them together. */
 #define LAB_BARRIER_WAIT_S 10
-int lab_barrier_wait(const pid_t *pid, int n, char *err, size_t errlen);
+int lab_barrier_wait(const pid_t *pid, const char *const *name, int n, char *err, size_t errlen);
 int lab_barrier_go(const pid_t *pid, int n, char *err, size_t errlen);
 bool lab_is_sleeper_case(const struct lab_case *c);
 int lab_sleeper_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, size_t errlen);

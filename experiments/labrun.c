@@ -251,40 +251,21 @@ static int live_read(struct lab *lab, int run_id, const struct lab_case *c, stru
  * the sanitizer build) ran inside the window of those started before it: 0-vs-15's nice-15
  * share at 500 ms read 3.88 % through the engine against 3.53 % for two plain processes released
  * together through a pipe (experiments/tools/burnpair.c), 8 and 10 repetitions here. */
-#define LAB_BARRIER_S 10
-
 static int live_release(struct lab *lab, int run_id, const struct lab_case *c, struct live *lv, int n,
 			uint64_t *t_release, char *err, size_t errlen)
 {
-	uint64_t give_up = clock_mono_ns() + LAB_BARRIER_S * 1000000000ull, t;
+	pid_t pid[LAB_CT_MAX];
+	const char *name[LAB_CT_MAX];
+	uint64_t t;
 	int i, rc;
 
 	for (i = 0; i < n; i++) {
-		struct proc_status ps;
-
-		for (;;) {
-			rc = proc_status_read(lv[i].pid, &ps);
-			if (!rc && ps.state == 'Z')
-				rc = -ESRCH;
-			if (rc) {
-				snprintf(err, errlen, "container %s ended before its start (%s)", c->ct[i].label,
-					 strerror(-rc));
-				return rc;
-			}
-			if (ps.state == 'S' && (ps.sig_cgt & (1ull << (SIGUSR1 - 1))))
-				break;
-			if (lab_stopping) {
-				snprintf(err, errlen, "stopped by signal %d", (int)lab_stopping);
-				return -ECANCELED;
-			}
-			if (clock_mono_ns() > give_up) {
-				snprintf(err, errlen, "container %s did not reach its start barrier in %d s",
-					 c->ct[i].label, LAB_BARRIER_S);
-				return -ETIMEDOUT;
-			}
-			usleep(200);
-		}
+		pid[i] = lv[i].pid;
+		name[i] = c->ct[i].label;
 	}
+	rc = lab_barrier_wait(pid, name, n, err, errlen);
+	if (rc)
+		return rc;
 	t = clock_mono_ns();
 	for (i = 0; i < n; i++) {
 		rc = live_read(lab, run_id, c, lv, i, t);
@@ -296,15 +277,10 @@ static int live_release(struct lab *lab, int run_id, const struct lab_case *c, s
 		lv[i].release_ns = t;
 		lv[i].release_cpu_ns = lv[i].last.cpu_ns;
 	}
-	for (i = 0; i < n; i++) {
-		if (kill(lv[i].pid, SIGUSR1)) {
-			rc = -errno;
-			snprintf(err, errlen, "releasing container %s: %s", c->ct[i].label, strerror(errno));
-			return rc;
-		}
-	}
-	*t_release = t;
-	return 0;
+	rc = lab_barrier_go(pid, n, err, errlen);
+	if (!rc)
+		*t_release = t;
+	return rc;
 }
 
 /* Samples every container of a run until all have ended or the deadline passes. *t_all is the

@@ -216,7 +216,7 @@ int lab_short_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, 
 		sched_setaffinity(0, sizeof(set), &set);
 	/* Both released at once from the barrier; the first sample is taken while both sleep in it. */
 	if (!rc)
-		rc = lab_barrier_wait(pid, 2, err, errlen);
+		rc = lab_barrier_wait(pid, NULL, 2, err, errlen);
 	next = clock_mono_ns();
 	end = next + (uint64_t)s->duration_ms * 1000000ull;
 	while (!rc && clock_mono_ns() < end) {

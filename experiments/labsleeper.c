@@ -62,26 +62,34 @@ int lab_sleeper_cases(struct lab *lab)
 	return rc;
 }
 
-int lab_barrier_wait(const pid_t *pid, int n, char *err, size_t errlen)
+int lab_barrier_wait(const pid_t *pid, const char *const *name, int n, char *err, size_t errlen)
 {
 	uint64_t give_up = clock_mono_ns() + LAB_BARRIER_WAIT_S * 1000000000ull;
 
 	for (int i = 0; i < n; i++)
 		for (;;) {
 			struct proc_status ps;
+			char who[80];
 			int rc = proc_status_read(pid[i], &ps);
 
+			if (name)
+				snprintf(who, sizeof(who), "container %s", name[i]);
+			else
+				snprintf(who, sizeof(who), "task %d", (int)pid[i]);
 			if (!rc && ps.state == 'Z')
 				rc = -ESRCH;
 			if (rc) {
-				snprintf(err, errlen, "task %d ended before its start (%s)", (int)pid[i], strerror(-rc));
+				snprintf(err, errlen, "%s ended before its start (%s)", who, strerror(-rc));
 				return rc;
 			}
 			if (ps.state == 'S' && (ps.sig_cgt & (1ull << (SIGUSR1 - 1))))
 				break;
+			if (lab_stopping) {
+				snprintf(err, errlen, "stopped by signal %d", (int)lab_stopping);
+				return -ECANCELED;
+			}
 			if (clock_mono_ns() > give_up) {
-				snprintf(err, errlen, "task %d did not reach its start barrier in %d s", (int)pid[i],
-					 LAB_BARRIER_WAIT_S);
+				snprintf(err, errlen, "%s did not reach its start barrier in %d s", who, LAB_BARRIER_WAIT_S);
 				return -ETIMEDOUT;
 			}
 			usleep(200);
@@ -160,7 +168,7 @@ static int pair_sample(struct lab *lab, int run_id, const struct lab_case *c, st
 	struct pollfd pf = { lv->pidfd, POLLIN, 0 };
 	bool released = false;
 	char why[160];
-	int rc = lab_barrier_wait(lv->pid, 2, why, sizeof(why));
+	int rc = lab_barrier_wait(lv->pid, NULL, 2, why, sizeof(why));
 
 	*n = 0;
 	if (rc)

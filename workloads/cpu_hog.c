@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "args.h"
+#include "start.h"
 
 #define INNER_STEPS (1u << 16)
 #define DEFAULT_CAL_PATH "/etc/hoglab/cpu_hog.cal"
@@ -73,29 +74,6 @@ static int calibration_save(const char *path, double per_ms)
 		return -1;
 	fprintf(f, "iterations_per_cpu_ms=%.6f\n", per_ms);
 	return fclose(f) ? -1 : 0;
-}
-
-static void on_start(int sig)
-{
-	(void)sig;
-}
-
-/* The start barrier: SIGUSR1 is blocked, then given a handler, then waited for. A runner that
- * sees SIGUSR1 caught (SigCgt of /proc/PID/status; an exec resets every handler, so only this
- * program can have set it) knows the signal it sends now is waited for and cannot kill. */
-static int wait_start(void)
-{
-	struct sigaction sa = { .sa_handler = on_start };
-	sigset_t set;
-	int sig;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) || sigaction(SIGUSR1, &sa, NULL))
-		return -errno;
-	while (sigwait(&set, &sig) == EINTR)
-		;
-	return 0;
 }
 
 static void usage(FILE *out)
@@ -201,7 +179,7 @@ int main(int argc, char **argv)
 			iterations = 1;
 	}
 
-	if (hold && wait_start()) {
+	if (hold && start_wait()) {
 		fprintf(stderr, "cpu_hog: cannot wait for SIGUSR1: %m\n");
 		return 1;
 	}

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "start.h"
+
 #define MAX_WAKEUPS 200000
 
 static int64_t clock_ns(clockid_t id)
@@ -53,28 +55,6 @@ static int64_t run_delay_ns(int fd)
 	if (sscanf(buf, "%" SCNu64 " %" SCNu64, &cpu, &wait) != 2)
 		return -1;
 	return (int64_t)wait;
-}
-
-static void on_start(int sig)
-{
-	(void)sig;
-}
-
-/* The lab's start barrier, as cpu_hog --wait-start has it: SIGUSR1 blocked, given a handler (a
- * runner that sees it caught in /proc/PID/status knows the signal is waited for), waited for. */
-static int wait_start(void)
-{
-	struct sigaction sa = { .sa_handler = on_start };
-	sigset_t set;
-	int sig;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) || sigaction(SIGUSR1, &sa, NULL))
-		return -errno;
-	while (sigwait(&set, &sig) == EINTR)
-		;
-	return 0;
 }
 
 static int late_cmp(const void *a, const void *b)
@@ -146,7 +126,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "wakeup_hog: nice %ld: %s\n", nice, strerror(errno));
 		return 1;
 	}
-	if (hold && wait_start()) {
+	if (hold && start_wait()) {
 		fprintf(stderr, "wakeup_hog: waiting for SIGUSR1: %s\n", strerror(errno));
 		return 1;
 	}
