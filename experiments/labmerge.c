@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/file.h"
 #include "csvin.h"
 #include "csvout.h"
 #include "rundir.h"
@@ -50,31 +51,9 @@ static void usage(FILE *out)
 static const char *const tag_names[TAGS] = { "run", "host", "kernel", "scheduler", "machine", "cpu_model",
 						     "revision" };
 
-/* The whole small file at dir/name, malloc'd, or NULL with errno. */
-static char *slurp(const char *dir, const char *name)
-{
-	char path[4096];
-	FILE *f;
-	char *buf;
-	long len;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) || !(buf = malloc((size_t)len + 1))) {
-		fclose(f);
-		errno = EIO;
-		return NULL;
-	}
-	buf[fread(buf, 1, (size_t)len, f)] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static int run_load(struct run *r, const char *dir)
 {
-	char *meta = slurp(dir, "meta"), *base = strrchr(dir, '/');
+	char *meta = file_slurp_at(dir, "meta"), *base = strrchr(dir, '/');
 	char path[4096];
 	int rc;
 
@@ -103,7 +82,7 @@ static int run_load(struct run *r, const char *dir)
 	for (int i = 1; i < TAGS; i++)
 		if (!r->tag[i][0])
 			snprintf(r->tag[i], sizeof(r->tag[i]), "unknown");
-	r->definition = slurp(dir, "definition.conf");
+	r->definition = file_slurp_at(dir, "definition.conf");
 	if (!r->definition) {
 		fprintf(stderr, "labmerge: %s: no definition.conf\n", dir);
 		return -1;

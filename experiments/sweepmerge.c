@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/file.h"
 #include "csvin.h"
 #include "csvout.h"
 #include "rundir.h"
@@ -59,27 +60,6 @@ static void usage(FILE *out)
 		"are refused unless --force.\n");
 }
 
-/* The whole small file dir/name, malloc'd, or NULL. */
-static char *slurp(const char *dir, const char *name)
-{
-	char path[PATH_MAX + 128];
-	FILE *f;
-	char *buf;
-	long len;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) || !(buf = malloc((size_t)len + 1))) {
-		fclose(f);
-		return NULL;
-	}
-	buf[fread(buf, 1, (size_t)len, f)] = '\0';
-	fclose(f);
-	return buf;
-}
-
 /* The last TAIL_LINES lines of tasks/ID.log, joined by " | ", into t->tail ("" when none). */
 static void log_tail(const struct sweep *s, struct task *t)
 {
@@ -89,7 +69,7 @@ static void log_tail(const struct sweep *s, struct task *t)
 
 	snprintf(name, sizeof(name), "tasks/%d.log", t->id);
 	t->tail[0] = '\0';
-	text = slurp(s->dir, name);
+	text = file_slurp_at(s->dir, name);
 	if (!text)
 		return;
 	p = text + strlen(text);
@@ -150,7 +130,7 @@ static void task_state(const struct sweep *s, struct task *t)
 	char name[64], rc[32] = "", *kv;
 
 	snprintf(name, sizeof(name), "tasks/%d.exit", t->id);
-	kv = slurp(s->dir, name);
+	kv = file_slurp_at(s->dir, name);
 	if (kv) {
 		rundir_meta_get(kv, "host", t->host, sizeof(t->host));
 		rundir_meta_get(kv, "rc", rc, sizeof(rc));
@@ -161,7 +141,7 @@ static void task_state(const struct sweep *s, struct task *t)
 			snprintf(t->state, sizeof(t->state), "%s", !strcmp(rc, "0") ? "completed" : "failed");
 	} else {
 		snprintf(name, sizeof(name), "tasks/%d.sched", t->id);
-		kv = slurp(s->dir, name);
+		kv = file_slurp_at(s->dir, name);
 		if (kv) {
 			rundir_meta_get(kv, "host", t->host, sizeof(t->host));
 			rundir_meta_get(kv, "state", t->state, sizeof(t->state));
@@ -282,8 +262,8 @@ static int unit_collect(struct sweep *s, struct task *t)
 	int rc = -1;
 
 	snprintf(dir, sizeof(dir), "%s/%s", s->dir, t->dir);
-	meta = slurp(dir, "meta");
-	def = slurp(dir, "definition.conf");
+	meta = file_slurp_at(dir, "meta");
+	def = file_slurp_at(dir, "definition.conf");
 	snprintf(path, sizeof(path), "%s/summary.csv", dir);
 	if (!meta || !def || csvin_load(path, &sum)) {
 		fprintf(stderr, "sweepmerge: task %d (%s): %s is not a complete lab run folder\n", t->id, t->unit, dir);

@@ -94,3 +94,53 @@ int fd_read_u64(int fd, uint64_t *v)
 	*v = x;
 	return 0;
 }
+
+char *file_slurp_at(const char *dir, const char *name)
+{
+	char path[4096], *buf;
+	size_t len = 0, cap = 4096;
+	ssize_t n;
+	int fd, e;
+
+	if (path_fmt(path, sizeof(path), "%s/%s", dir, name)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	buf = malloc(cap);
+	while (buf) {
+		if (len + 1 == cap) {
+			char *more = realloc(buf, cap * 2);
+
+			if (!more) {
+				free(buf);
+				buf = NULL;
+				errno = ENOMEM;
+				break;
+			}
+			buf = more;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = errno;
+			free(buf);
+			buf = NULL;
+			errno = e;
+			break;
+		}
+		if (!n) {
+			buf[len] = '\0';
+			break;
+		}
+		len += (size_t)n;
+	}
+	e = errno;
+	close(fd);
+	errno = e;
+	return buf;
+}

@@ -24,6 +24,9 @@ ssize_t file_read_text(const char *path, char *buf, size_t size);
 /* A kept fd's whole text from offset 0 (pread), NUL-terminated: its length, -ENOENT for
  * fd < 0, or -errno. */
 ssize_t fd_read_text(int fd, char *buf, size_t size);
+/* The whole regular file dir/name (a run folder's meta, definition or log), malloc'd and
+ * NUL-terminated, or NULL with errno set. The caller frees it. */
+char *file_slurp_at(const char *dir, const char *name);
 /* A kept fd holding one decimal number; -EBADMSG when it does not start with one. */
 int fd_read_u64(int fd, uint64_t *v);
 

@@ -85,6 +85,25 @@ int main(void)
 	      "fd_read_u64 of a non-number: -EBADMSG");
 	if (fd >= 0)
 		close(fd);
+	/* file_slurp_at: a file longer than its first buffer (4096 bytes), whole; a missing one. */
+	{
+		FILE *big = fopen(path, "we");
+		char *all;
+		int lines = 0;
+
+		for (int i = 0; big && i < 1000; i++)
+			fprintf(big, "line %04d\n", i);
+		if (big)
+			fclose(big);
+		all = file_slurp_at(dir, "v");
+		for (char *p = all; p && *p; p++)
+			lines += *p == '\n';
+		CHECK(all && strlen(all) == 10000 && lines == 1000 && !strncmp(all + 9990, "line 0999\n", 10),
+		      "file_slurp_at reads 10000 bytes whole (%zu)", all ? strlen(all) : 0);
+		free(all);
+		errno = 0;
+		CHECK(!file_slurp_at(dir, "absent") && errno == ENOENT, "file_slurp_at of a missing file: NULL, ENOENT");
+	}
 	unlink(path);
 	rmdir(dir);
 
