@@ -26,3 +26,20 @@ csv_awk() {
 	done
 	awk -F, "${opts[@]}" "$CSV_AWK_LIB$1" "${@:2}"
 }
+
+# shares_table COLUMNS FILE: the side-by-side share table of labmerge's shares.csv or
+# sweepmerge's shares_by_host.csv, in Markdown: one row per share claim, its theory and each
+# column's (run's or host's) mean +- 95 % CI, "no data" where that column has none.
+shares_table() {
+	local c
+	printf '| claim | theory (%%) |'
+	for c in $1; do printf ' %s (%%, 95%% CI) |' "$c"; done
+	printf '\n|---|---|'
+	for c in $1; do printf -- '---|'; done
+	echo
+	csv_awk -v cols="$1" 'FNR > 1 {
+		n = split(cols, r, " "); printf "| %s | %.3f |", get("id"), get("theory")
+		for (i = 1; i <= n; i++) printf(get(r[i]) == "" ? " no data |" : " %.3f +- %.3f |", get(r[i]), get(r[i] "_ci95"))
+		print ""
+	}' "$2"
+}

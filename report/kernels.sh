@@ -95,16 +95,7 @@ claim_lines() { # FILTER: awk condition on the row
 	echo
 	echo "## Shares per kernel"
 	echo
-	printf '| claim | theory (%%) |'
-	for r in $runs; do printf ' %s (%%, 95%% CI) |' "$r"; done
-	printf '\n|---|---|'
-	for r in $runs; do printf -- '---|'; done
-	echo
-	csv_awk -v runs="$runs" 'FNR > 1 {
-		n = split(runs, r, " "); printf "| %s | %.3f |", get("id"), get("theory")
-		for (i = 1; i <= n; i++) printf(get(r[i]) == "" ? " no data |" : " %.3f +- %.3f |", get(r[i]), get(r[i] "_ci95"))
-		print ""
-	}' "$dir/shares.csv"
+	shares_table "$runs" "$dir/shares.csv"
 	echo
 	echo "![shares over theory per kernel](kernels.svg)"
 	echo

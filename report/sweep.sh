@@ -70,16 +70,7 @@ claim_lines() { # FILTER: awk condition on the row
 		echo
 		echo "## Shares per host"
 		echo
-		printf '| claim | theory (%%) |'
-		for h in $hosts; do printf ' %s (%%, 95%% CI) |' "$h"; done
-		printf '\n|---|---|'
-		for h in $hosts; do printf -- '---|'; done
-		echo
-		csv_awk -v runs="$hosts" 'FNR > 1 {
-			n = split(runs, r, " "); printf "| %s | %.3f |", get("id"), get("theory")
-			for (i = 1; i <= n; i++) printf(get(r[i]) == "" ? " no data |" : " %.3f +- %.3f |", get(r[i]), get(r[i] "_ci95"))
-			print ""
-		}' "$dir/shares_by_host.csv"
+		shares_table "$hosts" "$dir/shares_by_host.csv"
 		echo
 		echo "![shares over theory per host](sweep.svg)"
 		echo
