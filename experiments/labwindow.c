@@ -14,6 +14,7 @@
 #include "labstats.h"
 #include "lib/file.h"
 #include "rundir.h"
+#include "schedinfo.h"
 
 void window_case_name(char *buf, size_t size, int nice, int work_ms)
 {
@@ -300,19 +301,45 @@ static void slice_fallback(struct window_slice *sl)
 		snprintf(sl->source, sizeof(sl->source), "none (no se.slice; the sched knobs unreadable)");
 }
 
+/* lab --summarize of a folder: no window container to read se.slice from (and this kernel's
+ * knobs are not the run's), so the slice is the run's meta base_slice_ns (schedinfo). */
+static void slice_from_meta(const struct lab *lab, struct window_slice *sl)
+{
+	char ns[32] = "", src[96] = "", *meta;
+	double v;
+
+	if (sl->ms > 0 || !(meta = file_slurp_at(lab->run_dir, "meta")))
+		return;
+	rundir_meta_get(meta, "base_slice_ns", ns, sizeof(ns));
+	rundir_meta_get(meta, "base_slice_source", src, sizeof(src));
+	free(meta);
+	if (sscanf(ns, "%lf", &v) == 1 && v > 0) {
+		sl->ms = v / 1e6;
+		snprintf(sl->source, sizeof(sl->source), "the run's meta base_slice_ns (%.60s)", src);
+	}
+}
+
 /* The bound of c is one turn, the longer of the slice and the tick: a task past its slice runs on
  * to the next tick unless something else on its CPU makes the kernel look sooner (measured on
  * the host at HZ 250: the niced container's turns were 3.98 ms against a 1.4 ms slice;
- * experiments/noise/README.md section 0). HZ from the run's meta (schedinfo). */
+ * experiments/noise/README.md section 0). HZ from the run's meta under lab --summarize; during
+ * the run (meta is written after the claims) from schedinfo_probe. */
 static void turn_bound(const struct lab *lab, struct window_slice *sl)
 {
-	char path[1200], hz[32];
+	char hz[32] = "", *meta = file_slurp_at(lab->run_dir, "meta");
 	double tick;
 
-	snprintf(path, sizeof(path), "%s/meta", lab->run_dir);
-	rundir_meta_get(path, "hz", hz, sizeof(hz));
+	if (meta)
+		rundir_meta_get(meta, "hz", hz, sizeof(hz));
+	free(meta);
+	if (!(atof(hz) > 0)) {
+		struct schedinfo si;
+
+		schedinfo_probe(&si);
+		snprintf(hz, sizeof(hz), "%d", si.hz);
+	}
 	tick = atof(hz) > 0 ? 1000.0 / atof(hz) : 0;
-	if (tick > sl->ms && !strstr(sl->source, "the tick")) {
+	if (sl->ms > 0 && tick > sl->ms && !strstr(sl->source, "the tick")) {
 		char was[96];
 
 		snprintf(was, sizeof(was), "%s", sl->source);
@@ -388,6 +415,7 @@ int lab_window_write(struct lab *lab)
 
 	if (!s->enabled)
 		return 0;
+	slice_from_meta(lab, &lab->window_slice);
 	slice_fallback(&lab->window_slice);
 	turn_bound(lab, &lab->window_slice);
 	rc = models_fit(lab, models);
@@ -425,6 +453,7 @@ int lab_window_claims(struct lab *lab, struct csv_table *t)
 
 	if (!s->enabled)
 		return 0;
+	slice_from_meta(lab, &lab->window_slice);
 	slice_fallback(&lab->window_slice);
 	turn_bound(lab, &lab->window_slice);
 	rc = models_fit(lab, models);
