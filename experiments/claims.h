@@ -67,12 +67,19 @@ struct claim {
  * With a noise row (nt not NULL): reference = theory, tolerance by noise_tolerance with CLAIM_K
  * and the floors and n_eff = noise_n_eff(n, n_noise) plus |bias| (sd and bias scaled as
  * work_noise / work_ms for a shorter window), and the spread test; a flagged spread at n >=
- * CLAIM_MIN_N_OWN widens the band to the run's own 95 % CI (kind "... own_ci_spread_high").
+ * CLAIM_MIN_N_OWN widens the band to CLAIM_K sds of the run's own mean, at least its 95 % CI
+ * (kind "... own_spread_high").
  * Without a noise file (nt NULL, kind "none"): theory within CLAIM_FLAT_PP. With a file but no
  * row, or a row measured for another theory: the run's own CI as in claim_ratio (kind "own-ci",
  * floors 1 % and CLAIM_FLOOR_ABS). */
 void claim_share(struct claim *cl, const struct noise_table *nt, const char *exp, const char *cs,
 		 const char *ct, double theory, int work_ms, const double *v, size_t n);
+
+/* After claim_share: step_pp is how far the nearest share one nice step off lies from the
+ * claim's theory (NAN or 0: the case has no such step, e.g. cgroup weights). A band widened to the
+ * run's own spread (own_spread_high) that reaches that far would pass a container one step off:
+ * the claim is then no-data, its finding saying the run was too noisy to tell one step apart. */
+void claim_share_resolves(struct claim *cl, double step_pp);
 
 /* claim_share without the widening: the band is the noise row's whatever the spread (the gate,
  * which pools re-runs on that band). */

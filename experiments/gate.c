@@ -354,7 +354,7 @@ void gate_attempt_judge(struct gate_case *c, int k, const struct gate_run *runs,
 		g->verdict = CLAIM_NO_DATA;
 		if (run->claims)
 			claim_find(run, c, g);
-		if (g->have_claim && (k > 0 || strstr(g->kind, "own_ci_spread_high")))
+		if (g->have_claim && (k > 0 || strstr(g->kind, "own_spread_high")))
 			claim_pool(runs, k, c, nt, g);
 		if (b && b->t)
 			base_find(b, c, g);

@@ -412,6 +412,24 @@ int lab_claim_row(struct lab *lab, struct csv_table *t, const struct claim *cl)
 			  claim_verdict_name(cl->verdict), cl->sentence, cl->residual, cl->spread, cl->finding);
 }
 
+/* How far the nearer of slot's shares at nice - 1 and nice + 1 (the others as they are) lies from
+ * its theory, by the case's own theory (lab_case_theory); 0 where nice does not move it. */
+static double step_pp(const struct lab *lab, const struct lab_case *c, int slot)
+{
+	double d = INFINITY;
+
+	for (int s = -1; s <= 1; s += 2) {
+		struct lab_case k = *c;
+
+		if (k.ct[slot].nice + s < -20 || k.ct[slot].nice + s > 19)
+			continue;
+		k.ct[slot].nice += s;
+		lab_case_theory(&k, lab->autogroup);
+		d = fmin(d, fabs(k.theory_share[slot] - c->theory_share[slot]));
+	}
+	return isfinite(d) ? d : 0;
+}
+
 /* The claims of a share case: each container's share; each one's completion ratio but the first
  * to end, and on the CPU the machine left for pairs of two unequal ones; with a session each, autogroup's
  * cancelling of nice; the demo's completion. */
@@ -427,6 +445,7 @@ static int case_claims(struct lab *lab, struct csv_table *t, int ci, double *v)
 	for (slot = 0; !rc && slot < c->n; slot++) {
 		n = run_values(lab, ci, slot, ref, RQ_SHARE, v);
 		claim_share(&cl, nt, e, c->name, c->ct[slot].label, c->theory_share[slot], c->work_ms, v, n);
+		claim_share_resolves(&cl, step_pp(lab, c, slot));
 		rc = lab_claim_row(lab, t, &cl);
 		if (!rc && own_sessions(c) && slot != ref && c->theory_share[slot] != nice_share(c, slot)) {
 			claim_nice_cancelled(&cl, e, c->name, c->ct[slot].label, c->theory_share[slot], nice_share(c, slot),

@@ -94,6 +94,21 @@ check "$name: the slice sweep ran on 6.12 and says skip on 6.1, naming the kerne
 	! grep -q "^6.1,.*,slice,slice-100us,.*,share," "$1/summary.csv" && grep -q "^- 6.1: skip: " "$1/REPORT.md"' _ "$d"
 check "$name: the new cases' charts are rendered" bash -c '
 	for c in kernels_wakeup kernels_sleeper kernels_shortwin wakeup-6.1 wakeup-6.12; do [ -s "$1/$c.png" ] || exit 1; done' _ "$d"
+check "$name: two kernels ran side by side (KERNELS_JOBS defaults to the $(nproc) CPUs)" bash -c '
+	[ "$(nproc)" -lt 2 ] && exit 0
+	awk "/^experiment-kernels: 6.1: running/ { started = NR } /^experiment-kernels: host: finished/ { done = NR }
+		END { exit !(started && done && started < done) }" "$1"' _ "$tmp/err"
+# Where this machine kind has a guest's noise file, that guest's claims stand on it.
+for k in 6.1 6.12; do
+	m=$(src "$k" machine) series=$(src "$k" kernel | cut -d. -f1-2)
+	f=experiments/noise/c-$m-$series.csv
+	if [ -f "$TOP/$f" ]; then
+		check "$name: $k's share claims stand on $f" bash -c '
+			[ "$(grep -c "^$2,.*,pairs/0-vs-15/.*,share,.*,noise:$3 " "$1/claims.csv")" -eq 2 ]' _ "$d" "$k" "c-$m-$series"
+	else
+		check "$name: $k has no noise file ($f) and the run says so" grep -q "^experiment-kernels: $k: no noise file $f" "$tmp/err"
+	fi
+done
 check "$name: progress lines name the kernel that runs" bash -c 'grep -q "^vm-lab: 6.12[^:]*: lab: \[1/[0-9]*\]" "$1" && grep -q "^experiment-kernels: host: lab: \[1/[0-9]*\]" "$1"' _ "$tmp/err"
 
 RESULTS=$tmp/res2 KERNELS="host 9.99" "$TOP/ci/experiment-kernels.sh" "$tmp/def.conf" >/dev/null 2>"$tmp/err2"

@@ -320,7 +320,7 @@ int main(void)
 				widened_true += !strcmp(csvin_get(one.claims, r, 0), "pairs/0-vs-15/b-nice15/share") &&
 						!strcmp(csvin_get(one.claims, r, csvin_col(one.claims, "verdict")), "true") &&
 						strstr(csvin_get(one.claims, r, csvin_col(one.claims, "tolerance_kind")),
-						       "own_ci_spread_high");
+						       "own_spread_high");
 			gate_attempt_judge(c, 0, &one, NULL, &nt);
 			c->n_at = 1;
 			off += c->at[0].state == GATE_STATE_OFF && !strstr(c->at[0].ct[1].kind, "own_ci");
