@@ -148,7 +148,7 @@ static void claim_init(struct claim *cl, const char *exp, const char *cs, const 
 	snprintf(cl->quantity, sizeof(cl->quantity), "%s", quantity);
 	cl->n = n;
 	cl->theory = theory;
-	cl->measured = cl->ci95 = cl->residual = NAN;
+	cl->measured = cl->ci95 = cl->residual = cl->spread_band = NAN;
 	snprintf(cl->spread, sizeof(cl->spread), "n/a (no noise row)");
 }
 
@@ -209,7 +209,7 @@ static const char *widen_when_noisy(struct claim *cl, const double *v, size_t n)
 	own = fmax(cl->ci95, CLAIM_K * stats_sd(v, n) / sqrt((double)n));
 	if (!(own > cl->tolerance))
 		return "";
-	cl->tolerance = own;
+	cl->tolerance = cl->spread_band = own;
 	snprintf(cl->kind + len, sizeof(cl->kind) - len, " own_spread_high");
 	return " (widened to k sds of its own mean: spread above that noise)";
 }
@@ -229,6 +229,7 @@ static bool judge_own(struct claim *cl, const char *why, double floor_abs)
 		return false;
 	}
 	cl->tolerance = fmax(fmax(CLAIM_FLOOR_REL * fabs(cl->theory), floor_abs), cl->ci95);
+	cl->spread_band = cl->ci95;
 	return true;
 }
 
@@ -300,6 +301,7 @@ static void share_claim(struct claim *cl, const struct noise_table *nt, const ch
 		cl->reference = theory;
 		cl->tolerance = noise_tolerance(theory, row->rel_sd * scale, noise_n_eff(n, row->n), CLAIM_K,
 						CLAIM_FLOOR_REL, CLAIM_FLOOR_ABS) + offset;
+		cl->spread_band = CLAIM_K * row->rel_sd * scale * fabs(theory) / sqrt(noise_n_eff(n, row->n)) + offset;
 		snprintf(cl->kind, sizeof(cl->kind), "noise:%s k=%g floor=%g%%|%gpp n_noise=%zu%s +offset", nt->kind,
 			 CLAIM_K, 100 * CLAIM_FLOOR_REL, CLAIM_FLOOR_ABS, row->n, scale > 1 ? " sd_scaled_1/work" : "");
 		spread_test(cl, v, n, row->rel_sd * fabs(row->theory) * scale, row->n);
@@ -345,14 +347,15 @@ void claim_share(struct claim *cl, const struct noise_table *nt, const char *exp
 
 void claim_share_resolves(struct claim *cl, double step_pp)
 {
+	bool own = strstr(cl->kind, "own") != NULL;
 	size_t len;
 
-	if (cl->verdict == CLAIM_NO_DATA || !strstr(cl->kind, "own_spread_high") || !(step_pp > 0) ||
-	    cl->tolerance < step_pp)
+	if (cl->verdict == CLAIM_NO_DATA || !(step_pp > 0) || !(cl->spread_band >= step_pp))
 		return;
 	cl->verdict = CLAIM_NO_DATA;
-	note(cl->finding, sizeof(cl->finding), "no verdict: the run's spread (%s) widens the band to %.3g pp, "
-	     "as far as one nice step (%.3g pp): it cannot tell one step apart", cl->spread, cl->tolerance, step_pp);
+	note(cl->finding, sizeof(cl->finding), "no verdict: %s spread (%s) makes a band of %.3g pp, as far as one "
+	     "nice step (%.3g pp): it cannot tell one step apart", own ? "the run's own" : "the noise file's measured",
+	     own ? cl->spread : cl->kind, cl->spread_band, step_pp);
 	len = strlen(cl->sentence);
 	snprintf(cl->sentence + len, sizeof(cl->sentence) - len, "; no verdict: that band reaches one nice step "
 		 "(%.3f pp)", step_pp);

@@ -60,6 +60,7 @@ struct claim {
 	bool spread_high;                    /* the repetitions' sd is above the noise file's (spread) */
 	char spread[128];                    /* the spread test in words: "ok ...", "HIGH ...", "n/a ..." */
 	char finding[240];                   /* why the report lists it; empty: nothing to report */
+	double spread_band;                  /* the band's part from measured spread, floors left out; NaN: none */
 };
 
 /* The share claim of container ct of case cs of experiment exp: the mean of its n shares v
@@ -76,9 +77,12 @@ void claim_share(struct claim *cl, const struct noise_table *nt, const char *exp
 		 const char *ct, double theory, int work_ms, const double *v, size_t n);
 
 /* After claim_share: step_pp is how far the nearest share one nice step off lies from the
- * claim's theory (NAN or 0: the case has no such step, e.g. cgroup weights). A band widened to the
- * run's own spread (own_spread_high) that reaches that far would pass a container one step off:
- * the claim is then no-data, its finding saying the run was too noisy to tell one step apart. */
+ * claim's theory (NAN or 0: the case has no such step, e.g. cgroup weights). A band whose measured
+ * spread alone (spread_band: the noise row's, or the run's own where it was widened or there is
+ * no row; the floors left out) reaches that far would pass a container one step off: the claim is
+ * then no-data, its finding saying the noise cannot tell one step apart. A band held wide by the
+ * floors only (the heavy side of a lopsided pair, whose partner's claim catches the step) keeps
+ * its verdict. */
 void claim_share_resolves(struct claim *cl, double step_pp);
 
 /* claim_share without the widening: the band is the noise row's whatever the spread (the gate,

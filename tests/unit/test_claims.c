@@ -429,6 +429,33 @@ int main(void)
 		fclose(f);
 		CHECK(noise_table_load(tmp, &bad, err, sizeof(err)) == -EPROTO && strstr(err, "row 2"),
 		      "a field that is not a number: -EPROTO naming its row (%s)", err);
+		/* A noise row whose spread alone reaches one nice step (a guest's 0-vs-5, sd 5.55 pp
+		 * with one run at 49.5 %: c-qemu-tcg-6.12.csv): no verdict, however near the mean; the
+		 * floor-held heavy side of 0-vs-19 on this host's noise keeps its verdict. */
+		f = fopen(tmp, "w");
+		fputs("experiment,case,container,quantity,n,theory,rel_sd,bias,work_ms\n"
+		      "pairs,0-vs-5,b-nice5,share,20,24.6505,0.2252,1.308,1000\n", f);
+		fclose(f);
+		if (noise_table_load(tmp, &bad, err, sizeof(err)) == 0) {
+			double g[5] = { 24.6, 24.7, 24.7, 24.6, 24.7 }, a0[5], step5;
+			const struct noise_row *r19 = noise_table_find(&nt, "pairs", "0-vs-19", "a-nice0", "share");
+
+			step5 = 100.0 * 423 / (1024 + 423) - 24.6505; /* nice 4 (weight 423) */
+			claim_share(&cl, &bad, "pairs", "0-vs-5", "b-nice5", 24.6505, 1000, g, 5);
+			claim_share_resolves(&cl, step5);
+			CHECK(cl.verdict == CLAIM_NO_DATA && strstr(cl.finding, "the noise file's measured spread") &&
+				      cl.spread_band > step5,
+			      "a noise band wider than one step (%.2f > %.2f pp): no verdict (%s)", cl.spread_band, step5,
+			      cl.finding);
+			noise_table_free(&bad);
+			for (int i = 0; i < 5; i++)
+				a0[i] = r19->theory + r19->bias;
+			claim_share(&cl, &nt, "pairs", "0-vs-19", "a-nice0", r19->theory, 1000, a0, 5);
+			claim_share_resolves(&cl, 0.28);
+			CHECK(cl.verdict == CLAIM_TRUE && cl.tolerance > 0.9 && cl.spread_band < 0.28,
+			      "the floor-held heavy side keeps its verdict (band %.3f, of it spread %.3f pp)", cl.tolerance,
+			      cl.spread_band);
+		}
 		unlink(tmp);
 	}
 	noise_table_free(&nt);
