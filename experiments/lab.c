@@ -520,6 +520,11 @@ static int tables_open(struct lab *lab)
 	TABLE(t_samples, "samples.csv", samples_cols)
 	TABLE(t_runs, "runs.csv", runs_cols)
 	TABLE(t_wakeup, "wakeup.csv", wakeup_cols)
+	if (lab->conf.exp[LAB_EXP_SHORTWIN].enabled) {
+		static const char *const shortwin_cols[] = { "run", "t_ns", "a_ns", "b_ns" };
+
+		TABLE(t_shortwin, "shortwin_samples.csv", shortwin_cols)
+	}
 #undef TABLE
 	return 0;
 }
@@ -861,7 +866,7 @@ static int summarize(struct lab *lab, struct lab_main *m)
 		fprintf(stderr, "lab: --summarize: %s: meta's unit: %s\n", dir, err);
 		return 2;
 	}
-	if (runs_read(lab, dir))
+	if (runs_read(lab, dir) || lab_short_read(lab, dir, meta))
 		return 2;
 	rc = csvout_create(&lab->csv, 1 << 20);
 	if (rc) {

@@ -101,6 +101,7 @@ struct lab {
 	int n_runs;
 	struct csvout *csv;
 	struct csv_table *t_samples, *t_runs, *t_wakeup;
+	struct csv_table *t_shortwin; /* shortwin_samples.csv, where [shortwin] runs */
 	char noise_path[1024];   /* the machine kind's noise file (--noise, else the tree's) */
 	bool have_noise;         /* noise holds it; false: absent, the claims use the flat band */
 	struct noise_table noise;
@@ -150,10 +151,14 @@ bool lab_is_sleeper_case(const struct lab_case *c);
 int lab_sleeper_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, size_t errlen);
 int lab_sleeper_summary(struct lab *lab, struct csv_table *t);
 int lab_sleeper_claims(struct lab *lab, struct csv_table *t);
-/* labshort.c: the [shortwin] case, one run of it (fine samples into run->sw), shortwin.csv and
- * its summary rows. */
+/* labshort.c: the [shortwin] case, one run of it (fine samples into run->sw, and into
+ * shortwin_samples.csv when lab->t_shortwin is open), shortwin.csv and its summary rows.
+ * lab_short_read (lab --summarize): the samples of dir/shortwin_samples.csv back into the runs
+ * (matched by run id, order + 1) and the tick and lag from meta; 0 without the file (a folder from
+ * before it: shortwin.csv is then left as it is), else -errno with one line on stderr. */
 int lab_short_cases(struct lab *lab);
 int lab_short_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, size_t errlen);
 int lab_short_write(struct lab *lab, struct csv_table *t);
+int lab_short_read(struct lab *lab, const char *dir, const char *meta);
 
 #endif

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <sched.h>
@@ -21,8 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "csvin.h"
 #include "labstats.h"
 #include "launch.h"
+#include "rundir.h"
 #include "schedinfo.h"
 #include "lib/clock.h"
 
@@ -178,7 +181,6 @@ int lab_short_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, 
 	size_t cap = 0;
 	cpu_set_t set, old;
 
-	(void)run_id;
 	kernel_note(lab);
 	run->overlap_s = run->avail_overlap = NAN;
 	for (i = 0; i < 2; i++) {
@@ -263,6 +265,9 @@ int lab_short_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, 
 		run->r[0].wall_s = run->r[1].wall_s = dt / 1e9;
 	}
 	run->ok = !rc && run->n_sw >= 2 && !isnan(run->r[1].share);
+	for (size_t k = 0; run->ok && lab->t_shortwin && k < run->n_sw; k++)
+		csvout_row(lab->csv, lab->t_shortwin, "illl", run_id, (long long)run->sw[k].t_ns, (long long)run->sw[k].a_ns,
+			   (long long)run->sw[k].b_ns);
 	if (!rc && !run->ok) {
 		snprintf(err, errlen, "no CPU time was sampled");
 		rc = -EIO;
@@ -335,5 +340,64 @@ int lab_short_write(struct lab *lab, struct csv_table *t)
 				rc = lab_summary_row(lab, t, c, 1, metric, "pp", st.n, st.bound_pp, st.mean, NAN, "pp");
 		}
 	}
+	return rc;
+}
+
+int lab_short_read(struct lab *lab, const char *dir, const char *meta)
+{
+	char path[PATH_MAX + 32], v[160];
+	struct csvin in;
+	int rc, c_run, c_t, c_a, c_b;
+
+	if (!lab->conf.exp[LAB_EXP_SHORTWIN].enabled)
+		return 0;
+	snprintf(path, sizeof(path), "%s/shortwin_samples.csv", dir);
+	rc = csvin_load(path, &in);
+	if (rc == -ENOENT)
+		return 0;
+	c_run = rc ? -1 : csvin_col(&in, "run");
+	c_t = rc ? -1 : csvin_col(&in, "t_ns");
+	c_a = rc ? -1 : csvin_col(&in, "a_ns");
+	c_b = rc ? -1 : csvin_col(&in, "b_ns");
+	if (rc || c_run < 0 || c_t < 0 || c_a < 0 || c_b < 0) {
+		fprintf(stderr, "lab: --summarize: %s: not the lab's shortwin_samples.csv\n", path);
+		if (!rc)
+			csvin_free(&in);
+		return rc ? rc : -EPROTO;
+	}
+	rundir_meta_get(meta, "shortwin_tick_ms", v, sizeof(v));
+	lab->shortwin.tick_ns = (long)(atof(v) * 1e6 + 0.5);
+	rundir_meta_get(meta, "shortwin_lag_ms", v, sizeof(v));
+	lab->shortwin.lag_ms = atof(v);
+	rundir_meta_get(meta, "shortwin_lag_source", lab->shortwin.lag_source, sizeof(lab->shortwin.lag_source));
+	for (size_t r = 0; !rc && r < in.nrows; r++) {
+		int id = (int)csvin_num(&in, r, c_run);
+		struct shortwin_point p = { (uint64_t)csvin_num(&in, r, c_t), (uint64_t)csvin_num(&in, r, c_a),
+					    (uint64_t)csvin_num(&in, r, c_b) };
+		struct lab_run *run = NULL;
+
+		for (int i = 0; i < lab->n_runs && !run; i++)
+			if (lab->runs[i].order == id - 1 && lab->cases[lab->runs[i].case_idx].exp == LAB_EXP_SHORTWIN)
+				run = &lab->runs[i];
+		if (!run) {
+			fprintf(stderr, "lab: --summarize: %s: row %zu: run %d is no short-window run of runs.csv\n", path,
+				r + 2, id);
+			rc = -EPROTO;
+			break;
+		}
+		if ((run->n_sw & (run->n_sw - 1)) == 0) { /* 0, 1, 2, 4, ...: grow to twice */
+			struct shortwin_point *np = realloc(run->sw, (run->n_sw ? 2 * run->n_sw : 1) * sizeof(*np));
+
+			if (!np) {
+				rc = -ENOMEM;
+				break;
+			}
+			run->sw = np;
+		}
+		run->sw[run->n_sw++] = p;
+	}
+	csvin_free(&in);
+	if (rc == -ENOMEM)
+		fprintf(stderr, "lab: out of memory\n");
 	return rc;
 }
