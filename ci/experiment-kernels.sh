@@ -22,6 +22,9 @@ for k in $kernels; do
 	case $k in host | [0-9]*.[0-9]*) ;; *) die "KERNELS: '$k' is neither host nor a kernel version such as 6.1" ;; esac
 done
 [ "$(echo "$kernels" | tr ' ' '\n' | sort | uniq -d)" = "" ] || die "KERNELS names a kernel twice: $kernels"
+# A guest's whole run, boot to results: the default profile takes about as long in a guest as on
+# the host (its CPU times are the guest's own), longer under load.
+export HOGLAB_VM_TIMEOUT=${HOGLAB_VM_TIMEOUT:-$([ "$profile" = quick ] && echo 900 || echo 3600)}
 jobs_max=${KERNELS_JOBS:-$(nproc)}
 case $jobs_max in '' | *[!0-9]* | 0) die "KERNELS_JOBS: not a count: $jobs_max" ;; esac
 for b in lab labmerge; do [ -x "$TOP/build/bin/$b" ] || die "build/bin/$b is missing (make all)"; done
@@ -48,10 +51,13 @@ mkdir -p "$dir" || die "cannot create $dir"
 t0=$(date +%s)
 # run_kernel K: one kernel's run into $dir/K; $dir/K.failed when it failed.
 run_kernel() {
-	local k=$1 tmp
+	local k=$1
 	echo "experiment-kernels: $k: running ${profile:-default} profile ($(($(date +%s) - t0)) s elapsed)" >&2
 	if [ "$k" = host ]; then
 		tmp=$(mktemp -d)
+		trap 'rm -rf "$tmp"' EXIT
+		trap 'exit 143' TERM
+		trap 'exit 130' INT
 		if (cd "$TOP" && build/bin/lab ${profile:+--profile "$profile"} --results "$tmp" "$def") 2>&1 |
 			sed -u 's/^/experiment-kernels: host: /' >&2 && [ -f "$tmp/latest/claims.csv" ] &&
 			cp -r "$(readlink -f "$tmp/latest")" "$dir/host"; then

@@ -900,6 +900,11 @@ static int summarize(struct lab *lab, struct lab_main *m)
 	return failed;
 }
 
+static void on_pipe(int sig)
+{
+	(void)sig;
+}
+
 static void on_stop(int sig)
 {
 	lab_stopping = sig;
@@ -935,6 +940,11 @@ int main(int argc, char **argv)
 		sigemptyset(&sa.sa_mask);
 		for (size_t k = 0; k < sizeof(sigs) / sizeof(sigs[0]); k++)
 			sigaction(sigs[k], &sa, NULL);
+		/* A closed stderr (the pipe of `lab | sed` whose reader was stopped first) must not kill
+		 * the lab before it has stopped its containers and removed its temp dir: writes then fail
+		 * with EPIPE. A handler, not SIG_IGN, so the tasks it starts get the default back at exec. */
+		sa.sa_handler = on_pipe;
+		sigaction(SIGPIPE, &sa, NULL);
 	}
 	rc = setup(&lab, &m);
 	if (!rc)

@@ -71,9 +71,11 @@ check "$name: the guests' rows are tagged qemu-*, the host's host" bash -c \
 check "$name: each kernel's rows carry its kernel release" bash -c '
 	grep -q "^6.1,[^,]*,6.1.0-[^,]*,CFS,qemu-" "$1/summary.csv" && grep -q "^6.12,[^,]*,6.12.[^,]*,EEVDF,qemu-" "$1/summary.csv" &&
 	grep -q "^host,[^,]*,$2,$3,host," "$1/summary.csv"' _ "$d" "$hv" "$hs"
-check "$name: every kernel has its share claims, with data" bash -c '
+# A guest's noise under tcg can be too wide to tell one nice step apart at this short window
+# (experiments/README.md: one step resolved, or no verdict): its claim then says so.
+check "$name: every kernel has its share claims, with data (true, false, or no verdict that says why)" bash -c '
 	for r in host 6.1 6.12; do
-		[ "$(grep -c "^$r,.*,pairs/0-vs-15/.*,share,[0-9.]*,.*,\(true\|false\)," "$1/claims.csv")" -eq 2 ] || exit 1
+		[ "$(grep -c "^$r,.*,pairs/0-vs-15/.*,share,[0-9.]*,.*,\(true\|false\|no-data,.*cannot tell one step apart\)" "$1/claims.csv")" -eq 2 ] || exit 1
 	done' _ "$d"
 check "$name: the cross-kernel claims compare 6.1 with 6.12, and not the host" bash -c '
 	[ "$(grep -c "^6.1~6.12,.*,across/6.1~6.12/pairs/0-vs-15/" "$1/claims.csv")" -eq 2 ] && ! grep -q "^host~\|~host," "$1/claims.csv"' _ "$d"
