@@ -340,10 +340,11 @@ static void turn_bound(const struct lab *lab, struct window_slice *sl)
 	}
 	tick = atof(hz) > 0 ? 1000.0 / atof(hz) : 0;
 	if (sl->ms > 0 && tick > sl->ms && !strstr(sl->source, "the tick")) {
-		char was[96];
+		char was[sizeof(sl->source)];
 
 		snprintf(was, sizeof(was), "%s", sl->source);
-		snprintf(sl->source, sizeof(sl->source), "the tick at HZ %s (slice %.3g ms: %.40s)", hz, sl->ms, was);
+		snprintf(sl->source, sizeof(sl->source), "the tick at HZ %s; longer than the slice %.3g ms (%s)", hz, sl->ms,
+			 was);
 		sl->ms = tick;
 	}
 }

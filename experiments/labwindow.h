@@ -52,7 +52,7 @@ int window_model_fit(struct window_model *m, const double *share, const int *cel
 /* The base slice the model holds c against: upper bound of c (ms), where it came from. */
 struct window_slice {
 	double ms;              /* 0: not read */
-	char source[96];        /* "/proc/PID/sched se.slice of a window container", ... */
+	char source[192];       /* "/proc/PID/sched se.slice of a window container", ... (no comma) */
 };
 
 /* The model's claims of one nice (claims.csv rows; sentences hold no commas):
