@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "labstats.h"
 
@@ -91,4 +92,55 @@ double noise_n_eff(size_t n, size_t n_ref)
 	if (!n)
 		return 0;
 	return n_ref ? 1 / (1 / (double)n + 1 / (double)n_ref) : (double)n;
+}
+
+int noise_between_fill(const double *v, const int *group, size_t n, int n_groups, struct noise_between *b)
+{
+	double *sum = calloc((size_t)n_groups + 1, sizeof(double)), *means = malloc(((size_t)n_groups + 1) * sizeof(double));
+	size_t *cnt = calloc((size_t)n_groups + 1, sizeof(size_t)), used = 0, k = 0;
+	double ss = 0, var_m;
+	int g, rc = 0;
+
+	b->runs = b->n = 0;
+	b->n_per_run = b->mean = b->sd_run_means = b->sd_within = b->sd_mean_within = b->sd_between = NAN;
+	if (!sum || !means || !cnt) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (group[i] >= 0 && group[i] < n_groups && !isnan(v[i])) {
+			sum[group[i]] += v[i];
+			cnt[group[i]]++;
+		}
+	for (g = 0; g < n_groups; g++)
+		if (cnt[g]) {
+			means[k++] = sum[g] / (double)cnt[g];
+			used += cnt[g];
+		}
+	if (k < 2 || used < k + 1) {
+		rc = -EINVAL;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (group[i] >= 0 && group[i] < n_groups && !isnan(v[i])) {
+			double d = v[i] - sum[group[i]] / (double)cnt[group[i]];
+
+			ss += d * d;
+		}
+	b->runs = k;
+	b->n = used;
+	b->n_per_run = (double)used / (double)k;
+	b->sd_run_means = stats_sd(means, k);
+	b->sd_within = sqrt(ss / (double)(used - k));
+	b->sd_mean_within = b->sd_within / sqrt(b->n_per_run);
+	var_m = b->sd_run_means * b->sd_run_means - b->sd_mean_within * b->sd_mean_within;
+	b->sd_between = var_m > 0 ? sqrt(var_m) : 0;
+	b->mean = 0;
+	for (size_t i = 0; i < k; i++)
+		b->mean += means[i] / (double)k;
+out:
+	free(sum);
+	free(means);
+	free(cnt);
+	return rc;
 }

@@ -33,4 +33,18 @@ double noise_tolerance(double theory, double rel_sd, double n, double k, double 
  * 1 / (1 / n + 1 / n_ref); n when n_ref is 0 (a reference without error). */
 double noise_n_eff(size_t n, size_t n_ref);
 
+/* Between-run and within-run spread of a quantity measured in several runs (one-way random
+ * effects): values v[i] of run group[i] (0..n_groups-1, a run's repetitions). runs: groups with
+ * a value; n_per_run: their mean size; sd_run_means: the sd of the runs' means; sd_within: the
+ * pooled sd of the repetitions around their run's mean; sd_mean_within: what sd_run_means would
+ * be were the repetitions of all runs independent, sd_within / sqrt(n_per_run); sd_between:
+ * sqrt(max(0, sd_run_means^2 - sd_mean_within^2)), the spread of a run's own offset. */
+struct noise_between {
+	size_t runs, n;
+	double n_per_run, mean, sd_run_means, sd_within, sd_mean_within, sd_between;
+};
+
+/* 0, or -EINVAL without two runs of two values at least (fields NaN); -ENOMEM. */
+int noise_between_fill(const double *v, const int *group, size_t n, int n_groups, struct noise_between *b);
+
 #endif

@@ -1,6 +1,7 @@
 /* noisestat: the lab's run-to-run noise and the pairs' window-length fit, from lab run folders
  * (runs.csv, summary.csv, definition.conf) and burnpair output. Subcommands:
  *   noise  RUN_DIR...   each case's quantities over all repetitions: n, mean, sd, relative sd
+ *   between RUN_DIR...  the spread of the run folders' means against their repetitions' own
  *   window RUN_DIR...   share(T) = theory + c / T fitted per pair and source, residuals per window
  *   check  RUN_DIR...   each share's mean (optionally in batches of N runs) against the tolerance
  *                       rule (noisestats.h) with the noise file's relative sd
@@ -271,6 +272,61 @@ static int cmd_noise(struct runs *rs, FILE *out)
 			}
 	}
 	free(v);
+	free(done);
+	return 0;
+}
+
+/* between: per case, container and quantity, the spread of the run folders' means against what
+ * their repetitions' own spread predicts (noise_between_fill; a run folder is one group). */
+static int cmd_between(struct runs *rs, FILE *out)
+{
+	double *v = malloc((rs->n + 1) * sizeof(double));
+	int *g = malloc((rs->n + 1) * sizeof(int)), n_groups = 0;
+	bool *done = calloc(rs->n + 1, sizeof(bool));
+
+	if (!v || !g || !done) {
+		free(v);
+		free(g);
+		free(done);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->v[i].dir + 1 > n_groups)
+			n_groups = rs->v[i].dir + 1;
+	fprintf(out, "experiment,case,slot,container,nice,weight,quantity,unit,theory,runs,n,n_per_run,mean,sd_run_means,"
+		     "sd_within,sd_mean_within,sd_between,work_ms\n");
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct run *u = &rs->v[i];
+
+		if (done[i] || !u->ok)
+			continue;
+		for (size_t j = i; j < rs->n; j++)
+			if (same_case(u, &rs->v[j]))
+				done[j] = true;
+		for (int s = 0; s < u->n; s++)
+			for (int q = 0; q < Q_COUNT; q++) {
+				struct noise_between b;
+				double th = NAN, x, t;
+				size_t n = 0;
+
+				for (size_t j = i; j < rs->n; j++) {
+					if (!rs->v[j].ok || !same_case(u, &rs->v[j]) ||
+					    !quantity(&rs->v[j], s, (enum quantity)q, &x, &t) || isnan(x))
+						continue;
+					v[n] = x;
+					g[n++] = rs->v[j].dir;
+					th = t;
+				}
+				if (noise_between_fill(v, g, n, n_groups, &b))
+					continue;
+				fprintf(out, "%s,%s,%d,%s,%d,%d,%s,%s,%.6g,%zu,%zu,%.3g,%.6g,%.4g,%.4g,%.4g,%.4g,%d\n", u->exp,
+					u->cas, s, u->label[s], u->nice[s], u->weight[s], q_name[q], q_unit[q], th, b.runs, b.n,
+					b.n_per_run, b.mean, b.sd_run_means, b.sd_within, b.sd_mean_within, b.sd_between,
+					u->work_ms);
+			}
+	}
+	free(v);
+	free(g);
 	free(done);
 	return 0;
 }
@@ -672,6 +728,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: noisestat noise  [--out FILE] RUN_DIR...\n"
+		"       noisestat between [--out FILE] RUN_DIR...\n"
 		"       noisestat window [--out FILE] [--burnpair CSV]... RUN_DIR...\n"
 		"       noisestat steps  --noise FILE [--n N] [--z Z] [--k K] [--floor-rel F] [--floor-abs PP]\n"
 		"       noisestat check  --noise FILE [--calibrated] [--as CASE] [--batch N] [--k K]\n"
@@ -685,7 +742,9 @@ static void usage(FILE *f)
 		"is outside. --as CASE holds every case against CASE's noise row (a shifted run).\n"
 		"steps: every container one nice step off (weights: x or / 1.25), its distance from the\n"
 		"theory beside the calibrated tolerance of a mean of N (default 5), detected when it clears\n"
-		"the band by Z (default 2) sd of that mean.\n");
+		"the band by Z (default 2) sd of that mean. between: per quantity, the sd of the run\n"
+		"folders' means against the sd their repetitions predict (sd_within / sqrt(n per run)),\n"
+		"and the between-run term sqrt(max(0, sd_run_means^2 - that^2)): two run folders at least.\n");
 }
 
 int main(int argc, char **argv)
@@ -712,8 +771,9 @@ int main(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	cmd = argv[1];
-	if (strcmp(cmd, "noise") && strcmp(cmd, "window") && strcmp(cmd, "check") && strcmp(cmd, "steps")) {
-		fprintf(stderr, "noisestat: unknown subcommand '%s' (noise, window, check or steps)\n", cmd);
+	if (strcmp(cmd, "noise") && strcmp(cmd, "window") && strcmp(cmd, "check") && strcmp(cmd, "steps") &&
+	    strcmp(cmd, "between")) {
+		fprintf(stderr, "noisestat: unknown subcommand '%s' (noise, between, window, check or steps)\n", cmd);
 		return 2;
 	}
 	optind = 2;
@@ -787,6 +847,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "noise"))
 		rc = cmd_noise(&rs, out) ? 1 : 0;
+	else if (!strcmp(cmd, "between"))
+		rc = cmd_between(&rs, out) ? 1 : 0;
 	else if (!strcmp(cmd, "window"))
 		rc = cmd_window(&rs, bp, nbp, out) ? 1 : 0;
 	else {

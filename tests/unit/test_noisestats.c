@@ -53,5 +53,29 @@ int main(void)
 	      "effective count of a difference of means");
 	CHECK(near(noise_tolerance(3.4, 0.05, noise_n_eff(5, 20), 4, 0.02, 0.05), 0.34, 1e-9),
 	      "tolerance against a calibrated reference: 4 * 0.05 * 3.4 / 2");
+	/* Between and within runs, by hand: runs {1, 3} and {5, 7}: means 2 and 6 (sd sqrt(8)), each
+	 * value 1 from its mean (pooled sd sqrt(4 / 2) = sqrt(2)), a mean of 2 independent values
+	 * would spread 1, so the runs' own offsets spread sqrt(8 - 1) = sqrt(7). */
+	{
+		double bv[] = { 1, 3, 5, 7, NAN };
+		int bg[] = { 0, 0, 1, 1, 1 };
+		struct noise_between b;
+
+		CHECK(noise_between_fill(bv, bg, 5, 2, &b) == 0 && b.runs == 2 && b.n == 4 && near(b.n_per_run, 2, 1e-12) &&
+			      near(b.mean, 4, 1e-12) && near(b.sd_run_means, sqrt(8), 1e-12) && near(b.sd_within, sqrt(2), 1e-12) &&
+			      near(b.sd_mean_within, 1, 1e-12) && near(b.sd_between, sqrt(7), 1e-12),
+		      "between runs by hand: sd of means %.4f, within %.4f, between %.4f", b.sd_run_means, b.sd_within,
+		      b.sd_between);
+		/* Runs that agree better than their repetitions: no between-run term, 0 not NaN. */
+		double cv[] = { 1, 3, 1.5, 2.5 };
+		int cg[] = { 0, 0, 1, 1 };
+
+		CHECK(noise_between_fill(cv, cg, 4, 2, &b) == 0 && b.sd_between == 0 && near(b.sd_run_means, 0, 1e-12),
+		      "equal run means: no between-run term (%.4f)", b.sd_between);
+		CHECK(noise_between_fill(cv, cg, 2, 2, &b) == -EINVAL && isnan(b.sd_between),
+		      "one run only: -EINVAL, NaN");
+		CHECK(noise_between_fill(cv, (int[]){ 0, 1, 0, 1 }, 2, 2, &b) == -EINVAL,
+		      "two runs of one value each (no within-run spread): -EINVAL");
+	}
 	return check_exit();
 }
