@@ -7,8 +7,9 @@
 # file, so that edits during the runs change nothing), after `make && make rootfs`.
 # The sleeper's claims are three expectations of which at most one can hold (experiments/README.md),
 # so their false ones are counted apart (false_expectations), not as false alarms. --recount DIR
-# re-summarizes every run folder under DIR with this tree's lab and noise file (lab --summarize)
-# and rewrites the table, for a claims engine changed after the runs.
+# re-summarizes every run folder under DIR with this tree's lab and noise file (lab --summarize),
+# rewrites the table, for a claims engine changed after the runs, and writes KIND-between.csv:
+# each quantity's spread within the runs and between them (noisestat between).
 # Usage: ci/measure-falsealarm.sh [--kind K] [--runs N] [--results DIR] [--profile NAME] [--recount DIR]
 set -eu
 export LC_ALL=C
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
 	--profile) [ $# -ge 2 ] || die "--profile needs a name"; profile=$2; shift 2 ;;
 	--recount) [ $# -ge 2 ] || die "--recount needs a folder"; [ -d "$2" ] || die "--recount $2: no such folder"
 		recount=$(cd "$2" && pwd); shift 2 ;;
-	-h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,13p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
@@ -62,6 +63,9 @@ if [ -n "$recount" ]; then
 	sed -i "s/^recount=.*//; /^$/d" "${out%.csv}.meta" 2>/dev/null || :
 	echo "recount=$(date -Iseconds): every run re-summarized with revision $(git rev-parse --short HEAD 2>/dev/null || echo unknown) (lab --summarize)" >>"${out%.csv}.meta"
 	awk -F, 'NR > 1 { n++; if ($5 == 0) clean++ } END { printf "measure-falsealarm: %d of %d runs with no false claim\n", clean, n }' "$out" >&2
+	# The runs' noise as these runs saw it: within each run and between them (noisestat between).
+	"$BIN"/noisestat between --out "experiments/noise/$kind-between.csv" "$recount"/2*/ ||
+		die "noisestat between failed"
 	exit 0
 fi
 for i in $(seq 1 "$runs"); do
