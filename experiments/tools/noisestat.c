@@ -219,6 +219,25 @@ static bool same_case(const struct run *a, const struct run *b)
 	return !strcmp(a->exp, b->exp) && !strcmp(a->cas, b->cas) && a->n == b->n;
 }
 
+/* The values of quantity q of slot s in every successful run of run i's case, from run i on,
+ * into v (and each one's run folder into dir, where not NULL); *th their theory (NaN: none). */
+static size_t case_values(const struct runs *rs, size_t i, int s, enum quantity q, double *v, int *dir, double *th)
+{
+	size_t n = 0;
+	double x, t;
+
+	*th = NAN;
+	for (size_t j = i; j < rs->n; j++) {
+		if (!rs->v[j].ok || !same_case(&rs->v[i], &rs->v[j]) || !quantity(&rs->v[j], s, q, &x, &t) || isnan(x))
+			continue;
+		if (dir)
+			dir[n] = rs->v[j].dir;
+		v[n++] = x;
+		*th = t;
+	}
+	return n;
+}
+
 static int cmd_noise(struct runs *rs, FILE *out)
 {
 	double *v = malloc((rs->n + 1) * sizeof(double));
@@ -241,17 +260,12 @@ static int cmd_noise(struct runs *rs, FILE *out)
 				done[j] = true;
 		for (int s = 0; s < u->n; s++)
 			for (int q = 0; q < Q_COUNT; q++) {
-				double th = NAN, x, t, m, ci, sd, lo = INFINITY, hi = -INFINITY;
-				size_t n = 0;
+				double th, m, ci, sd, lo = INFINITY, hi = -INFINITY;
+				size_t n = case_values(rs, i, s, (enum quantity)q, v, NULL, &th);
 
-				for (size_t j = i; j < rs->n; j++) {
-					if (!rs->v[j].ok || !same_case(u, &rs->v[j]) ||
-					    !quantity(&rs->v[j], s, (enum quantity)q, &x, &t) || isnan(x))
-						continue;
-					v[n++] = x;
-					th = t;
-					lo = fmin(lo, x);
-					hi = fmax(hi, x);
+				for (size_t j = 0; j < n; j++) {
+					lo = fmin(lo, v[j]);
+					hi = fmax(hi, v[j]);
 				}
 				if (n < 2)
 					continue;
@@ -306,17 +320,9 @@ static int cmd_between(struct runs *rs, FILE *out)
 		for (int s = 0; s < u->n; s++)
 			for (int q = 0; q < Q_COUNT; q++) {
 				struct noise_between b;
-				double th = NAN, x, t;
-				size_t n = 0;
+				double th;
+				size_t n = case_values(rs, i, s, (enum quantity)q, v, g, &th);
 
-				for (size_t j = i; j < rs->n; j++) {
-					if (!rs->v[j].ok || !same_case(u, &rs->v[j]) ||
-					    !quantity(&rs->v[j], s, (enum quantity)q, &x, &t) || isnan(x))
-						continue;
-					v[n] = x;
-					g[n++] = rs->v[j].dir;
-					th = t;
-				}
 				if (noise_between_fill(v, g, n, n_groups, &b))
 					continue;
 				fprintf(out, "%s,%s,%d,%s,%d,%d,%s,%s,%.6g,%zu,%zu,%.3g,%.6g,%.4g,%.4g,%.4g,%.4g,%d\n", u->exp,
