@@ -219,6 +219,17 @@ static bool same_case(const struct run *a, const struct run *b)
 	return !strcmp(a->exp, b->exp) && !strcmp(a->cas, b->cas) && a->n == b->n;
 }
 
+/* Whether run i is the first successful run of its case: each case is summarized once, from there. */
+static bool case_first(const struct runs *rs, size_t i)
+{
+	if (!rs->v[i].ok)
+		return false;
+	for (size_t j = 0; j < i; j++)
+		if (rs->v[j].ok && same_case(&rs->v[i], &rs->v[j]))
+			return false;
+	return true;
+}
+
 /* The values of quantity q of slot s in every successful run of run i's case, from run i on,
  * into v (and each one's run folder into dir, where not NULL); *th their theory (NaN: none). */
 static size_t case_values(const struct runs *rs, size_t i, int s, enum quantity q, double *v, int *dir, double *th)
@@ -241,23 +252,16 @@ static size_t case_values(const struct runs *rs, size_t i, int s, enum quantity 
 static int cmd_noise(struct runs *rs, FILE *out)
 {
 	double *v = malloc((rs->n + 1) * sizeof(double));
-	bool *done = calloc(rs->n + 1, sizeof(bool));
 
-	if (!v || !done) {
-		free(v);
-		free(done);
+	if (!v)
 		return -ENOMEM;
-	}
 	fprintf(out, "experiment,case,slot,container,nice,weight,quantity,unit,n,theory,mean,sd,rel_sd,ci95,bias,"
 		     "rel_bias,min,max,work_ms,window_ms,excess_cpu_ms\n");
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct run *u = &rs->v[i];
 
-		if (done[i] || !u->ok)
+		if (!case_first(rs, i))
 			continue;
-		for (size_t j = i; j < rs->n; j++)
-			if (same_case(u, &rs->v[j]))
-				done[j] = true;
 		for (int s = 0; s < u->n; s++)
 			for (int q = 0; q < Q_COUNT; q++) {
 				double th, m, ci, sd, lo = INFINITY, hi = -INFINITY;
@@ -286,7 +290,6 @@ static int cmd_noise(struct runs *rs, FILE *out)
 			}
 	}
 	free(v);
-	free(done);
 	return 0;
 }
 
@@ -296,12 +299,10 @@ static int cmd_between(struct runs *rs, FILE *out)
 {
 	double *v = malloc((rs->n + 1) * sizeof(double));
 	int *g = malloc((rs->n + 1) * sizeof(int)), n_groups = 0;
-	bool *done = calloc(rs->n + 1, sizeof(bool));
 
-	if (!v || !g || !done) {
+	if (!v || !g) {
 		free(v);
 		free(g);
-		free(done);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < rs->n; i++)
@@ -312,11 +313,8 @@ static int cmd_between(struct runs *rs, FILE *out)
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct run *u = &rs->v[i];
 
-		if (done[i] || !u->ok)
+		if (!case_first(rs, i))
 			continue;
-		for (size_t j = i; j < rs->n; j++)
-			if (same_case(u, &rs->v[j]))
-				done[j] = true;
 		for (int s = 0; s < u->n; s++)
 			for (int q = 0; q < Q_COUNT; q++) {
 				struct noise_between b;
@@ -333,7 +331,6 @@ static int cmd_between(struct runs *rs, FILE *out)
 	}
 	free(v);
 	free(g);
-	free(done);
 	return 0;
 }
 
@@ -583,25 +580,18 @@ struct check_opts {
 static int cmd_check(struct runs *rs, const struct noise_row *nr, size_t nn, const struct check_opts *o, FILE *out)
 {
 	double *v = malloc((rs->n + 1) * sizeof(double));
-	bool *done = calloc(rs->n + 1, sizeof(bool));
 	int outside = 0;
 
-	if (!v || !done) {
-		free(v);
-		free(done);
+	if (!v)
 		return -ENOMEM;
-	}
 	fprintf(out, "experiment,case,as,slot,container,batch,n,mean,theory,reference,rel_sd,tolerance,deviation,"
 		     "dev_over_tol,verdict\n");
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct run *u = &rs->v[i];
 		const char *cas = o->as ? o->as : u->cas;
 
-		if (done[i] || !u->ok)
+		if (!case_first(rs, i))
 			continue;
-		for (size_t j = i; j < rs->n; j++)
-			if (same_case(u, &rs->v[j]))
-				done[j] = true;
 		for (int s = 0; s < u->n; s++) {
 			const struct noise_row *row = NULL;
 			size_t n = 0, b = 0, j;
@@ -637,7 +627,6 @@ static int cmd_check(struct runs *rs, const struct noise_row *nr, size_t nn, con
 		}
 	}
 	free(v);
-	free(done);
 	return outside;
 }
 
