@@ -28,7 +28,7 @@ int noise_table_load(const char *path, struct noise_table *t, char *err, size_t 
 {
 	static const char *const need[] = { "experiment", "case", "container", "quantity", "n",
 					    "theory", "rel_sd", "bias", "work_ms" };
-	int col[9], rc;
+	int col[9], col_between, rc;
 	struct csvin in;
 	const char *base = strrchr(path, '/');
 	size_t i, r, len;
@@ -49,6 +49,7 @@ int noise_table_load(const char *path, struct noise_table *t, char *err, size_t 
 			return -EPROTO;
 		}
 	}
+	col_between = csvin_col(&in, "rel_sd_between");
 	base = base ? base + 1 : path;
 	len = strlen(base);
 	if (len > 4 && !strcmp(base + len - 4, ".csv"))
@@ -71,9 +72,10 @@ int noise_table_load(const char *path, struct noise_table *t, char *err, size_t 
 		if (number(csvin_get(&in, r, col[4]), &n) || n < 2 || number(csvin_get(&in, r, col[5]), &w->theory) ||
 		    number(csvin_get(&in, r, col[6]), &w->rel_sd) || w->rel_sd < 0 ||
 		    number(csvin_get(&in, r, col[7]), &w->bias) || number(csvin_get(&in, r, col[8]), &w->work_ms) ||
-		    w->work_ms <= 0) {
-			snprintf(err, errlen, "%s: row %zu: n, theory, rel_sd, bias or work_ms is not a valid number",
-				 path, r + 2);
+		    w->work_ms <= 0 ||
+		    (col_between >= 0 && (number(csvin_get(&in, r, col_between), &w->rel_between) || w->rel_between < 0))) {
+			snprintf(err, errlen, "%s: row %zu: n, theory, rel_sd, bias, work_ms or rel_sd_between is not a "
+				 "valid number", path, r + 2);
 			csvin_free(&in);
 			noise_table_free(t);
 			return -EPROTO;
@@ -95,6 +97,11 @@ const struct noise_row *noise_table_find(const struct noise_table *t, const char
 		    !strcmp(t->rows[i].quantity, quantity))
 			return &t->rows[i];
 	return NULL;
+}
+
+double noise_row_mean_rel_sd(const struct noise_row *row, size_t n, size_t n_ref, double scale)
+{
+	return scale * noise_mean_rel_sd(row->rel_sd, row->rel_between, n, n_ref);
 }
 
 void noise_table_free(struct noise_table *t)
@@ -297,13 +304,15 @@ static void share_claim(struct claim *cl, const struct noise_table *nt, const ch
 		 * phase, a few hundredths of a pp) widens the band by its size, scaled as the spread. */
 		double scale = work_ms < row->work_ms ? row->work_ms / work_ms : 1;
 
+		double rel_m = noise_row_mean_rel_sd(row, n, row->n, scale);
+
 		offset = fabs(row->bias) * scale;
 		cl->reference = theory;
-		cl->tolerance = noise_tolerance(theory, row->rel_sd * scale, noise_n_eff(n, row->n), CLAIM_K,
-						CLAIM_FLOOR_REL, CLAIM_FLOOR_ABS) + offset;
-		cl->spread_band = CLAIM_K * row->rel_sd * scale * fabs(theory) / sqrt(noise_n_eff(n, row->n)) + offset;
-		snprintf(cl->kind, sizeof(cl->kind), "noise:%s k=%g floor=%g%%|%gpp n_noise=%zu%s +offset", nt->kind,
-			 CLAIM_K, 100 * CLAIM_FLOOR_REL, CLAIM_FLOOR_ABS, row->n, scale > 1 ? " sd_scaled_1/work" : "");
+		cl->tolerance = noise_tolerance(theory, rel_m, 1, CLAIM_K, CLAIM_FLOOR_REL, CLAIM_FLOOR_ABS) + offset;
+		cl->spread_band = CLAIM_K * rel_m * fabs(theory) + offset;
+		snprintf(cl->kind, sizeof(cl->kind), "noise:%s k=%g floor=%g%%|%gpp n_noise=%zu%s%s +offset", nt->kind,
+			 CLAIM_K, 100 * CLAIM_FLOOR_REL, CLAIM_FLOOR_ABS, row->n, row->rel_between > 0 ? " +between" : "",
+			 scale > 1 ? " sd_scaled_1/work" : "");
 		spread_test(cl, v, n, row->rel_sd * fabs(row->theory) * scale, row->n);
 		if (widen)
 			widened = widen_when_noisy(cl, v, n);
@@ -325,9 +334,10 @@ static void share_claim(struct claim *cl, const struct noise_table *nt, const ch
 	judge(cl);
 	if (row)
 		claim_say(cl, "%s %.3f%% (95%% CI +-%.3f, n=%zu) %s %.3f pp of theory %.3f%%: the band is the noise "
-			"measured on machine kind %s (sd %.3f pp at %g ms) and its mean offset %+.3f pp%s%s; off by %+.2f "
-			"tolerances", head, cl->measured, cl->ci95, n, cl->verdict == CLAIM_TRUE ? "within" : "NOT within",
-		    cl->tolerance, theory, nt->kind, row->rel_sd * fabs(row->theory), row->work_ms, row->bias,
+			"measured on machine kind %s (sd %.3f pp within a run and %.3f between runs at %g ms) and its mean "
+			"offset %+.3f pp%s%s; off by %+.2f tolerances", head, cl->measured, cl->ci95, n,
+		    cl->verdict == CLAIM_TRUE ? "within" : "NOT within", cl->tolerance, theory, nt->kind,
+		    row->rel_sd * fabs(row->theory), row->rel_between * fabs(row->theory), row->work_ms, row->bias,
 		    work_ms < row->work_ms ? " (both scaled to the shorter window)" : "", widened, cl->residual);
 	else if (own)
 		claim_say(cl, "%s %.3f%% (95%% CI +-%.3f, n=%zu) %s %.3f pp of theory %.3f%%: the band is the run's own "
@@ -400,9 +410,10 @@ void claim_ratio(struct claim *cl, const struct noise_table *nt, const char *exp
 	}
 	if (row) {
 		cl->reference = theory + row->bias;
-		cl->tolerance = noise_tolerance(theory, row->rel_sd, noise_n_eff(n, row->n), CLAIM_K, CLAIM_FLOOR_REL, 0);
-		snprintf(cl->kind, sizeof(cl->kind), "noise:%s k=%g floor=%g%% n_noise=%zu", nt->kind, CLAIM_K,
-			 100 * CLAIM_FLOOR_REL, row->n);
+		cl->tolerance = noise_tolerance(theory, noise_row_mean_rel_sd(row, n, row->n, 1), 1, CLAIM_K,
+						CLAIM_FLOOR_REL, 0);
+		snprintf(cl->kind, sizeof(cl->kind), "noise:%s k=%g floor=%g%% n_noise=%zu%s", nt->kind, CLAIM_K,
+			 100 * CLAIM_FLOOR_REL, row->n, row->rel_between > 0 ? " +between" : "");
 		spread_test(cl, v, n, row->rel_sd * fabs(row->theory), row->n);
 		widened = widen_when_noisy(cl, v, n);
 	} else if (!judge_own(cl, why, 0)) {

@@ -29,6 +29,7 @@ struct noise_row {
 	char exp[16], cs[48], ct[24], quantity[24];
 	size_t n;
 	double theory, rel_sd, bias, work_ms;
+	double rel_between; /* a run's own offset over theory (column rel_sd_between; 0 where absent) */
 };
 
 struct noise_table {
@@ -44,6 +45,10 @@ int noise_table_load(const char *path, struct noise_table *t, char *err, size_t 
 const struct noise_row *noise_table_find(const struct noise_table *t, const char *exp, const char *cs,
 					 const char *ct, const char *quantity);
 void noise_table_free(struct noise_table *t);
+/* The relative sd of one run's mean of n repetitions held against a reference of n_ref (the
+ * row's own n for its theory and bias, a baseline's for the gate): noise_mean_rel_sd of the
+ * row's within-run and between-run spread, times scale (a shorter window's, claim_share). */
+double noise_row_mean_rel_sd(const struct noise_row *row, size_t n, size_t n_ref, double scale);
 
 enum claim_verdict { CLAIM_TRUE, CLAIM_FALSE, CLAIM_NO_DATA };
 const char *claim_verdict_name(enum claim_verdict v);
@@ -66,8 +71,10 @@ struct claim {
 /* The share claim of container ct of case cs of experiment exp: the mean of its n shares v
  * (percent; n may be 0: no-data) against theory (percent) for work_ms of work per container.
  * With a noise row (nt not NULL): reference = theory, tolerance by noise_tolerance with CLAIM_K
- * and the floors and n_eff = noise_n_eff(n, n_noise) plus |bias| (sd and bias scaled as
- * work_noise / work_ms for a shorter window), and the spread test; a flagged spread at n >=
+ * and the floors on the relative sd of one run's mean (noise_row_mean_rel_sd: the row's spread
+ * within a run over n_eff = noise_n_eff(n, n_noise), and its between-run term) plus |bias| (sd
+ * and bias scaled as work_noise / work_ms for a shorter window), and the spread test (the run's
+ * sd against the row's within-run sd); a flagged spread at n >=
  * CLAIM_MIN_N_OWN widens the band to CLAIM_K sds of the run's own mean, at least its 95 % CI
  * (kind "... own_spread_high").
  * Without a noise file (nt NULL, kind "none"): theory within CLAIM_FLAT_PP. With a file but no

@@ -94,16 +94,52 @@ double noise_n_eff(size_t n, size_t n_ref)
 	return n_ref ? 1 / (1 / (double)n + 1 / (double)n_ref) : (double)n;
 }
 
+double noise_mean_rel_sd(double rel_sd, double rel_between, size_t n, size_t n_ref)
+{
+	double n_eff = noise_n_eff(n, n_ref);
+
+	if (!(n_eff > 0) || !(rel_sd >= 0) || !(rel_between >= 0))
+		return NAN;
+	return sqrt(rel_sd * rel_sd / n_eff + rel_between * rel_between);
+}
+
+double noise_chi2_median(int df)
+{
+	double a;
+
+	if (df < 1)
+		return NAN;
+	a = 1 - 2 / (9.0 * df);
+	return a * a * a;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of n values (n >= 1), sorting v in place. */
+static double median_sort(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 int noise_between_fill(const double *v, const int *group, size_t n, int n_groups, struct noise_between *b)
 {
-	double *sum = calloc((size_t)n_groups + 1, sizeof(double)), *means = malloc(((size_t)n_groups + 1) * sizeof(double));
-	size_t *cnt = calloc((size_t)n_groups + 1, sizeof(size_t)), used = 0, k = 0;
-	double ss = 0, var_m;
+	size_t ng = (size_t)n_groups + 1;
+	double *sum = calloc(ng, sizeof(double)), *ssg = calloc(ng, sizeof(double));
+	double *means = malloc(ng * sizeof(double)), *var = malloc(ng * sizeof(double));
+	size_t *cnt = calloc(ng, sizeof(size_t)), used = 0, k = 0, kv = 0;
+	double ss = 0, var_m, med;
 	int g, rc = 0;
 
 	b->runs = b->n = 0;
 	b->n_per_run = b->mean = b->sd_run_means = b->sd_within = b->sd_mean_within = b->sd_between = NAN;
-	if (!sum || !means || !cnt) {
+	b->sd_within_robust = b->sd_between_robust = NAN;
+	if (!sum || !ssg || !means || !var || !cnt) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -126,7 +162,11 @@ int noise_between_fill(const double *v, const int *group, size_t n, int n_groups
 			double d = v[i] - sum[group[i]] / (double)cnt[group[i]];
 
 			ss += d * d;
+			ssg[group[i]] += d * d;
 		}
+	for (g = 0; g < n_groups; g++)
+		if (cnt[g] >= 2)
+			var[kv++] = ssg[g] / (double)(cnt[g] - 1) / noise_chi2_median((int)cnt[g] - 1);
 	b->runs = k;
 	b->n = used;
 	b->n_per_run = (double)used / (double)k;
@@ -138,9 +178,18 @@ int noise_between_fill(const double *v, const int *group, size_t n, int n_groups
 	b->mean = 0;
 	for (size_t i = 0; i < k; i++)
 		b->mean += means[i] / (double)k;
+	b->sd_within_robust = sqrt(median_sort(var, kv));
+	med = median_sort(means, k); /* means sorted from here on */
+	for (size_t i = 0; i < k; i++)
+		var[i] = fabs(means[i] - med);
+	med = 1.4826 * median_sort(var, k);
+	var_m = med * med - b->sd_within_robust * b->sd_within_robust / b->n_per_run;
+	b->sd_between_robust = var_m > 0 ? sqrt(var_m) : 0;
 out:
 	free(sum);
+	free(ssg);
 	free(means);
+	free(var);
 	free(cnt);
 	return rc;
 }

@@ -33,15 +33,31 @@ double noise_tolerance(double theory, double rel_sd, double n, double k, double 
  * 1 / (1 / n + 1 / n_ref); n when n_ref is 0 (a reference without error). */
 double noise_n_eff(size_t n, size_t n_ref);
 
+/* The relative sd of one run's mean of n repetitions against a reference of n_ref (noise_n_eff),
+ * with rel_sd the repetitions' spread within a run and rel_between the spread of a run's own
+ * offset (0: none measured), both over the theory: sqrt(rel_sd^2 / n_eff + rel_between^2).
+ * noise_tolerance(theory, this, 1, ...) is then the band of that mean. NaN on a bad input. */
+double noise_mean_rel_sd(double rel_sd, double rel_between, size_t n, size_t n_ref);
+
+/* The median of chi-square(df) / df (Wilson-Hilferty, (1 - 2 / (9 df))^3; 3.4 % high at df 1,
+ * 0.4 % at df 4): what half of the sample variances of df + 1 values fall below, in units of
+ * the true variance. NaN for df < 1. */
+double noise_chi2_median(int df);
+
 /* Between-run and within-run spread of a quantity measured in several runs (one-way random
  * effects): values v[i] of run group[i] (0..n_groups-1, a run's repetitions). runs: groups with
  * a value; n_per_run: their mean size; sd_run_means: the sd of the runs' means; sd_within: the
  * pooled sd of the repetitions around their run's mean; sd_mean_within: what sd_run_means would
  * be were the repetitions of all runs independent, sd_within / sqrt(n_per_run); sd_between:
- * sqrt(max(0, sd_run_means^2 - sd_mean_within^2)), the spread of a run's own offset. */
+ * sqrt(max(0, sd_run_means^2 - sd_mean_within^2)), the spread of a run's own offset.
+ * The same two, robust to a few runs hit by a stall (a loaded machine's runs spread unevenly):
+ * sd_within_robust, the root of the median over runs of two values or more of each run's sample
+ * variance over noise_chi2_median(its df); sd_between_robust, as sd_between from 1.4826 x the
+ * median absolute deviation of the runs' means (their sd for normal noise) and sd_within_robust. */
 struct noise_between {
 	size_t runs, n;
 	double n_per_run, mean, sd_run_means, sd_within, sd_mean_within, sd_between;
+	double sd_within_robust, sd_between_robust;
 };
 
 /* 0, or -EINVAL without two runs of two values at least (fields NaN); -ENOMEM. */

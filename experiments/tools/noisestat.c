@@ -249,14 +249,28 @@ static size_t case_values(const struct runs *rs, size_t i, int s, enum quantity 
 	return n;
 }
 
-static int cmd_noise(struct runs *rs, FILE *out)
+/* noise: each quantity over every repetition of every folder given, as one sample. --by-run (each
+ * folder one run of the lab, as a default run is): the spread within a run and a run's own offset,
+ * both robust to a stalled run (noise_between_fill: sd = sd_within_robust, sd_between =
+ * sd_between_robust; mean and ci95 those of the runs' means); a case of one repetition per run
+ * (the demo) has no within-run spread to take apart, so its spread across runs is its sd and its
+ * between-run term 0. The columns after excess_cpu_ms (runs, sd_between, rel_sd_between) are
+ * --by-run's; claims.c reads rel_sd_between where it is there. */
+static int cmd_noise(struct runs *rs, bool by_run, FILE *out)
 {
 	double *v = malloc((rs->n + 1) * sizeof(double));
+	int *g = malloc((rs->n + 1) * sizeof(int)), n_groups = 0;
 
-	if (!v)
+	if (!v || !g) {
+		free(v);
+		free(g);
 		return -ENOMEM;
+	}
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->v[i].dir + 1 > n_groups)
+			n_groups = rs->v[i].dir + 1;
 	fprintf(out, "experiment,case,slot,container,nice,weight,quantity,unit,n,theory,mean,sd,rel_sd,ci95,bias,"
-		     "rel_bias,min,max,work_ms,window_ms,excess_cpu_ms\n");
+		     "rel_bias,min,max,work_ms,window_ms,excess_cpu_ms%s\n", by_run ? ",runs,sd_between,rel_sd_between" : "");
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct run *u = &rs->v[i];
 
@@ -264,8 +278,9 @@ static int cmd_noise(struct runs *rs, FILE *out)
 			continue;
 		for (int s = 0; s < u->n; s++)
 			for (int q = 0; q < Q_COUNT; q++) {
-				double th, m, ci, sd, lo = INFINITY, hi = -INFINITY;
-				size_t n = case_values(rs, i, s, (enum quantity)q, v, NULL, &th);
+				double th, m, ci, sd, sdb = 0, lo = INFINITY, hi = -INFINITY;
+				size_t n = case_values(rs, i, s, (enum quantity)q, v, g, &th), runs = 1;
+				struct noise_between b;
 
 				for (size_t j = 0; j < n; j++) {
 					lo = fmin(lo, v[j]);
@@ -275,6 +290,16 @@ static int cmd_noise(struct runs *rs, FILE *out)
 					continue;
 				stats_mean_ci(v, n, &m, &ci);
 				sd = stats_sd(v, n);
+				if (by_run && !noise_between_fill(v, g, n, n_groups, &b)) {
+					/* the runs' means: their mean, and t95 (runs - 1) sd / sqrt(runs) */
+					m = b.mean;
+					ci = stats_t95((int)b.runs - 1) * b.sd_run_means / sqrt((double)b.runs);
+					sd = b.sd_within_robust;
+					sdb = b.sd_between_robust;
+					runs = b.runs;
+				} else if (by_run) {
+					runs = n; /* one value per run: all of its spread counted within */
+				}
 				fprintf(out, "%s,%s,%d,%s,%d,%d,%s,%s,%zu,%.6g,%.6g,%.4g,%.4g,%.4g,%.4g,%.4g,%.6g,%.6g,%d,",
 					u->exp, u->cas, s, u->label[s], u->nice[s], u->weight[s], q_name[q], q_unit[q], n, th,
 					m, sd, sd / fabs(th), ci, m - th, (m - th) / fabs(th), lo, hi, u->work_ms);
@@ -283,13 +308,17 @@ static int cmd_noise(struct runs *rs, FILE *out)
 				if (q == Q_SHARE && u->work_ms > 0 && u->theory[ref_slot(u)] > 0) {
 					double T = u->work_ms * 100.0 / u->theory[ref_slot(u)];
 
-					fprintf(out, "%.1f,%.4g\n", T, (m - th) / 100 * T);
+					fprintf(out, "%.1f,%.4g", T, (m - th) / 100 * T);
 				} else {
-					fprintf(out, ",\n");
+					fprintf(out, ",");
 				}
+				if (by_run)
+					fprintf(out, ",%zu,%.4g,%.4g", runs, sdb, sdb / fabs(th));
+				fputc('\n', out);
 			}
 	}
 	free(v);
+	free(g);
 	return 0;
 }
 
@@ -518,13 +547,13 @@ struct noise_row {
 	char exp[16], cas[48];
 	int slot, work_ms;
 	size_t n;
-	double theory, rel_sd, bias;
+	double theory, rel_sd, bias, rel_between; /* rel_between: 0 where the file has none */
 };
 
 static int noise_load(const char *path, struct noise_row **rows, size_t *n)
 {
 	struct csvin t;
-	int ce, cc, cs, cq, ct, cr, cb, cn, cw, rc = csvin_load(path, &t);
+	int ce, cc, cs, cq, ct, cr, cb, cn, cw, cx, rc = csvin_load(path, &t);
 
 	if (rc) {
 		fprintf(stderr, "noisestat: %s: %s\n", path, rc == -EPROTO ? "not a CSV table" : strerror(-rc));
@@ -539,6 +568,7 @@ static int noise_load(const char *path, struct noise_row **rows, size_t *n)
 	cb = csvin_col(&t, "bias");
 	cn = csvin_col(&t, "n");
 	cw = csvin_col(&t, "work_ms");
+	cx = csvin_col(&t, "rel_sd_between");
 	if (ce < 0 || cc < 0 || cs < 0 || cq < 0 || ct < 0 || cr < 0 || cb < 0 || cn < 0 || cw < 0) {
 		fprintf(stderr, "noisestat: %s: not a noise file (noisestat noise)\n", path);
 		csvin_free(&t);
@@ -563,6 +593,7 @@ static int noise_load(const char *path, struct noise_row **rows, size_t *n)
 		o->bias = csvin_num(&t, r, cb);
 		o->n = (size_t)csvin_num(&t, r, cn);
 		o->work_ms = (int)csvin_num(&t, r, cw);
+		o->rel_between = cx >= 0 ? csvin_num(&t, r, cx) : 0;
 		(*n)++;
 	}
 	csvin_free(&t);
@@ -612,8 +643,9 @@ static int cmd_check(struct runs *rs, const struct noise_row *nr, size_t nn, con
 					double m, ci, tol, dev, ref = row->theory;
 
 					stats_mean_ci(v, n, &m, &ci);
-					tol = noise_tolerance(row->theory, row->rel_sd, noise_n_eff(n, o->calibrated ? row->n : 0),
-							      o->k, o->floor_rel, o->floor_abs);
+					tol = noise_tolerance(row->theory, noise_mean_rel_sd(row->rel_sd, row->rel_between, n,
+										   o->calibrated ? row->n : 0),
+							      1, o->k, o->floor_rel, o->floor_abs);
 					if (o->calibrated) /* as claims.c claim_share: the offset widens the band */
 						tol += fabs(row->bias);
 					dev = m - ref;
@@ -634,7 +666,7 @@ static int cmd_check(struct runs *rs, const struct noise_row *nr, size_t nn, con
 struct case_rows {
 	char exp[16], cas[48];
 	int n, nice[MAX_SLOTS], weight[MAX_SLOTS];
-	double theory[MAX_SLOTS], sd[MAX_SLOTS], bias[MAX_SLOTS];
+	double theory[MAX_SLOTS], sd[MAX_SLOTS], bias[MAX_SLOTS], sd_between[MAX_SLOTS];
 	size_t reps;
 };
 
@@ -653,7 +685,8 @@ static int cmd_steps(const char *noise, size_t n, double k, double floor_rel, do
 	int nc = 0, rc = csvin_load(noise, &t);
 	int ce = csvin_col(&t, "experiment"), cc = csvin_col(&t, "case"), cs = csvin_col(&t, "slot"),
 	    cq = csvin_col(&t, "quantity"), cn = csvin_col(&t, "nice"), cw = csvin_col(&t, "weight"),
-	    ct = csvin_col(&t, "theory"), cd = csvin_col(&t, "sd"), ck = csvin_col(&t, "n"), cb = csvin_col(&t, "bias");
+	    ct = csvin_col(&t, "theory"), cd = csvin_col(&t, "sd"), ck = csvin_col(&t, "n"), cb = csvin_col(&t, "bias"),
+	    cx = csvin_col(&t, "sd_between");
 
 	if (rc) {
 		fprintf(stderr, "noisestat: %s: %s\n", noise, rc == -EPROTO ? "not a CSV table" : strerror(-rc));
@@ -681,6 +714,7 @@ static int cmd_steps(const char *noise, size_t n, double k, double floor_rel, do
 		cr[i].theory[slot] = csvin_num(&t, r, ct);
 		cr[i].sd[slot] = csvin_num(&t, r, cd);
 		cr[i].bias[slot] = cb >= 0 ? csvin_num(&t, r, cb) : 0;
+		cr[i].sd_between[slot] = cx >= 0 ? csvin_num(&t, r, cx) : 0;
 		cr[i].reps = (size_t)csvin_num(&t, r, ck);
 		if (slot + 1 > cr[i].n)
 			cr[i].n = slot + 1;
@@ -705,9 +739,12 @@ static int cmd_steps(const char *noise, size_t n, double k, double floor_rel, do
 				sh = 100 * w / sum;
 				/* The claims' rule: the band widened by |bias|; the shifted container's mean is
 				 * taken to carry the same offset as the honest one (its sign can help or hurt). */
-				tol = noise_tolerance(cr[i].theory[s], cr[i].sd[s] / fabs(cr[i].theory[s]),
-						      noise_n_eff(n, cr[i].reps), k, floor_rel, floor_abs) + fabs(cr[i].bias[s]);
-				sdm = cr[i].sd[s] / sqrt((double)n);
+				sdm = fabs(cr[i].theory[s]) * noise_mean_rel_sd(cr[i].sd[s] / fabs(cr[i].theory[s]),
+									 cr[i].sd_between[s] / fabs(cr[i].theory[s]), n, 0);
+				tol = noise_tolerance(cr[i].theory[s], noise_mean_rel_sd(cr[i].sd[s] / fabs(cr[i].theory[s]),
+											   cr[i].sd_between[s] / fabs(cr[i].theory[s]), n,
+											   cr[i].reps),
+						      1, k, floor_rel, floor_abs) + fabs(cr[i].bias[s]);
 				{
 					double off = fabs(sh + cr[i].bias[s] - cr[i].theory[s]);
 
@@ -722,24 +759,29 @@ static int cmd_steps(const char *noise, size_t n, double k, double floor_rel, do
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: noisestat noise  [--out FILE] RUN_DIR...\n"
+		"usage: noisestat noise  [--by-run] [--out FILE] RUN_DIR...\n"
 		"       noisestat between [--out FILE] RUN_DIR...\n"
 		"       noisestat window [--out FILE] [--burnpair CSV]... RUN_DIR...\n"
 		"       noisestat steps  --noise FILE [--n N] [--z Z] [--k K] [--floor-rel F] [--floor-abs PP]\n"
 		"       noisestat check  --noise FILE [--calibrated] [--as CASE] [--batch N] [--k K]\n"
 		"                        [--floor-rel F] [--floor-abs PP] [--out FILE] RUN_DIR...\n"
-		"Reads lab run folders (runs.csv, summary.csv, definition.conf). noise: each case's\n"
-		"quantities over all repetitions (n, mean, sd, sd / theory, bias, the bias as CPU ms of the\n"
-		"window). window: share(T) = theory + c / T per pair. check: each share's mean (per batch of\n"
-		"N runs) against the theory (--calibrated: the band widened by the noise file's |bias| as the claims do; the\n"
-		"run's) within max(floor-abs, floor-rel x theory, K x rel_sd x theory / sqrt(n_eff)), n_eff =\n"
-		"n (--calibrated: 1 / (1/n + 1/n_noise)); defaults K 4, F 0.01, PP 0.05; exit 1 when any\n"
-		"is outside. --as CASE holds every case against CASE's noise row (a shifted run).\n"
+		"Reads lab run folders (runs.csv, summary.csv, definition.conf).\n"
+		"noise: each case's quantities over all repetitions (n, mean, sd, sd / theory, bias, the\n"
+		"  bias as CPU ms of the window). --by-run: each folder one lab run; sd is the spread\n"
+		"  within a run, sd_between a run's own offset, both robust to a stalled run (the median\n"
+		"  of the runs' variances, the median absolute deviation of their means): a noise file.\n"
+		"between: per quantity, the sd of the run folders' means against the sd their repetitions\n"
+		"  predict (sd_within / sqrt(n per run)), and the between-run term sqrt(max(0,\n"
+		"  sd_run_means^2 - that^2)): two run folders at least.\n"
+		"window: share(T) = theory + c / T per pair.\n"
+		"check: each share's mean (per batch of N runs) against the theory within max(floor-abs,\n"
+		"  floor-rel x theory, K x theory x sqrt(rel_sd^2 / n_eff + rel_sd_between^2)), n_eff = n\n"
+		"  (--calibrated: 1 / (1/n + 1/n_noise), and the band widened by the noise file's |bias|,\n"
+		"  as the claims do); defaults K 4, F 0.01, PP 0.05; exit 1 when any is outside. --as CASE\n"
+		"  holds every case against CASE's noise row (a shifted run).\n"
 		"steps: every container one nice step off (weights: x or / 1.25), its distance from the\n"
-		"theory beside the calibrated tolerance of a mean of N (default 5), detected when it clears\n"
-		"the band by Z (default 2) sd of that mean. between: per quantity, the sd of the run\n"
-		"folders' means against the sd their repetitions predict (sd_within / sqrt(n per run)),\n"
-		"and the between-run term sqrt(max(0, sd_run_means^2 - that^2)): two run folders at least.\n");
+		"  theory beside the calibrated tolerance of a mean of N (default 5), detected when it\n"
+		"  clears the band by Z (default 2) sd of that mean.\n");
 }
 
 int main(int argc, char **argv)
@@ -751,13 +793,14 @@ int main(int argc, char **argv)
 		{ "floor-rel", required_argument, NULL, 'r' }, { "floor-abs", required_argument, NULL, 'f' },
 		{ "calibrated", no_argument, NULL, 'c' },  { "help", no_argument, NULL, 'h' },
 		{ "n", required_argument, NULL, 'N' },     { "z", required_argument, NULL, 'z' },
-		{ 0 }
+		{ "by-run", no_argument, NULL, 'R' },      { 0 }
 	};
 	struct check_opts co = { NULL, 4, 0.01, 0.05, 0, false };
 	const char *outp = NULL, *noise = NULL, *cmd;
 	double z = 2, steps_n = 5;
 	char *bp[64], *end;
-	int nbp = 0, c, rc = 0;
+	int nbp = 0, c, li = 0, rc = 0;
+	bool by_run = false;
 	struct runs rs = { 0 };
 	FILE *out = stdout;
 
@@ -772,7 +815,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", lo, &li)) != -1) {
 		double *d = NULL;
 
 		switch (c) {
@@ -786,6 +829,7 @@ int main(int argc, char **argv)
 			break;
 		case 'n': noise = optarg; break;
 		case 'c': co.calibrated = true; break;
+		case 'R': by_run = true; break;
 		case 'a': co.as = optarg; break;
 		case 'B':
 			co.batch = strtoul(optarg, &end, 10);
@@ -805,7 +849,7 @@ int main(int argc, char **argv)
 		if (d) {
 			*d = strtod(optarg, &end);
 			if (*end || !*optarg || *d < 0) {
-				fprintf(stderr, "noisestat: invalid %s '%s' (a number >= 0)\n", argv[optind - 1], optarg);
+				fprintf(stderr, "noisestat: invalid --%s '%s' (a number >= 0)\n", lo[li].name, optarg);
 				return 2;
 			}
 		}
@@ -826,10 +870,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "noisestat: %s: no run folder given\n", cmd);
 		return 2;
 	}
-	if (!strcmp(cmd, "check") && !noise) {
-		fprintf(stderr, "noisestat: check needs --noise FILE\n");
-		return 2;
-	}
 	for (int i = optind; i < argc; i++)
 		if (dir_load(argv[i], i, &rs))
 			return 1;
@@ -841,7 +881,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!strcmp(cmd, "noise"))
-		rc = cmd_noise(&rs, out) ? 1 : 0;
+		rc = cmd_noise(&rs, by_run, out) ? 1 : 0;
 	else if (!strcmp(cmd, "between"))
 		rc = cmd_between(&rs, out) ? 1 : 0;
 	else if (!strcmp(cmd, "window"))

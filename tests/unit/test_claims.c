@@ -1,6 +1,6 @@
 /* Unit tests of the claims engine (experiments/claims.c) against synthetic runs with the noise
  * measured on machine kind c (experiments/noise/c.csv, the committed file): shares drawn around
- * the noise rule's reference with the measured sd pass, the same drawn around one nice step off
+ * the noise rule's reference with the measured sd within a run and each run's own offset pass, the same drawn around one nice step off
  * fail (0-vs-15 and 0-vs-19 pairs and the mix's nice-15 container at n = 5, the 10 s demo at
  * n = 1); completion ratios likewise (one nice step off, or 5 % off, fails); no-data, the flat
  * band without a noise file, the run's own CI without a row, n too small, the 1 / work scaling
@@ -41,61 +41,77 @@ static double share_of(int nice, const int *others, int k)
 	return 100.0 * nice_weight(nice) / sum;
 }
 
-/* TRIALS claims of n shares each, drawn around centre with sd; how many came out false. */
+/* Honest draws at k = 4 are false with about 6e-5 per claim (normal noise): 0.13 expected in
+ * TRIALS, so at most this many (3 or more: p = 3.6e-4). */
+#define HONEST_FALSE_MAX 2
+
+/* TRIALS claims of n shares each: each trial one run, drawn around centre plus that run's own
+ * offset (sd_between) with sd within it; how many came out false. */
 static int false_claims(const struct noise_table *nt, const char *exp, const char *cs, const char *ct,
-			double theory, int work_ms, double centre, double sd, size_t n)
+			double theory, int work_ms, double centre, double sd, double sd_between, size_t n)
 {
 	double v[16];
 	struct claim cl;
 	int bad = 0;
 
 	for (int t = 0; t < TRIALS; t++) {
+		double run = centre + sd_between * normal();
+
 		for (size_t i = 0; i < n; i++)
-			v[i] = centre + sd * normal();
+			v[i] = run + sd * normal();
 		claim_share(&cl, nt, exp, cs, ct, theory, work_ms, v, n);
 		bad += cl.verdict == CLAIM_FALSE;
 	}
 	return bad;
 }
 
-/* Honest and one step either way for one container: the noise row gives theory, sd and bias;
- * shifted is the theory of the container one nice step off, drawn with the same start-up term. */
+/* A step is caught when a run one nice step off is false in at least this fraction of trials:
+ * with the noise measured over honest default runs (a run's own offset included) every step at
+ * n = 5 is caught in all 2000 but 0-vs-19's nice 19 at 18, 99.2 % (+0.283 pp against a 0.19 pp
+ * band: 2.6 sds of a run's mean beyond it; c-steps-n5.csv). */
+#define STEP_CAUGHT_MIN 0.99
+
+/* Honest and one step either way for one container: the noise row gives theory, sd within a run,
+ * a run's own offset and bias; shifted is the theory of the container one nice step off, drawn
+ * with the same offset. */
 static void step_case(const struct noise_table *nt, const char *exp, const char *cs, const char *ct, size_t n,
 		      double lower, double higher)
 {
 	const struct noise_row *r = noise_table_find(nt, exp, cs, ct, "share");
-	double sd, ref;
+	double sd, sdb, ref;
 	int bad;
 
 	CHECK(r != NULL, "noise row for %s %s %s", exp, cs, ct);
 	if (!r)
 		return;
 	sd = r->rel_sd * r->theory;
+	sdb = r->rel_between * r->theory;
 	ref = r->theory + r->bias;
-	bad = false_claims(nt, exp, cs, ct, r->theory, (int)r->work_ms, ref, sd, n);
-	CHECK(bad == 0, "%s %s %s: %d honest draws of n=%zu (sd %.3f pp around %.3f%%): %d false", exp, cs, ct,
-	      TRIALS, n, sd, ref, bad);
+	bad = false_claims(nt, exp, cs, ct, r->theory, (int)r->work_ms, ref, sd, sdb, n);
+	CHECK(bad <= HONEST_FALSE_MAX, "%s %s %s: %d honest draws of n=%zu (sd %.3f pp, between runs %.3f, around "
+	      "%.3f%%): %d false", exp, cs, ct, TRIALS, n, sd, sdb, ref, bad);
 	if (!isnan(lower)) {
-		bad = false_claims(nt, exp, cs, ct, r->theory, (int)r->work_ms, lower + r->bias, sd, n);
-		CHECK(bad == TRIALS, "%s %s %s: one nice step lower (theory %.3f%%): %d of %d false", exp, cs, ct,
+		bad = false_claims(nt, exp, cs, ct, r->theory, (int)r->work_ms, lower + r->bias, sd, sdb, n);
+		CHECK(bad >= STEP_CAUGHT_MIN * TRIALS, "%s %s %s: one nice step lower (theory %.3f%%): %d of %d false", exp, cs, ct,
 		      lower, bad, TRIALS);
 	}
 	if (!isnan(higher)) {
-		bad = false_claims(nt, exp, cs, ct, r->theory, (int)r->work_ms, higher + r->bias, sd, n);
-		CHECK(bad == TRIALS, "%s %s %s: one nice step higher (theory %.3f%%): %d of %d false", exp, cs, ct,
+		bad = false_claims(nt, exp, cs, ct, r->theory, (int)r->work_ms, higher + r->bias, sd, sdb, n);
+		CHECK(bad >= STEP_CAUGHT_MIN * TRIALS, "%s %s %s: one nice step higher (theory %.3f%%): %d of %d false", exp, cs, ct,
 		      higher, bad, TRIALS);
 	}
 }
 
 /* The spread test: its factor is sqrt(F95) (table values: F(1,19) 4.381, F(4,19) 2.895, F(4,4)
  * 6.388, F(19,19) 2.168). The bound is 5 % for two sampled sds; here the noise row's sd is the
- * draws' true sd, so honest draws of n = 5 are flagged with P(chi2_4 > 4 x 2.895) = 2.07 %
- * (2000 trials: 41 expected, binomial sd 6.4, so 22..61 at 3 sd), draws with 4 times the sd with
- * P(chi2_4 > 0.72) = 95 % (at least 90 % here). */
+ * draws' true sd, so honest draws of n = 5 are flagged with P(chi2_4 > 4 F95(4, n_noise - 1)),
+ * exp(-x / 2) (1 + x / 2) for chi2 of 4 df (4.3 % against the row's n_noise 100: 86 of 2000,
+ * binomial sd 9.1), held within 3 sd; draws with 4 times the sd nearly always (at least 90 %). */
 static void spread_checks(const struct noise_table *nt)
 {
 	const struct noise_row *r = noise_table_find(nt, "pairs", "0-vs-15", "b-nice15", "share");
-	double v[5], sd = r->rel_sd * r->theory;
+	double v[5], sd = r->rel_sd * r->theory, x4 = 4 * stats_f95(4, (int)r->n - 1);
+	double p = exp(-x4 / 2) * (1 + x4 / 2), want = p * TRIALS, bsd = sqrt(want * (1 - p));
 	struct claim cl;
 	int high = 0, high4 = 0;
 
@@ -116,47 +132,53 @@ static void spread_checks(const struct noise_table *nt)
 		claim_share(&cl, nt, "pairs", "0-vs-15", "b-nice15", r->theory, 1000, v, 5);
 		high4 += cl.spread_high;
 	}
-	CHECK(high >= 22 && high <= 61, "honest spread flagged %d of %d (2.07 %% expected: 22..61)", high, TRIALS);
+	CHECK(fabs(high - want) <= 3 * bsd, "honest spread flagged %d of %d (%.1f expected, sd %.1f)", high, TRIALS,
+	      want, bsd);
 	CHECK(high4 >= 0.9 * TRIALS, "4 x the noise sd flagged %d of %d", high4, TRIALS);
 	CHECK(strstr(cl.spread, "HIGH") || strstr(cl.spread, "ok"), "the spread column says which (%s)", cl.spread);
 	for (int i = 0; i < 5; i++)
 		v[i] = r->theory + r->bias + (i % 2 ? 1 : -1) * 6 * sd;
 	claim_share(&cl, nt, "pairs", "0-vs-15", "b-nice15", r->theory, 1000, v, 4);
 	CHECK(cl.spread_high && strstr(cl.finding, "spread above"), "a flagged spread is a finding (%s)", cl.finding);
-	/* The run measured with a second lab's containers on the CPU (c-falsealarm.meta, run 7):
-	 * 0-vs-19's nice-19 share 1.540 % with sd 0.092 pp, n 5: above its noise band but within 4 sds
-	 * of its own mean (0.165 pp; its 95 % CI is 0.114), true on that band and said so; the same
-	 * spread around nice 18's share (one step, +0.28 pp) stays false, and so does a spread that is
-	 * not flagged. */
+	/* 0-vs-19's nice-19 share (theory 1.444 %, one step +0.283 pp) at n 5, each spread made of the
+	 * same five unit deviations w (sd 1) around its mean: a spread 2 times the row's within-run
+	 * sd is flagged (the factor is sqrt(F95(4, 99)) = 1.57); its band becomes 4 of its own sds of
+	 * the mean, wider than the noise band and narrower than the step: a mean 0.20 pp off is true
+	 * on it and said so, one step off stays false; a calm run as far off is false on the noise
+	 * band; a spread whose own band reaches the step is no-data (contended runs measured 0.086..
+	 * 0.17 pp, c-falsealarm.meta). */
 	{
 		const struct noise_row *r19 = noise_table_find(nt, "pairs", "0-vs-19", "b-nice19", "share");
 		double w[5] = { -1.2649, -0.6325, 0, 0.6325, 1.2649 }, x[5], x18[5], calm[5];
-		double th18 = 100.0 * 18 / (1024 + 18);
+		double th18 = 100.0 * 18 / (1024 + 18), sd19 = r19->rel_sd * r19->theory, wide = 2 * sd19;
+		double off = r19->theory + 0.20, band;
 
+		for (int i = 0; i < 5; i++)
+			calm[i] = off + 0.2 * sd19 * w[i];
+		claim_share(&cl, nt, "pairs", "0-vs-19", "b-nice19", r19->theory, 1000, calm, 5);
+		band = cl.tolerance;
+		CHECK(!cl.spread_high && cl.verdict == CLAIM_FALSE && !strstr(cl.kind, "own_spread") &&
+			      4 * wide / sqrt(5) > band && 4 * wide / sqrt(5) < th18 - r19->theory && 0.20 > band,
+		      "a calm run 0.20 pp off: false on the noise band (%.3f pp, %+.2f; %s)", band, cl.residual, cl.kind);
+		claim_share_resolves(&cl, th18 - r19->theory);
+		CHECK(cl.verdict == CLAIM_FALSE, "a band of the noise's is never made no-data by the step");
 		for (int i = 0; i < 5; i++) {
-			x[i] = 1.540 + 0.092 * w[i];
-			x18[i] = th18 + 0.092 * w[i];
-			calm[i] = 1.540 + 0.02 * w[i];
+			x[i] = off + wide * w[i];
+			x18[i] = th18 + wide * w[i];
 		}
 		claim_share(&cl, nt, "pairs", "0-vs-19", "b-nice19", r19->theory, 1000, x, 5);
-		CHECK(cl.spread_high && cl.verdict == CLAIM_TRUE && fabs(cl.tolerance - 4 * 0.092 / sqrt(5)) < 1e-5 &&
+		CHECK(cl.spread_high && cl.verdict == CLAIM_TRUE && fabs(cl.tolerance - 4 * wide / sqrt(5)) < 1e-5 &&
 			      cl.tolerance > cl.ci95 && strstr(cl.kind, "own_spread_high") &&
 			      strstr(cl.sentence, "widened to k sds of its own mean"),
 		      "a spread far above the noise: the share's band is 4 of its own sds of the mean (%.4f; %s; %s)",
 		      cl.tolerance, cl.kind, cl.sentence);
+		claim_share_resolves(&cl, th18 - r19->theory);
+		CHECK(cl.verdict == CLAIM_TRUE, "a widened band narrower than one step keeps its verdict (%.3f)", cl.tolerance);
 		claim_share(&cl, nt, "pairs", "0-vs-19", "b-nice19", r19->theory, 1000, x18, 5);
 		CHECK(cl.spread_high && cl.verdict == CLAIM_FALSE, "the same spread one nice step off: false (%+.2f)",
 		      cl.residual);
-		claim_share(&cl, nt, "pairs", "0-vs-19", "b-nice19", r19->theory, 1000, calm, 5);
-		CHECK(!cl.spread_high && cl.verdict == CLAIM_FALSE && !strstr(cl.kind, "own_spread"),
-		      "a calm run 0.096 pp off: false on the noise band (%+.2f; %s)", cl.residual, cl.kind);
-		claim_share_resolves(&cl, th18 - r19->theory);
-		CHECK(cl.verdict == CLAIM_FALSE, "a band of the noise's is never made no-data by the step");
-		/* One nice step is th18 - theory = 0.283 pp: a band of 0.165 pp resolves it, one of 4 x
-		 * 0.166 / sqrt(5) = 0.297 pp (the spread of another contended run) does not. */
-		claim_share(&cl, nt, "pairs", "0-vs-19", "b-nice19", r19->theory, 1000, x, 5);
-		claim_share_resolves(&cl, th18 - r19->theory);
-		CHECK(cl.verdict == CLAIM_TRUE, "a widened band narrower than one step keeps its verdict (%.3f)", cl.tolerance);
+		/* One nice step is th18 - theory = 0.283 pp: a band of 4 x 0.166 / sqrt(5) = 0.297 pp (the
+		 * spread of a contended run) does not resolve it. */
 		for (int i = 0; i < 5; i++)
 			x[i] = 1.409 + 0.166 * w[i];
 		claim_share(&cl, nt, "pairs", "0-vs-19", "b-nice19", r19->theory, 1000, x, 5);
@@ -168,17 +190,19 @@ static void spread_checks(const struct noise_table *nt)
 	}
 }
 
-/* TRIALS ratio claims of n values drawn around centre with sd; how many came out false. */
+/* TRIALS ratio claims of n values, as false_claims; how many came out false. */
 static int false_ratios(const struct noise_table *nt, const char *cs, const char *ct, const char *q, double theory,
-			int work_ms, double centre, double sd, size_t n)
+			int work_ms, double centre, double sd, double sd_between, size_t n)
 {
 	double v[16];
 	struct claim cl;
 	int bad = 0;
 
 	for (int t = 0; t < TRIALS; t++) {
+		double run = centre + sd_between * normal();
+
 		for (size_t i = 0; i < n; i++)
-			v[i] = centre + sd * normal();
+			v[i] = run + sd * normal();
 		claim_ratio(&cl, nt, "pairs", cs, ct, q, theory, work_ms, v, n);
 		bad += cl.verdict == CLAIM_FALSE;
 	}
@@ -203,33 +227,36 @@ static void ratio_checks(const struct noise_table *nt)
 	for (int k = 0; k < 2; k++) {
 		size_t n = ns[k];
 		double sd = r->rel_sd * r->theory, sda = a->rel_sd * a->theory;
+		double sdb = r->rel_between * r->theory, sdab = a->rel_between * a->theory;
 		int bad;
 
-		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio", r->theory, 1000, r->theory + r->bias, sd, n);
-		CHECK(bad == 0, "wall_ratio honest at n=%zu: %d of %d false", n, bad, TRIALS);
-		/* The raw ratio depends on the CPU the machine left after the first end: measured under
-		 * the load of the noise run (c.meta) its relative sd is 3.3 %, so one nice step (-1.5 % /
-		 * +1.1 % of the ratio) is inside its band; the ratio on the CPU left (below) carries the
-		 * step. A ratio 20 % off is still caught. */
-		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio", r->theory, 1000, 1.2 * r->theory, sd, n);
-		CHECK(bad == TRIALS, "wall_ratio 20 %% off at n=%zu: %d of %d false", n, bad, TRIALS);
+		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio", r->theory, 1000, r->theory + r->bias, sd, sdb, n);
+		CHECK(bad <= HONEST_FALSE_MAX, "wall_ratio honest at n=%zu: %d of %d false", n, bad, TRIALS);
+		/* The raw ratio depends on the CPU the machine left after the first end: measured over
+		 * the honest default runs (c.meta) its relative sd within a run is 3.9 %, so one nice step
+		 * (-1.5 % / +1.1 % of the ratio) is inside its band; the ratio on the CPU left (below)
+		 * carries the step. A ratio 30 % off is still caught. */
+		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio", r->theory, 1000, 1.3 * r->theory, sd, sdb, n);
+		CHECK(bad == TRIALS, "wall_ratio 30 %% off at n=%zu: %d of %d false", n, bad, TRIALS);
 
-		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio_on_avail", 1, 1000, 1 + a->bias, sda, n);
-		CHECK(bad == 0, "on the CPU left, honest at n=%zu: %d of %d false", n, bad, TRIALS);
-		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio_on_avail", 1, 1000, lo / r->theory, sda, n);
+		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio_on_avail", 1, 1000, 1 + a->bias, sda, sdab, n);
+		CHECK(bad <= HONEST_FALSE_MAX, "on the CPU left, honest at n=%zu: %d of %d false", n, bad, TRIALS);
+		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio_on_avail", 1, 1000, lo / r->theory, sda, sdab, n);
 		CHECK(bad == TRIALS, "on the CPU left, nice 4 at n=%zu: %d of %d false", n, bad, TRIALS);
 		/* At the quick profile's n = 2 the smaller step (nice 6: -1.1 %) sits about 2.7 sd of
 		 * the mean beyond the band, so a few draws in 1000 pass; at n = 5 none. */
-		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio_on_avail", 1, 1000, hi / r->theory, sda, n);
+		bad = false_ratios(nt, "0-vs-5", "b-nice5", "wall_ratio_on_avail", 1, 1000, hi / r->theory, sda, sdab, n);
 		CHECK(bad >= (n == 2 ? 0.99 * TRIALS : TRIALS), "on the CPU left, nice 6 at n=%zu: %d of %d false", n, bad,
 		      TRIALS);
 	}
-	/* The rule by hand at n = 5, from the row: tolerance 4 x rel_sd x 1.50699 / 2, reference
-	 * 1.50699 + bias; no absolute floor. */
+	/* The rule by hand at n = 5, from the row (n 100): tolerance 4 x 1.50699 x sqrt(rel_sd^2 /
+	 * n_eff + rel_sd_between^2), n_eff = 1 / (1/5 + 1/100); reference 1.50699 + bias; no absolute
+	 * floor. */
 	for (int i = 0; i < 5; i++)
 		v[i] = 1.50699 + r->bias;
 	claim_ratio(&cl, nt, "pairs", "0-vs-5", "b-nice5", "wall_ratio", 1.50699, 1000, v, 5);
-	CHECK(fabs(cl.tolerance - 4 * r->rel_sd * 1.50699 / 2) < 1e-5 && fabs(cl.reference - (1.50699 + r->bias)) < 1e-5 &&
+	CHECK(r->n == 100 && fabs(cl.tolerance - 4 * 1.50699 * sqrt(r->rel_sd * r->rel_sd / (1 / (1 / 5.0 + 1 / 100.0)) +
+								       r->rel_between * r->rel_between)) < 1e-5 && fabs(cl.reference - (1.50699 + r->bias)) < 1e-5 &&
 		      cl.verdict == CLAIM_TRUE && !strcmp(cl.id, "pairs/0-vs-5/b-nice5/wall_ratio") &&
 		      !strncmp(cl.kind, "noise:c", 7),
 	      "wall_ratio n=5: tolerance %.5f reference %.5f (%s)", cl.tolerance, cl.reference, cl.kind);
@@ -333,7 +360,7 @@ static void other_checks(void)
 
 int main(void)
 {
-	static const int zero[] = { 0 }, mix_rest[] = { 0, 3, 6, 9, 12, 18 };
+	static const int zero[] = { 0 }, mix_rest[] = { 0, 3, 6, 9, 12, 18 }, mix_rest18[] = { 0, 3, 6, 9, 12, 15 };
 	struct noise_table nt, bad;
 	const struct noise_row *r;
 	struct claim cl;
@@ -348,8 +375,8 @@ int main(void)
 		return check_exit();
 	CHECK(!strcmp(nt.kind, "c"), "its machine kind is its name: c (%s)", nt.kind);
 	r = noise_table_find(&nt, "pairs", "0-vs-15", "b-nice15", "share");
-	CHECK(r && r->n == 20 && fabs(r->theory - 3.39623) < 1e-4 && r->work_ms == 1000,
-	      "0-vs-15 b-nice15: n 20, theory 3.39623, work 1000 ms");
+	CHECK(r && r->n == 100 && fabs(r->theory - 3.39623) < 1e-4 && r->work_ms == 1000 && r->rel_between > 0,
+	      "0-vs-15 b-nice15: n 100 (20 runs of 5), theory 3.39623, work 1000 ms, a between-run term");
 
 	/* Theories one nice step off: 0-vs-14 and 0-vs-16 give 4.208 / 2.735 % (shift +0.81 / -0.66
 	 * pp, README section 4), 0-vs-18 1.791 %; the mix's nice-15 container at 14 / 16. */
@@ -357,25 +384,28 @@ int main(void)
 	step_case(&nt, "pairs", "0-vs-19", "b-nice19", 5, NAN, share_of(18, zero, 1));
 	step_case(&nt, "pairs", "0-vs-10", "b-nice10", 5, share_of(11, zero, 1), share_of(9, zero, 1));
 	step_case(&nt, "mix", "mix", "nice15", 5, share_of(16, mix_rest, 6), share_of(14, mix_rest, 6));
+	step_case(&nt, "mix", "mix", "nice18", 5, share_of(19, mix_rest18, 6), share_of(17, mix_rest18, 6));
 	step_case(&nt, "demo", "demo", "cn-nice", 1, share_of(16, zero, 1), share_of(14, zero, 1));
 	step_case(&nt, "autogroup", "engine-0-vs-15", "b-nice15", 5, share_of(16, zero, 1), share_of(14, zero, 1));
 
-	/* The rule by hand, 0-vs-15 at n = 5, from the noise row: n_eff = 1 / (1/5 + 1/20) = 4;
-	 * tolerance = max(0.05, 1 % of theory, 4 x rel_sd x theory / 2) + |bias|; the reference is
-	 * the theory (a share is a rate: no start-up term moves it). */
+	/* The rule by hand, 0-vs-15 at n = 5, from the noise row: n_eff = 1 / (1/5 + 1/100);
+	 * tolerance = max(0.05, 1 % of theory, 4 x theory x sqrt(rel_sd^2 / n_eff + rel_sd_between^2))
+	 * + |bias|; the reference is the theory (a share is a rate: no start-up term moves it). */
 	{
 		const struct noise_row *r15 = noise_table_find(&nt, "pairs", "0-vs-15", "b-nice15", "share");
-		double want = fmax(fmax(0.05, 0.0339623), 4 * r15->rel_sd * 3.39623 / 2) + fabs(r15->bias);
+		double n_eff = 1 / (1 / 5.0 + 1 / 100.0);
+		double rel_m = sqrt(r15->rel_sd * r15->rel_sd / n_eff + r15->rel_between * r15->rel_between);
+		double want = fmax(fmax(0.05, 0.0339623), 4 * rel_m * 3.39623) + fabs(r15->bias);
 
 		claim_share(&cl, &nt, "pairs", "0-vs-15", "b-nice15", 3.39623, 1000, v, 5);
-		CHECK(r15->n == 20 && fabs(cl.tolerance - want) < 1e-6 && cl.reference == 3.39623,
+		CHECK(r15->n == 100 && fabs(cl.tolerance - want) < 1e-6 && cl.reference == 3.39623,
 		      "0-vs-15 n=5: tolerance %.5f pp (by hand %.5f: rel sd %.4f, bias %+.4f), reference %.5f (theory)",
 		      cl.tolerance, want, r15->rel_sd, r15->bias, cl.reference);
 		CHECK(!strncmp(cl.kind, "noise:c k=4", 11) && strstr(cl.kind, "+offset") && !strchr(cl.sentence, ','),
 		      "its kind says noise:c and the offset; the sentence has no comma (%s | %s)", cl.kind, cl.sentence);
 		CHECK(!strcmp(cl.id, "pairs/0-vs-15/b-nice15/share"), "its id names experiment, case, container, quantity");
 		/* At half the work the spread and the offset both double; the reference stays. */
-		want = fmax(fmax(0.05, 0.0339623), 4 * 2 * r15->rel_sd * 3.39623 / 2) + 2 * fabs(r15->bias);
+		want = fmax(fmax(0.05, 0.0339623), 4 * 2 * rel_m * 3.39623) + 2 * fabs(r15->bias);
 		claim_share(&cl, &nt, "pairs", "0-vs-15", "b-nice15", 3.39623, 500, v, 5);
 		CHECK(fabs(cl.tolerance - want) < 1e-6 && cl.reference == 3.39623 && strstr(cl.kind, "sd_scaled_1/work"),
 		      "at 500 ms spread and offset scale as 1 / work (%.5f, by hand %.5f)", cl.tolerance, want);
@@ -429,6 +459,24 @@ int main(void)
 		fclose(f);
 		CHECK(noise_table_load(tmp, &bad, err, sizeof(err)) == -EPROTO && strstr(err, "row 2"),
 		      "a field that is not a number: -EPROTO naming its row (%s)", err);
+		f = fopen(tmp, "w");
+		fputs("experiment,case,container,quantity,n,theory,rel_sd,bias,work_ms,rel_sd_between\n"
+		      "pairs,a,b,share,20,1,0.1,0,1000,0.01\npairs,a,c,share,20,1,0.1,0,1000,-0.01\n", f);
+		fclose(f);
+		CHECK(noise_table_load(tmp, &bad, err, sizeof(err)) == -EPROTO && strstr(err, "row 3") &&
+			      strstr(err, "rel_sd_between"),
+		      "a negative between-run spread: -EPROTO naming its row (%s)", err);
+		f = fopen(tmp, "w");
+		fputs("experiment,case,container,quantity,n,theory,rel_sd,bias,work_ms,rel_sd_between\n"
+		      "pairs,a,b,share,20,1,0.1,0,1000,0.01\n", f);
+		fclose(f);
+		err[0] = '\0';
+		CHECK(noise_table_load(tmp, &bad, err, sizeof(err)) == 0 && bad.rows[0].rel_between == 0.01,
+		      "a between-run spread is read where the file has the column (%s)", err);
+		if (bad.rows)
+			noise_table_free(&bad);
+		CHECK(nt.rows[0].rel_between >= 0 && noise_table_find(&nt, "pairs", "0-vs-15", "b-nice15", "share")->rel_between > 0,
+		      "the committed file has it");
 		/* A noise row whose spread alone reaches one nice step (a guest's 0-vs-5, sd 5.55 pp
 		 * with one run at 49.5 %: c-qemu-tcg-6.12.csv): no verdict, however near the mean; the
 		 * floor-held heavy side of 0-vs-19 on this host's noise keeps its verdict. */

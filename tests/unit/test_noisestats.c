@@ -76,6 +76,35 @@ int main(void)
 		      "one run only: -EINVAL, NaN");
 		CHECK(noise_between_fill(cv, (int[]){ 0, 1, 0, 1 }, 2, 2, &b) == -EINVAL,
 		      "two runs of one value each (no within-run spread): -EINVAL");
+		/* Robust figures by hand: runs {1, 3}, {5, 7}, {9, 11}: each run's variance 2, over
+		 * the median of chi2(1) / 1; means 2, 6, 10, their median absolute deviation 4. */
+		double rv[] = { 1, 3, 5, 7, 9, 11 };
+		int rg[] = { 0, 0, 1, 1, 2, 2 };
+		double w = 2 / noise_chi2_median(1), m = 1.4826 * 4;
+
+		CHECK(noise_between_fill(rv, rg, 6, 3, &b) == 0 && near(b.sd_within_robust, sqrt(w), 1e-12) &&
+			      near(b.sd_between_robust, sqrt(m * m - w / 2), 1e-12),
+		      "robust within %.4f, between %.4f, by hand", b.sd_within_robust, b.sd_between_robust);
+		/* Four calm runs (each {9, 11}) and one hit by a stall ({40, 60}): the pooled figures
+		 * follow the stall, the robust ones stay the calm runs'. */
+		double sv[] = { 9, 11, 9, 11, 9, 11, 9, 11, 40, 60 };
+		int sg[] = { 0, 0, 1, 1, 2, 2, 3, 3, 4, 4 };
+
+		CHECK(noise_between_fill(sv, sg, 10, 5, &b) == 0 && b.sd_within > 6 && b.sd_between > 15 &&
+			      near(b.sd_within_robust, sqrt(2 / noise_chi2_median(1)), 1e-12) && b.sd_between_robust == 0,
+		      "one stalled run of five: pooled within %.1f between %.1f, robust %.3f and %.3f", b.sd_within,
+		      b.sd_between, b.sd_within_robust, b.sd_between_robust);
 	}
+	/* The median of chi2(4) / 4 is 0.83917 (tables); of chi2(1), 0.45494. */
+	CHECK(near(noise_chi2_median(4), 0.83917, 0.004) && near(noise_chi2_median(1), 0.45494, 0.017) &&
+		      near(noise_chi2_median(100), 0.99334, 1e-4) && isnan(noise_chi2_median(0)),
+	      "median of chi2(df) / df: %.5f at 4", noise_chi2_median(4));
+	/* A run's mean of 5 against a reference of 20 (n_eff 4), within 2 %, between 1 %. */
+	CHECK(near(noise_mean_rel_sd(0.02, 0.01, 5, 20), sqrt(0.0004 / 4 + 0.0001), 1e-12) &&
+		      near(noise_mean_rel_sd(0.02, 0, 5, 0), 0.02 / sqrt(5), 1e-12),
+	      "sd of a run's mean with a between-run term");
+	CHECK(isnan(noise_mean_rel_sd(0.02, 0.01, 0, 20)) && isnan(noise_mean_rel_sd(-0.1, 0, 5, 20)) &&
+		      isnan(noise_mean_rel_sd(0.02, NAN, 5, 20)),
+	      "no repetition, a negative or a missing spread: NaN");
 	return check_exit();
 }
