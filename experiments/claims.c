@@ -606,6 +606,47 @@ void claim_sleeper_share(struct claim *cl, const char *exp, const char *cs, cons
 	    expect);
 }
 
+void claim_lag_bound(struct claim *cl, const char *exp, const char *cs, const char *ct, const char *quantity,
+		     const struct claim_pct *p95, int ticks, double window_ms, double lag_ms, const char *source)
+{
+	char head[200];
+
+	claim_init(cl, exp, cs, ct, quantity, lag_ms, p95->n);
+	cl->reference = lag_ms;
+	snprintf(cl->kind, sizeof(cl->kind), "bound: false when the p95's 95%% distribution-free CI lies above the "
+		 "lag scale");
+	snprintf(head, sizeof(head), "%s %s: %s's CPU off its share of the pair's over windows of %d ticks (%.1f ms)",
+		 exp, cs, ct, ticks, window_ms);
+	if (!p95->n || !(lag_ms > 0)) {
+		cl->verdict = CLAIM_NO_DATA;
+		snprintf(cl->finding, sizeof(cl->finding), "no verdict: %s", p95->n ? "no lag scale for this kernel"
+											: "no data (no window sampled)");
+		claim_say(cl, "%s: no data (%zu windows; lag scale %s)", head, p95->n, source);
+		return;
+	}
+	cl->measured = p95->value;
+	cl->ci95 = fmax(p95->value - p95->lo, p95->hi - p95->value);
+	if (!p95->inside) {
+		cl->verdict = CLAIM_NO_DATA;
+		note(cl->finding, sizeof(cl->finding), "no verdict: n too small for a distribution-free CI of p95 (%zu "
+			 "windows)", p95->n);
+		claim_say(cl, "%s: p95 %.3f ms over %zu windows: no verdict; too few for a 95%% interval of p95 inside "
+			"the sample", head, p95->value, p95->n);
+		return;
+	}
+	cl->tolerance = p95->value - p95->lo;
+	cl->residual = cl->tolerance > 0 ? (p95->value - lag_ms) / cl->tolerance : (p95->value > lag_ms ? INFINITY : 0);
+	cl->verdict = p95->lo > lag_ms ? CLAIM_FALSE : CLAIM_TRUE;
+	if (cl->verdict == CLAIM_FALSE)
+		note(cl->finding, sizeof(cl->finding), "false: the p95 is above the lag scale beyond its CI (%.3f..%.3f "
+			 "ms against %.3f)", p95->lo, p95->hi, lag_ms);
+	else if (p95->hi > lag_ms)
+		note(cl->finding, sizeof(cl->finding), "true near the bound: the p95's CI reaches past the lag scale "
+			 "(%.3f..%.3f ms against %.3f)", p95->lo, p95->hi, lag_ms);
+	claim_say(cl, "%s: p95 %.3f ms (CI %.3f..%.3f; %zu windows) %s the lag scale %.3f ms (%s)", head, p95->value,
+	    p95->lo, p95->hi, p95->n, cl->verdict == CLAIM_TRUE ? "within" : "ABOVE", lag_ms, source);
+}
+
 double sleeper_fair_share(int demand)
 {
 	return demand < 50 ? demand : 50;

@@ -138,6 +138,17 @@ struct claim_pct {
 void claim_wakeup_order(struct claim *cl, const char *exp, const char *cs, const char *ct, const char *quantity,
 			const struct claim_pct *a, const struct claim_pct *ref);
 
+/* A short-window claim, quantity "lag_p95_<ticks>t": over windows of `ticks` ticks (window_ms),
+ * the p95 of the niced task ct's CPU off its share of the pair's CPU (p95: ms, its 95 %
+ * distribution-free CI and windows) is within the kernel's lag scale lag_ms (source: where it
+ * comes from): EEVDF keeps a task's lag within about a slice, CFS within its period, so a window
+ * holds at most about that much CPU more or less than the share. reference = theory = lag_ms,
+ * tolerance the CI's lower half-width: false when the whole CI lies above the scale (residual >
+ * 1); true otherwise, the finding saying so where the CI reaches past it; no-data without windows
+ * or where they are too few for a CI of p95 inside the sample. */
+void claim_lag_bound(struct claim *cl, const char *exp, const char *cs, const char *ct, const char *quantity,
+		     const struct claim_pct *p95, int ticks, double window_ms, double lag_ms, const char *source);
+
 /* The sleeper's expected shares at demand D % against a hog of its weight: weight-fair min(D, 50),
  * and with no credit for its sleep (half the CPU only while runnable, so busy b takes 2 b and
  * asleep s: b / (s + 2 b) = 100 D / (100 + D), 33.3 % at D = 50, the EEVDF cover letter's 67/33). */

@@ -159,6 +159,9 @@ int lab_sleeper_claims(struct lab *lab, struct csv_table *t);
 int lab_short_cases(struct lab *lab);
 int lab_short_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, size_t errlen);
 int lab_short_write(struct lab *lab, struct csv_table *t);
+/* The short window's claims (claim_lag_bound): per window of 2 ticks or more, the p95 of the
+ * niced task's CPU off its share of the pair's against the kernel's lag scale. */
+int lab_short_claims(struct lab *lab, struct csv_table *t);
 int lab_short_read(struct lab *lab, const char *dir, const char *meta);
 
 #endif

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "claims.h"
 #include "csvin.h"
 #include "labstats.h"
 #include "launch.h"
@@ -46,7 +47,7 @@ static double cpu_at(const struct shortwin_point *p, size_t n, size_t *hint, dou
 }
 
 size_t shortwin_errors(const struct shortwin_point *p, size_t n, double window_ns, double theory_pct, double *err,
-		       size_t cap)
+		       double *lag, size_t cap)
 {
 	size_t k = 0, ha = 0, hb = 0;
 	double t, end;
@@ -59,20 +60,31 @@ size_t shortwin_errors(const struct shortwin_point *p, size_t n, double window_n
 		size_t ha1 = ha, hb1 = hb;
 		double a = cpu_at(p, n, &ha1, t + window_ns, 0) - a0, b = cpu_at(p, n, &hb1, t + window_ns, 1) - b0;
 
-		if (a + b > 0)
+		if (a + b > 0) {
+			if (lag)
+				lag[k] = fabs(b - theory_pct / 100 * (a + b)) / 1e6;
 			err[k++] = fabs(100 * b / (a + b) - theory_pct);
+		}
 	}
 	return k;
 }
 
-int shortwin_stat_fill(struct shortwin_stat *st, double *err, size_t n)
+int shortwin_stat_fill(struct shortwin_stat *st, double *err, double *lag, size_t n)
 {
 	double sum = 0;
 
 	st->n = n;
 	st->mean = st->p95 = st->max = NAN;
+	st->lag_p95 = st->lag_lo = st->lag_hi = st->lag_max = NAN;
+	st->lag_inside = false;
 	if (!n)
 		return -EINVAL;
+	if (lag) {
+		stats_percentile(lag, n, 95, &st->lag_p95); /* sorts lag */
+		stats_percentile_ci(lag, n, 95, &st->lag_lo, &st->lag_hi);
+		st->lag_inside = stats_percentile_ci_inside(n, 95);
+		st->lag_max = lag[n - 1];
+	}
 	for (size_t i = 0; i < n; i++)
 		sum += err[i];
 	st->mean = sum / (double)n;
@@ -275,11 +287,11 @@ int lab_short_exec(struct lab *lab, struct lab_run *run, int run_id, char *err, 
 	return rc;
 }
 
-/* The pooled errors of case ci at a window of ticks; *st filled, the errors freed. */
+/* The pooled errors and lags of case ci at a window of ticks; *st filled, both freed. */
 static int case_stat(const struct lab *lab, int ci, int ticks, struct shortwin_stat *st)
 {
 	const struct lab_case *c = &lab->cases[ci];
-	double window_ns = (double)ticks * (double)lab->shortwin.tick_ns, *err;
+	double window_ns = (double)ticks * (double)lab->shortwin.tick_ns, *err, *lag;
 	size_t cap = 0, n = 0;
 	int r;
 
@@ -291,21 +303,27 @@ static int case_stat(const struct lab *lab, int ci, int ticks, struct shortwin_s
 		if (lab->runs[r].case_idx == ci && lab->runs[r].ok)
 			cap += lab->runs[r].n_sw;
 	err = malloc((cap + 1) * sizeof(*err));
-	if (!err)
+	lag = malloc((cap + 1) * sizeof(*lag));
+	if (!err || !lag) {
+		free(err);
+		free(lag);
 		return -ENOMEM;
+	}
 	for (r = 0; r < lab->n_runs; r++)
 		if (lab->runs[r].case_idx == ci && lab->runs[r].ok)
 			n += shortwin_errors(lab->runs[r].sw, lab->runs[r].n_sw, window_ns, c->theory_share[1], err + n,
-					     cap - n);
-	shortwin_stat_fill(st, err, n);
+					     lag + n, cap - n);
+	shortwin_stat_fill(st, err, lag, n);
 	free(err);
+	free(lag);
 	return 0;
 }
 
 int lab_short_write(struct lab *lab, struct csv_table *t)
 {
 	static const char *const cols[] = { "case", "nice", "ticks", "window_ms", "windows", "theory", "err_mean",
-					    "err_p95", "err_max", "bound_pp", "tick_ms", "lag_ms", "lag_source" };
+					    "err_p95", "err_max", "bound_pp", "tick_ms", "lag_ms", "lag_source",
+					    "lag_p95_ms", "lag_p95_lo_ms", "lag_p95_hi_ms", "lag_max_ms" };
 	const struct lab_section *s = &lab->conf.exp[LAB_EXP_SHORTWIN];
 	struct csv_table *sw = NULL;
 	char path[1200];
@@ -327,9 +345,10 @@ int lab_short_write(struct lab *lab, struct csv_table *t)
 			rc = case_stat(lab, ci, s->win_ticks[j], &st);
 			if (rc)
 				break;
-			rc = csvout_row(lab->csv, sw, "siigigggggggs", c->name, c->ct[1].nice, st.ticks, st.window_ms, (int)st.n,
-					c->theory_share[1], st.mean, st.p95, st.max, st.bound_pp,
-					lab->shortwin.tick_ns / 1e6, lab->shortwin.lag_ms, lab->shortwin.lag_source);
+			rc = csvout_row(lab->csv, sw, "siigigggggggsgggg", c->name, c->ct[1].nice, st.ticks, st.window_ms,
+					(int)st.n, c->theory_share[1], st.mean, st.p95, st.max, st.bound_pp,
+					lab->shortwin.tick_ns / 1e6, lab->shortwin.lag_ms, lab->shortwin.lag_source,
+					st.lag_p95, st.lag_lo, st.lag_hi, st.lag_max);
 			/* In summary.csv too (merged across kernels by labmerge): theory is the expected bound,
 			 * error the excess over it. */
 			snprintf(metric, sizeof(metric), "err_p95_%dt", st.ticks);
@@ -338,6 +357,44 @@ int lab_short_write(struct lab *lab, struct csv_table *t)
 			snprintf(metric, sizeof(metric), "err_mean_%dt", st.ticks);
 			if (!rc && st.n)
 				rc = lab_summary_row(lab, t, c, 1, metric, "pp", st.n, st.bound_pp, st.mean, NAN, "pp");
+			snprintf(metric, sizeof(metric), "lag_p95_%dt", st.ticks);
+			if (!rc && st.n)
+				rc = lab_summary_row(lab, t, c, 1, metric, "ms", st.n, lab->shortwin.lag_ms, st.lag_p95,
+						     fmax(st.lag_p95 - st.lag_lo, st.lag_hi - st.lag_p95), "ms");
+		}
+	}
+	return rc;
+}
+
+int lab_short_claims(struct lab *lab, struct csv_table *t)
+{
+	const struct lab_section *s = &lab->conf.exp[LAB_EXP_SHORTWIN];
+	int ci, j, rc = 0;
+
+	if (!s->enabled || !lab->shortwin.tick_ns)
+		return 0;
+	for (ci = 0; !rc && ci < lab->n_cases; ci++) {
+		const struct lab_case *c = &lab->cases[ci];
+
+		if (c->exp != LAB_EXP_SHORTWIN)
+			continue;
+		/* One tick holds at most a tick of CPU, which no lag scale here is below: no claim. */
+		for (j = 0; !rc && j < s->n_win_ticks; j++) {
+			struct shortwin_stat st;
+			struct claim_pct p;
+			struct claim cl;
+			char q[32];
+
+			if (s->win_ticks[j] < 2)
+				continue;
+			rc = case_stat(lab, ci, s->win_ticks[j], &st);
+			if (rc)
+				break;
+			p = (struct claim_pct){ st.lag_p95, st.lag_lo, st.lag_hi, st.n, st.lag_inside, c->ct[1].nice };
+			snprintf(q, sizeof(q), "lag_p95_%dt", st.ticks);
+			claim_lag_bound(&cl, lab_exp_name(c->exp), c->name, c->ct[1].label, q, &p, st.ticks, st.window_ms,
+					lab->shortwin.lag_ms, lab->shortwin.lag_source);
+			rc = lab_claim_row(lab, t, &cl);
 		}
 	}
 	return rc;

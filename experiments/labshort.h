@@ -5,6 +5,7 @@
 #ifndef HOGLAB_LABSHORT_H
 #define HOGLAB_LABSHORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,17 +28,25 @@ struct shortwin_stat {
 	size_t n;                /* windows */
 	double mean, p95, max;   /* |share - theory|, pp */
 	double bound_pp;         /* the expectation: 100 lag / T, at most the largest error possible */
+	/* The niced task's CPU off its share of the pair's CPU in each window, |b - theory (a + b)|
+	 * (ms): its p95, that p95's distribution-free 95 % CI (stats_percentile_ci; lag_inside:
+	 * whether it lies inside the sample) and its max. Against the lag scale itself it needs no
+	 * window or CPU availability: a window in which the pair got half the CPU holds half the CPU. */
+	double lag_p95, lag_lo, lag_hi, lag_max;
+	bool lag_inside;
 };
 
 /* |share - theory| (pp) of task b over consecutive windows of window_ns from the n samples p
  * (ascending t): each window's edges read by linear interpolation between the samples around
- * them; a window in which neither task got CPU is skipped. Writes at most cap errors into err and
- * returns how many. */
+ * them; a window in which neither task got CPU is skipped. Writes at most cap errors into err,
+ * and where lag is not NULL each window's |b - theory x (a + b)| in ms into lag, and returns how
+ * many. */
 size_t shortwin_errors(const struct shortwin_point *p, size_t n, double window_ns, double theory_pct, double *err,
-		       size_t cap);
+		       double *lag, size_t cap);
 
-/* Mean, p95 and max of the n errors (sorts err); 0, or -EINVAL for n == 0 (all NaN). */
-int shortwin_stat_fill(struct shortwin_stat *st, double *err, size_t n);
+/* Mean, p95 and max of the n errors (sorts err), and with lag (may be NULL: fields NaN) the lag
+ * figures of struct shortwin_stat (sorts lag); 0, or -EINVAL for n == 0 (all NaN). */
+int shortwin_stat_fill(struct shortwin_stat *st, double *err, double *lag, size_t n);
 
 /* The expected bound at a window of window_ms: a task's lag stays within about lag_ms, so its
  * share over T is off by at most 100 lag / T pp, and never by more than max(theory, 100 - theory). */

@@ -564,6 +564,8 @@ int lab_claims_write(struct lab *lab, const char *path)
 		rc = lab_window_claims(lab, t);
 	if (!rc)
 		rc = lab_sleeper_claims(lab, t);
+	if (!rc)
+		rc = lab_short_claims(lab, t);
 	free(v);
 	return rc;
 }
