@@ -319,85 +319,96 @@ static int case_stat(const struct lab *lab, int ci, int ticks, struct shortwin_s
 	return 0;
 }
 
-int lab_short_write(struct lab *lab, struct csv_table *t)
+/* fn(lab, case, its stat at one window, arg) for every window of every short-window case, in the
+ * definition's order; the first non-zero return stops it. */
+typedef int (*window_fn)(struct lab *lab, const struct lab_case *c, const struct shortwin_stat *st, void *arg);
+static int each_window(struct lab *lab, window_fn fn, void *arg)
 {
-	static const char *const cols[] = { "case", "nice", "ticks", "window_ms", "windows", "theory", "err_mean",
-					    "err_p95", "err_max", "bound_pp", "tick_ms", "lag_ms", "lag_source",
-					    "lag_p95_ms", "lag_p95_lo_ms", "lag_p95_hi_ms", "lag_max_ms" };
 	const struct lab_section *s = &lab->conf.exp[LAB_EXP_SHORTWIN];
-	struct csv_table *sw = NULL;
-	char path[1200];
-	int ci, j, rc = 0;
+	int rc = 0;
 
-	if (!s->enabled || !lab->shortwin.tick_ns)
-		return 0;
-	snprintf(path, sizeof(path), "%s/shortwin.csv", lab->run_dir);
-	rc = csvout_table_open(lab->csv, &sw, path, cols, sizeof(cols) / sizeof(cols[0]));
-	for (ci = 0; !rc && ci < lab->n_cases; ci++) {
-		const struct lab_case *c = &lab->cases[ci];
+	for (int ci = 0; !rc && ci < lab->n_cases; ci++) {
+		struct shortwin_stat st;
 
-		if (c->exp != LAB_EXP_SHORTWIN)
+		if (lab->cases[ci].exp != LAB_EXP_SHORTWIN)
 			continue;
-		for (j = 0; !rc && j < s->n_win_ticks; j++) {
-			struct shortwin_stat st;
-			char metric[32];
-
+		for (int j = 0; !rc && j < s->n_win_ticks; j++) {
 			rc = case_stat(lab, ci, s->win_ticks[j], &st);
-			if (rc)
-				break;
-			rc = csvout_row(lab->csv, sw, "siigigggggggsgggg", c->name, c->ct[1].nice, st.ticks, st.window_ms,
-					(int)st.n, c->theory_share[1], st.mean, st.p95, st.max, st.bound_pp,
-					lab->shortwin.tick_ns / 1e6, lab->shortwin.lag_ms, lab->shortwin.lag_source,
-					st.lag_p95, st.lag_lo, st.lag_hi, st.lag_max);
-			/* In summary.csv too (merged across kernels by labmerge): theory is the expected bound,
-			 * error the excess over it. */
-			snprintf(metric, sizeof(metric), "err_p95_%dt", st.ticks);
-			if (!rc && st.n)
-				rc = lab_summary_row(lab, t, c, 1, metric, "pp", st.n, st.bound_pp, st.p95, NAN, "pp");
-			snprintf(metric, sizeof(metric), "err_mean_%dt", st.ticks);
-			if (!rc && st.n)
-				rc = lab_summary_row(lab, t, c, 1, metric, "pp", st.n, st.bound_pp, st.mean, NAN, "pp");
-			snprintf(metric, sizeof(metric), "lag_p95_%dt", st.ticks);
-			if (!rc && st.n)
-				rc = lab_summary_row(lab, t, c, 1, metric, "ms", st.n, lab->shortwin.lag_ms, st.lag_p95,
-						     fmax(st.lag_p95 - st.lag_lo, st.lag_hi - st.lag_p95), "ms");
+			if (!rc)
+				rc = fn(lab, &lab->cases[ci], &st, arg);
 		}
 	}
 	return rc;
 }
 
+struct write_arg {
+	struct csv_table *sw, *summary;
+};
+
+/* One window's row of shortwin.csv and its rows of summary.csv (merged across kernels by
+ * labmerge; theory: the expected bound). */
+static int write_window(struct lab *lab, const struct lab_case *c, const struct shortwin_stat *st, void *arg)
+{
+	struct write_arg *w = arg;
+	char metric[32];
+	int rc;
+
+	rc = csvout_row(lab->csv, w->sw, "siigigggggggsgggg", c->name, c->ct[1].nice, st->ticks, st->window_ms,
+			(int)st->n, c->theory_share[1], st->mean, st->p95, st->max, st->bound_pp,
+			lab->shortwin.tick_ns / 1e6, lab->shortwin.lag_ms, lab->shortwin.lag_source, st->lag_p95,
+			st->lag_lo, st->lag_hi, st->lag_max);
+	if (rc || !st->n)
+		return rc;
+	snprintf(metric, sizeof(metric), "err_p95_%dt", st->ticks);
+	rc = lab_summary_row(lab, w->summary, c, 1, metric, "pp", st->n, st->bound_pp, st->p95, NAN, "pp");
+	snprintf(metric, sizeof(metric), "err_mean_%dt", st->ticks);
+	if (!rc)
+		rc = lab_summary_row(lab, w->summary, c, 1, metric, "pp", st->n, st->bound_pp, st->mean, NAN, "pp");
+	snprintf(metric, sizeof(metric), "lag_p95_%dt", st->ticks);
+	if (!rc)
+		rc = lab_summary_row(lab, w->summary, c, 1, metric, "ms", st->n, lab->shortwin.lag_ms, st->lag_p95,
+				     fmax(st->lag_p95 - st->lag_lo, st->lag_hi - st->lag_p95), "ms");
+	return rc;
+}
+
+int lab_short_write(struct lab *lab, struct csv_table *t)
+{
+	static const char *const cols[] = { "case", "nice", "ticks", "window_ms", "windows", "theory", "err_mean",
+					    "err_p95", "err_max", "bound_pp", "tick_ms", "lag_ms", "lag_source",
+					    "lag_p95_ms", "lag_p95_lo_ms", "lag_p95_hi_ms", "lag_max_ms" };
+	struct write_arg w = { NULL, t };
+	char path[1200];
+	int rc;
+
+	if (!lab->conf.exp[LAB_EXP_SHORTWIN].enabled || !lab->shortwin.tick_ns)
+		return 0;
+	snprintf(path, sizeof(path), "%s/shortwin.csv", lab->run_dir);
+	rc = csvout_table_open(lab->csv, &w.sw, path, cols, sizeof(cols) / sizeof(cols[0]));
+	return rc ? rc : each_window(lab, write_window, &w);
+}
+
+/* One window's claim; one tick holds at most a tick of CPU, which no lag scale here is below: no
+ * claim there. */
+static int claim_window(struct lab *lab, const struct lab_case *c, const struct shortwin_stat *st, void *arg)
+{
+	struct csv_table *t = arg;
+	struct claim_pct p = { st->lag_p95, st->lag_lo, st->lag_hi, st->n, st->lag_inside, c->ct[1].nice };
+	struct claim cl;
+	char q[32];
+
+	if (st->ticks < 2)
+		return 0;
+	snprintf(q, sizeof(q), "lag_p95_%dt", st->ticks);
+	claim_lag_bound(&cl, lab_exp_name(c->exp), c->name, c->ct[1].label, q, &p, st->ticks, st->window_ms,
+			lab->shortwin.lag_ms, lab->shortwin.lag_source);
+	return lab_claim_row(lab, t, &cl);
+}
+
 int lab_short_claims(struct lab *lab, struct csv_table *t)
 {
-	const struct lab_section *s = &lab->conf.exp[LAB_EXP_SHORTWIN];
-	int ci, j, rc = 0;
-
-	if (!s->enabled || !lab->shortwin.tick_ns)
+	if (!lab->conf.exp[LAB_EXP_SHORTWIN].enabled || !lab->shortwin.tick_ns)
 		return 0;
-	for (ci = 0; !rc && ci < lab->n_cases; ci++) {
-		const struct lab_case *c = &lab->cases[ci];
-
-		if (c->exp != LAB_EXP_SHORTWIN)
-			continue;
-		/* One tick holds at most a tick of CPU, which no lag scale here is below: no claim. */
-		for (j = 0; !rc && j < s->n_win_ticks; j++) {
-			struct shortwin_stat st;
-			struct claim_pct p;
-			struct claim cl;
-			char q[32];
-
-			if (s->win_ticks[j] < 2)
-				continue;
-			rc = case_stat(lab, ci, s->win_ticks[j], &st);
-			if (rc)
-				break;
-			p = (struct claim_pct){ st.lag_p95, st.lag_lo, st.lag_hi, st.n, st.lag_inside, c->ct[1].nice };
-			snprintf(q, sizeof(q), "lag_p95_%dt", st.ticks);
-			claim_lag_bound(&cl, lab_exp_name(c->exp), c->name, c->ct[1].label, q, &p, st.ticks, st.window_ms,
-					lab->shortwin.lag_ms, lab->shortwin.lag_source);
-			rc = lab_claim_row(lab, t, &cl);
-		}
-	}
-	return rc;
+	return each_window(lab, claim_window, t);
 }
 
 int lab_short_read(struct lab *lab, const char *dir, const char *meta)
