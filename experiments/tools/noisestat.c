@@ -249,6 +249,21 @@ static size_t case_values(const struct runs *rs, size_t i, int s, enum quantity 
 	return n;
 }
 
+/* How many distinct groups the n values' groups g name. */
+static size_t groups_of(const int *g, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+
+		while (j < i && g[j] != g[i])
+			j++;
+		k += j == i;
+	}
+	return k;
+}
+
 /* noise: each quantity over every repetition of every folder given, as one sample. --by-run (each
  * folder one run of the lab, as a default run is): the spread within a run and a run's own offset,
  * both robust to a stalled run (noise_between_fill: sd = sd_within_robust, sd_between =
@@ -290,15 +305,24 @@ static int cmd_noise(struct runs *rs, bool by_run, FILE *out)
 					continue;
 				stats_mean_ci(v, n, &m, &ci);
 				sd = stats_sd(v, n);
-				if (by_run && !noise_between_fill(v, g, n, n_groups, &b)) {
-					/* the runs' means: their mean, and t95 (runs - 1) sd / sqrt(runs) */
-					m = b.mean;
-					ci = stats_t95((int)b.runs - 1) * b.sd_run_means / sqrt((double)b.runs);
-					sd = b.sd_within_robust;
-					sdb = b.sd_between_robust;
-					runs = b.runs;
-				} else if (by_run) {
-					runs = n; /* one value per run: all of its spread counted within */
+				if (by_run) {
+					int rc = noise_between_fill(v, g, n, n_groups, &b);
+
+					if (rc == -ENOMEM) {
+						free(v);
+						free(g);
+						return rc;
+					}
+					if (!rc) {
+						/* the runs' means: their mean, and t95 (runs - 1) sd / sqrt(runs) */
+						m = b.mean;
+						ci = stats_t95((int)b.runs - 1) * b.sd_run_means / sqrt((double)b.runs);
+						sd = b.sd_within_robust;
+						sdb = b.sd_between_robust;
+					}
+					/* else one run, or one value per run (the demo): all of the spread
+					 * is within, none measured between */
+					runs = rc ? groups_of(g, n) : b.runs;
 				}
 				fprintf(out, "%s,%s,%d,%s,%d,%d,%s,%s,%zu,%.6g,%.6g,%.4g,%.4g,%.4g,%.4g,%.4g,%.6g,%.6g,%d,",
 					u->exp, u->cas, s, u->label[s], u->nice[s], u->weight[s], q_name[q], q_unit[q], n, th,

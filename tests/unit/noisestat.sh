@@ -47,6 +47,9 @@ check "--by-run: sd within a run $(row "$tmp/byrun.csv" sd) (by hand $w), betwee
 check "--by-run: rel_sd_between is sd_between over the theory, the mean the runs' means'" \
 	bash -c 'near "$1" "$(awk -v b="$2" "BEGIN { print b / (100 * 36 / 1060) }")" 1e-5 && near "$3" 3.4 1e-9' _ \
 	"$(row "$tmp/byrun.csv" rel_sd_between)" "$(row "$tmp/byrun.csv" sd_between)" "$(row "$tmp/byrun.csv" mean)"
+"$NS" noise --by-run --out "$tmp/one.csv" "$tmp"/r1 || fail "noise --by-run of one folder" "exit $?"
+check "--by-run of one folder: 1 run, its plain sd (sqrt(0.02)), no between-run term measured" \
+	bash -c '[ "$1" = 1 ] && near "$2" 0.1414 1e-4 && [ "$3" = 0 ]' _ "$(row "$tmp/one.csv" runs)" "$(row "$tmp/one.csv" sd)" "$(row "$tmp/one.csv" sd_between)"
 "$NS" between --out "$tmp/between.csv" "$tmp"/r1 "$tmp"/r2 "$tmp"/r3 || fail "between" "exit $?"
 check "between: pooled sd within the runs sqrt(0.02) and 3 runs" \
 	bash -c 'near "$1" 0.1414 1e-4 && [ "$2" = 3 ]' _ "$(row "$tmp/between.csv" sd_within)" "$(row "$tmp/between.csv" runs)"
