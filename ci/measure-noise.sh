@@ -23,7 +23,7 @@
 # `noisestat noise --by-run`, each quantity's spread within a run and a run's own offset, both
 # robust to a stalled run; the experiments the noise run measures (pairs, mix, weights,
 # autogroup, demo); KIND.meta names the folders, with each one's load and wall time from
-# KIND-falsealarm.csv.
+# KIND-falsealarm.csv or KIND-falsealarm-train.csv.
 # Usage: ci/measure-noise.sh [--kind K] [--reps N] [--only SECTION] [--off [--off-reps N]] [--vm KERNEL]
 #        [--stats-only RUN_DIR] [--from-runs DIR]
 set -eu
@@ -94,7 +94,7 @@ if [ -n "$from_runs" ]; then
 		for r in "${runs[@]}"; do
 			b=$(basename "$r")
 			echo "run $b revision=$(sed -n 's/^git_revision=//p' "$r/meta" | head -n 1) kernel=$(sed -n 's/^kernel=//p' "$r/meta" | head -n 1)" \
-				"cpu=$(sed -n 's/^cpu=//p' "$r/meta" | head -n 1) $( [ -f "$fa" ] && awk -F, -v r="$b" '$1 == r { print "load1_at_end=" $2 " wall_s=" $3 }' "$fa")"
+				"cpu=$(sed -n 's/^cpu=//p' "$r/meta" | head -n 1) $(cat "$fa" "${fa%.csv}-train.csv" 2>/dev/null | awk -F, -v r="$b" '$1 == r { print "load1_at_end=" $2 " wall_s=" $3; exit }')"
 		done
 	} >"${noise%.csv}.meta"
 	echo "measure-noise: $noise from ${#runs[@]} runs in $from_runs"
