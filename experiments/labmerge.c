@@ -44,7 +44,8 @@ static void usage(FILE *out)
 		"Merges lab run folders of one definition into OUT_DIR: summary.csv and claims.csv with\n"
 		"each row tagged run (the folder's name), host, kernel, scheduler and machine (meta), and\n"
 		"the cross-run claims (experiment \"across\"): each share claim of a run against the same\n"
-		"claim of every other run on the same machine, within their tolerances in quadrature.\n"
+		"claim of every other run on the same machine, within their tolerances in quadrature\n"
+		"(no verdict where the two held different theories, e.g. autogroup on one only).\n"
 		"Runs of different definitions, profiles or revisions are refused unless --force.\n");
 }
 
@@ -183,16 +184,16 @@ static int across_put(FILE *f, const struct csvin *head, const struct run *a, co
 {
 	const struct csvin *ca = &a->claims, *cb = &b->claims;
 	int idb = csvin_col(cb, "id"), mb = csvin_col(cb, "measured"), cib = csvin_col(cb, "ci95"),
-	    nb = csvin_col(cb, "n"), tolb = csvin_col(cb, "tolerance");
+	    nb = csvin_col(cb, "n"), tolb = csvin_col(cb, "tolerance"), thb = csvin_col(cb, "theory");
 	int id = csvin_col(ca, "id"), q = csvin_col(ca, "quantity"), m = csvin_col(ca, "measured"),
 	    ci = csvin_col(ca, "ci95"), n = csvin_col(ca, "n"), tol = csvin_col(ca, "tolerance"),
 	    v = csvin_col(ca, "verdict"), ex = csvin_col(ca, "experiment"), cs = csvin_col(ca, "case"),
-	    ct = csvin_col(ca, "container");
+	    ct = csvin_col(ca, "container"), th = csvin_col(ca, "theory");
 	char tags[TAGS][300], sid[300], num[6][32], sentence[600];
 	const char *fields[TAGS + 64];
 
 	if (id < 0 || q < 0 || m < 0 || ci < 0 || n < 0 || tol < 0 || v < 0 || ex < 0 || cs < 0 || ct < 0 ||
-	    idb < 0 || mb < 0 || cib < 0 || nb < 0 || tolb < 0 || head->ncols > 64)
+	    idb < 0 || mb < 0 || cib < 0 || nb < 0 || tolb < 0 || th < 0 || thb < 0 || head->ncols > 64)
 		return -1;
 	for (int i = 0; i < TAGS; i++) {
 		if (i == 4 || !strcmp(a->tag[i], b->tag[i]))
@@ -202,9 +203,10 @@ static int across_put(FILE *f, const struct csvin *head, const struct run *a, co
 		fields[i] = tags[i];
 	}
 	for (size_t i = 0; i < ca->nrows; i++) {
-		double ma = csvin_num(ca, i, m), ta = csvin_num(ca, i, tol), d, t, e;
+		double ma = csvin_num(ca, i, m), ta = csvin_num(ca, i, tol), d, t, e, th_a, th_b;
+		const char *verdict, *finding = "";
 		size_t j;
-		int ok;
+		int ok, same_theory;
 
 		if (strcmp(csvin_get(ca, i, q), "share") || isnan(ma))
 			continue;
@@ -216,23 +218,40 @@ static int across_put(FILE *f, const struct csvin *head, const struct run *a, co
 		t = hypot(ta, csvin_num(cb, j, tolb));
 		e = hypot(csvin_num(ca, i, ci), csvin_num(cb, j, cib));
 		ok = fabs(d) <= t;
-		*nfalse += !ok;
+		/* Shares compare across kernels where both held the same theory; where they did not (a
+		 * kernel without autogroup holds the sessions case at its nice), a difference says
+		 * nothing of the schedulers. */
+		th_a = csvin_num(ca, i, th);
+		th_b = csvin_num(cb, j, thb);
+		same_theory = fabs(th_a - th_b) <= 1e-4 * fmax(1, fabs(th_a));
+		verdict = !same_theory ? "no-data" : ok ? "true" : "false";
+		*nfalse += same_theory && !ok;
 		snprintf(sid, sizeof(sid), "across/%s/%s", tags[0], csvin_get(ca, i, id));
 		snprintf(num[0], sizeof(num[0]), "%.6g", d);
 		snprintf(num[1], sizeof(num[1]), "%.6g", e);
 		snprintf(num[2], sizeof(num[2]), "%lld", (long long)(csvin_num(ca, i, n) + csvin_num(cb, j, nb)));
 		snprintf(num[3], sizeof(num[3]), "%.6g", t);
-		snprintf(sentence, sizeof(sentence),
-			 "%s %s: %s share %.3f%% on %s (%s) and %.3f%% on %s (%s): %s by %+.3f pp %s +-%.3f pp",
-			 csvin_get(ca, i, ex), csvin_get(ca, i, cs), csvin_get(ca, i, ct), ma, a->tag[0], a->tag[3],
-			 csvin_num(cb, j, mb), b->tag[0], b->tag[3], ok ? "agree" : "differ", d, ok ? "within" : "beyond", t);
+		if (same_theory)
+			snprintf(sentence, sizeof(sentence),
+				 "%s %s: %s share %.3f%% on %s (%s) and %.3f%% on %s (%s): %s by %+.3f pp %s +-%.3f pp",
+				 csvin_get(ca, i, ex), csvin_get(ca, i, cs), csvin_get(ca, i, ct), ma, a->tag[0], a->tag[3],
+				 csvin_num(cb, j, mb), b->tag[0], b->tag[3], ok ? "agree" : "differ", d,
+				 ok ? "within" : "beyond", t);
+		else {
+			snprintf(sentence, sizeof(sentence),
+				 "%s %s: %s share %.3f%% on %s (%s; theory %.3f%%) and %.3f%% on %s (%s; theory %.3f%%): no "
+				 "verdict; the two kernels held different theories (each against its own: see their claims)",
+				 csvin_get(ca, i, ex), csvin_get(ca, i, cs), csvin_get(ca, i, ct), ma, a->tag[0], a->tag[3],
+				 th_a, csvin_num(cb, j, mb), b->tag[0], b->tag[3], th_b);
+			finding = "no verdict: different theories on the two kernels (autogroup or the definition)";
+		}
 		{
 			static const char *const names[] = { "id", "experiment", "case", "container", "quantity",
 							     "measured", "ci95", "n", "theory", "reference", "tolerance",
-							     "tolerance_kind", "verdict", "sentence" };
+							     "tolerance_kind", "verdict", "sentence", "finding" };
 			const char *val[] = { sid, "across", csvin_get(ca, i, cs), csvin_get(ca, i, ct), "share_diff",
 					      num[0], num[1], num[2], "0", "0", num[3],
-					      "the two runs' tolerances in quadrature", ok ? "true" : "false", sentence };
+					      "the two runs' tolerances in quadrature", verdict, sentence, finding };
 			size_t k, c;
 
 			for (c = 0; c < head->ncols; c++) {

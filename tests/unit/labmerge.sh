@@ -44,6 +44,14 @@ out=$("$LM" "$tmp/m2" "$tmp/a" "$tmp/c" 2>&1)
 check "a one-step difference is a false cross-run claim" grep -q "across/a~c/pairs/0-vs-15/b-nice15/share,.*,false," "$tmp/m2/claims.csv"
 check "the tool counts the false cross-run claims" grep -q "2 cross-run claims false" <<<"$out"
 
+# Another theory on one kernel (a guest without autogroup holds the sessions case at its nice): no
+# verdict across, said, and not counted false.
+mkrun "$tmp/g" gamma EEVDF qemu-tcg 50.0
+sed -i 's/,3\.3962,3\.3962,/,50,50,/' "$tmp/g/claims.csv"
+out=$("$LM" "$tmp/m2b" "$tmp/a" "$tmp/g" 2>&1)
+check "different theories: b-nice15 no verdict across, said, not counted false; a-nice0 (same theory, 46 pp off) false: $(grep -o "[0-9]* cross-run claims false" <<<"$out")" bash -c '
+	grep -q "across/a~g/pairs/0-vs-15/b-nice15/share,.*,no-data,.*held different theories" "$1/claims.csv" &&
+	grep -q "across/a~g/pairs/0-vs-15/a-nice0/share,.*,false," "$1/claims.csv" && grep -q "1 cross-run claims false" <<<"$2"' _ "$tmp/m2b" "$out"
 # Columns by name: the same claims with the columns in another order merge to the same claims.
 mkrun "$tmp/d" delta EEVDF qemu-tcg 3.50
 awk -F, -v OFS=, '{ t = $1; $1 = $14; $14 = t } 1' "$tmp/b/claims.csv" >"$tmp/d/claims.csv"
