@@ -11,8 +11,8 @@ set ylabel "p95 of its CPU off its share of the pair's (ms)"
 set logscale x 2
 set xrange [0.7:90]
 set yrange [0:*]
-set offsets 0, 0, graph 0.12, 0
-set key bottom right
+set offsets 0, 0, graph 0.3, 0
+set key top left maxrows 3
 w(r) = strcol("run") eq r
 plot for [i=1:nruns] f using (w(word(names, i)) ? column("ticks") : NaN):"lag_p95_ms":"lag_p95_lo_ms":"lag_p95_hi_ms" \
          with yerrorlines ls i title word(names, i)." p95 (95% CI)", \
