@@ -99,9 +99,9 @@ const struct noise_row *noise_table_find(const struct noise_table *t, const char
 	return NULL;
 }
 
-double noise_row_mean_rel_sd(const struct noise_row *row, size_t n, size_t n_ref, double scale)
+double noise_row_mean_rel_sd(const struct noise_row *row, size_t n, size_t n_ref, int runs, double scale)
 {
-	return scale * noise_mean_rel_sd(row->rel_sd, row->rel_between, n, n_ref);
+	return scale * noise_mean_rel_sd(row->rel_sd, sqrt((double)runs) * row->rel_between, n, n_ref);
 }
 
 void noise_table_free(struct noise_table *t)
@@ -303,8 +303,7 @@ static void share_claim(struct claim *cl, const struct noise_table *nt, const ch
 		 * the mean offset the noise file measured (the staircase's residue at the case's fixed
 		 * phase, a few hundredths of a pp) widens the band by its size, scaled as the spread. */
 		double scale = work_ms < row->work_ms ? row->work_ms / work_ms : 1;
-
-		double rel_m = noise_row_mean_rel_sd(row, n, row->n, scale);
+		double rel_m = noise_row_mean_rel_sd(row, n, row->n, 1, scale);
 
 		offset = fabs(row->bias) * scale;
 		cl->reference = theory;
@@ -410,7 +409,7 @@ void claim_ratio(struct claim *cl, const struct noise_table *nt, const char *exp
 	}
 	if (row) {
 		cl->reference = theory + row->bias;
-		cl->tolerance = noise_tolerance(theory, noise_row_mean_rel_sd(row, n, row->n, 1), 1, CLAIM_K,
+		cl->tolerance = noise_tolerance(theory, noise_row_mean_rel_sd(row, n, row->n, 1, 1), 1, CLAIM_K,
 						CLAIM_FLOOR_REL, 0);
 		snprintf(cl->kind, sizeof(cl->kind), "noise:%s k=%g floor=%g%% n_noise=%zu%s", nt->kind, CLAIM_K,
 			 100 * CLAIM_FLOOR_REL, row->n, row->rel_between > 0 ? " +between" : "");

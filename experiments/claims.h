@@ -47,8 +47,10 @@ const struct noise_row *noise_table_find(const struct noise_table *t, const char
 void noise_table_free(struct noise_table *t);
 /* The relative sd of one run's mean of n repetitions held against a reference of n_ref (the
  * row's own n for its theory and bias, a baseline's for the gate): noise_mean_rel_sd of the
- * row's within-run and between-run spread, times scale (a shorter window's, claim_share). */
-double noise_row_mean_rel_sd(const struct noise_row *row, size_t n, size_t n_ref, double scale);
+ * row's within-run and between-run spread, the latter counted for each of `runs` runs whose own
+ * offset the difference carries (1 against the noise file, 2 against a baseline run), times
+ * scale (a shorter window's, claim_share). */
+double noise_row_mean_rel_sd(const struct noise_row *row, size_t n, size_t n_ref, int runs, double scale);
 
 enum claim_verdict { CLAIM_TRUE, CLAIM_FALSE, CLAIM_NO_DATA };
 const char *claim_verdict_name(enum claim_verdict v);

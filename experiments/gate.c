@@ -230,8 +230,7 @@ double gate_base_tolerance(const struct noise_table *nt, const char *exp, const 
 	/* As claim_share: a shorter window's spread taken to grow as 1 / work. The baseline is
 	 * another run: the difference of the two means carries both runs' own offsets. */
 	scale = work_ms < row->work_ms ? row->work_ms / work_ms : 1;
-	return noise_tolerance(theory, scale * noise_mean_rel_sd(row->rel_sd, M_SQRT2 * row->rel_between, n, n_base), 1,
-			       CLAIM_K, CLAIM_FLOOR_REL,
+	return noise_tolerance(theory, noise_row_mean_rel_sd(row, n, n_base, 2, scale), 1, CLAIM_K, CLAIM_FLOOR_REL,
 			       CLAIM_FLOOR_ABS);
 }
 
