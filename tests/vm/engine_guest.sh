@@ -42,3 +42,32 @@ check() { # check NAME COMMAND...
 	if "$@" >/dev/null 2>&1; then ok "$name"; else nok "$name" "failed: $*"; fi
 }
 state_of() { engine ps --json | tr '{' '\n' | grep "\"id\":\"$1\"" | sed 's/.*"state":"\([^"]*\)".*/\1/'; }
+
+# sv_start NAME ARGS...: a supervisor of /rootfs (ARGS: its options), state and logs in
+# /tmp/st-NAME and /tmp/log-NAME, its output in /tmp/sv.out, pid in SV. Waits (10 s at most) for
+# its start line, as the host tests do: it prints that line after listen(), so then the socket
+# takes connections and every start line is written. (The socket file appears at bind(), before
+# the lines: a test that waited for it read /tmp/sv.out too early now and then.)
+SV=
+sv_start() {
+	n=$1
+	shift
+	rm -f "$HOGLAB_SOCKET"
+	engine supervisor /rootfs "$@" --state-dir /tmp/st-$n --log-dir /tmp/log-$n >/tmp/sv.out 2>&1 &
+	SV=$!
+	i=0
+	until grep -q "^engine: supervisor $SV on " /tmp/sv.out || [ $i -ge 100 ] || ! kill -0 $SV 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if grep -q "^engine: supervisor $SV on " /tmp/sv.out; then
+		ok "$n: supervisor starts: $(head -1 /tmp/sv.out)"
+	else
+		nok "$n: supervisor starts" "$(cat /tmp/sv.out)"
+	fi
+}
+sv_stop() { # sv_stop: SIGTERM and wait; its exit status in SV_RC
+	kill -TERM $SV
+	wait $SV
+	SV_RC=$?
+}

@@ -12,21 +12,6 @@ engine_guest_init engine
 events_of() { engine events --json | grep -c "\"event\":\"$2\",\"container\":\"$1\""; }
 seq_of() { engine events --json | grep "\"event\":\"$2\",\"container\":\"$1\"" | head -1 | sed 's/^{"seq":\([0-9]*\),.*/\1/'; }
 
-SV=
-sv_start() { # sv_start MONITOR
-	rm -f "$HOGLAB_SOCKET"
-	engine supervisor /rootfs --monitor "$1" --monitor-period-ms 50 --state-dir /tmp/st-$1 \
-		--log-dir /tmp/log-$1 >/tmp/sv.out 2>&1 &
-	SV=$!
-	i=0
-	while [ ! -S "$HOGLAB_SOCKET" ] && [ $i -lt 100 ] && kill -0 $SV 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-	if [ -S "$HOGLAB_SOCKET" ]; then ok "$1: supervisor starts: $(head -1 /tmp/sv.out)"; else nok "$1: supervisor starts" "$(cat /tmp/sv.out)"; fi
-}
-sv_stop() {
-	kill -TERM $SV
-	wait $SV
-}
-
 three_cases() { # three_cases MONITOR
 	m=$1
 	engine run hard-$m - /memory_hog --rate 20 --quiet --soft-mib 10 --hard-mib 20 >/dev/null 2>/tmp/run.err
@@ -53,10 +38,10 @@ three_cases() { # three_cases MONITOR
 
 # --- kmod ---
 if [ -c /dev/container_monitor ]; then
-	sv_start auto
+	sv_start auto --monitor auto --monitor-period-ms 50
 	check "auto picks kmod where /dev/container_monitor exists" grep -q "memory monitor: kmod" /tmp/sv.out
 	sv_stop
-	sv_start kmod
+	sv_start kmod --monitor kmod --monitor-period-ms 50
 	three_cases kmod
 	check "kmod: the module logged HARD LIMIT for the container" sh -c "dmesg | grep -q 'container_monitor: HARD LIMIT container=hard-kmod '"
 	check "kmod: and SOFT LIMIT once" [ "$(dmesg | grep -c 'container_monitor: SOFT LIMIT container=hard-kmod ')" -eq 1 ]
@@ -70,7 +55,7 @@ fi
 # --- cgroup v2 ---
 mkdir -p /sys/fs/cgroup
 if mount -t cgroup2 none /sys/fs/cgroup && echo "+memory +cpu" >/sys/fs/cgroup/cgroup.subtree_control; then
-	sv_start cgroup
+	sv_start cgroup --monitor cgroup --monitor-period-ms 50
 	check "cgroup: the supervisor uses the v2 memory controller" grep -q "cgroup (v2 memory controller" /tmp/sv.out
 	engine start probe - /bin/sh -c 'sleep 2' --hard-mib 64 >/dev/null
 	check "cgroup: the container's memory.max is the hard limit" \

@@ -16,12 +16,7 @@ field() { echo "$1" | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p" | head -1
 # sched_of PID KEY: the value of KEY (se.slice, prio) in /proc/PID/sched.
 sched_of() { awk -v k="$2" '$1 == k { print $3 }' "/proc/$1/sched"; }
 
-rm -f "$HOGLAB_SOCKET"
-engine supervisor /rootfs --monitor proc --state-dir /tmp/st-slice --log-dir /tmp/log-slice >/tmp/sv.out 2>&1 &
-SV=$!
-i=0
-while [ ! -S "$HOGLAB_SOCKET" ] && [ $i -lt 100 ] && kill -0 $SV 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-if [ -S "$HOGLAB_SOCKET" ]; then ok "supervisor starts"; else nok "supervisor starts" "$(cat /tmp/sv.out)"; fi
+sv_start slice --monitor proc
 
 rel=$(uname -r)
 major=${rel%%.*}
@@ -72,7 +67,6 @@ else
 	fi
 	engine stop plain --timeout 0 >/dev/null
 fi
-kill -TERM $SV
-wait $SV
-check "the supervisor exits 0" [ $? -eq 0 ]
+sv_stop
+check "the supervisor exits 0" [ $SV_RC -eq 0 ]
 exit $((failures > 0))

@@ -15,23 +15,6 @@ engine_guest_init engine-whole
 # field JSON KEY: a string or number value of KEY in one line of JSON (the first one).
 field() { echo "$1" | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p" | head -1; }
 
-SV=
-sv_start() { # sv_start NAME ARGS...
-	n=$1
-	shift
-	rm -f "$HOGLAB_SOCKET"
-	engine supervisor /rootfs "$@" --monitor-period-ms 50 --state-dir /tmp/st-$n --log-dir /tmp/log-$n \
-		>/tmp/sv.out 2>&1 &
-	SV=$!
-	i=0
-	while [ ! -S "$HOGLAB_SOCKET" ] && [ $i -lt 100 ] && kill -0 $SV 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-	if [ -S "$HOGLAB_SOCKET" ]; then ok "$n: supervisor starts: $(head -1 /tmp/sv.out)"; else nok "$n: supervisor starts" "$(cat /tmp/sv.out)"; fi
-}
-sv_stop() {
-	kill -TERM $SV
-	wait $SV
-}
-
 # Every hog stops at --max 48 MiB: a monitor that misses it ends the container "exited".
 hard_case() { # hard_case LABEL MONITOR MODE NAME COMMAND...: ends hard-limit at --hard-mib 20
 	l=$1 m=$2 mode=$3 cid=$1-$4
@@ -68,7 +51,7 @@ cases() { # cases LABEL MONITOR MODE
 # --- kmod, scan and event ---
 if [ -c /dev/container_monitor ]; then
 	for mode in scan event; do
-		sv_start kmod-$mode --monitor kmod --monitor-mode $mode
+		sv_start kmod-$mode --monitor kmod --monitor-period-ms 50 --monitor-mode $mode
 		check "kmod-$mode: the start line names the mode" grep -q "memory monitor: kmod (.*, $mode mode" /tmp/sv.out
 		engine start probe-$mode - /bin/sh -c 'sleep 5' --hard-mib 64 >/dev/null
 		engine inspect probe-$mode >/tmp/ins
@@ -79,7 +62,7 @@ if [ -c /dev/container_monitor ]; then
 		check "kmod-$mode: no entry left in the module" [ "$(cat /sys/class/misc/container_monitor/entries)" -eq 0 ]
 		sv_stop
 	done
-	sv_start kmod-default --monitor kmod
+	sv_start kmod-default --monitor kmod --monitor-period-ms 50
 	check "kmod without --monitor-mode: the module's default ($(cat /sys/module/monitor/parameters/mode))" \
 		grep -q "kmod (.*, $(cat /sys/module/monitor/parameters/mode) mode: the module's default" /tmp/sv.out
 	sv_stop
@@ -88,14 +71,14 @@ else
 fi
 
 # --- proc ---
-sv_start proc --monitor proc
+sv_start proc --monitor proc --monitor-period-ms 50
 cases proc proc -
 sv_stop
 
 # --- cgroup v2 ---
 mkdir -p /sys/fs/cgroup
 if mount -t cgroup2 none /sys/fs/cgroup && echo "+memory +cpu" >/sys/fs/cgroup/cgroup.subtree_control; then
-	sv_start cgroup --monitor cgroup
+	sv_start cgroup --monitor cgroup --monitor-period-ms 50
 	cases cgroup cgroup -
 	sv_stop
 	umount /sys/fs/cgroup
