@@ -12,7 +12,8 @@ mkdir -p /tmp && mount -t tmpfs tmpfs /tmp
 exec >/dev/ttyS1 2>&1
 
 profile=$(sed -n 's/.*hoglab_profile=\([a-z0-9_]*\).*/\1/p' /proc/cmdline)
-echo "hoglab-vm: start uptime=$(cut -d' ' -f1 /proc/uptime) kernel=$(uname -r) cpus=$(nproc) profile=${profile:-default}"
+part=$(sed -n 's/.*hoglab_part=\([0-9]*\/[0-9]*\).*/\1/p' /proc/cmdline)
+echo "hoglab-vm: start uptime=$(cut -d' ' -f1 /proc/uptime) kernel=$(uname -r) cpus=$(nproc) profile=${profile:-default} part=${part:-all}"
 R=/tmp/lab
 mkdir -p $R && mount -t tmpfs tmpfs $R
 rf=$(sed -n 's/^rootfs *= *\([^ #]*\).*/\1/p' /lab.conf | tail -1)
@@ -31,7 +32,7 @@ if mount -t cgroup2 none $R/sys/fs/cgroup && echo "+cpu" >$R/sys/fs/cgroup/cgrou
 else
 	echo "hoglab-vm: cgroup v2 with the cpu controller is not available"
 fi
-chroot $R /bin/lab ${profile:+--profile $profile} --results /res /lab.conf 2>&1 | sed 's/^/# /'
+chroot $R /bin/lab ${profile:+--profile $profile} ${part:+--part $part} --results /res /lab.conf 2>&1 | sed 's/^/# /'
 echo "hoglab-vm: lab done"
 if [ -f $R/res/latest/summary.csv ]; then
 	echo "hoglab-vm: begin results"

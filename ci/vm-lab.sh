@@ -3,13 +3,21 @@
 # kernels (6.1: CFS, 6.12: EEVDF) and brings the guest's run folder back over the results serial
 # port into OUT_DIR, its meta tagged with the machine (qemu-kvm or qemu-tcg). The guest gets the
 # static engine, lab and workloads; cpu_hog is calibrated inside it by the lab.
-# Usage: ci/vm-lab.sh KERNEL OUT_DIR DEFINITION [PROFILE]; KERNEL: a series such as 6.1 or 6.12,
-# or a full version (tests/vm/vmlib.sh). Env: HOGLAB_VM_TIMEOUT (s, default 900), VM_ACCEL.
+# Usage: ci/vm-lab.sh [--part I/N] KERNEL OUT_DIR DEFINITION [PROFILE]; KERNEL: a series such as
+# 6.1 or 6.12, or a full version (tests/vm/vmlib.sh); --part: the guest's lab runs only that part
+# of the definition's units (lab --part; lab --join puts the parts together). Env:
+# HOGLAB_VM_TIMEOUT (s, default 900), VM_ACCEL.
 # The temp dir and QEMU go on every path (tests/vm/vmlib.sh).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-usage() { echo "usage: ci/vm-lab.sh KERNEL OUT_DIR DEFINITION [PROFILE]"; }
+usage() { echo "usage: ci/vm-lab.sh [--part I/N] KERNEL OUT_DIR DEFINITION [PROFILE]"; }
 case ${1:-} in -h | --help) usage; exit 0 ;; esac
+part=
+if [ "${1:-}" = --part ]; then
+	[[ ${2:-} =~ ^[1-9][0-9]*/[1-9][0-9]*$ ]] || { echo "vm-lab: --part: want I/N, not '${2:-}'" >&2; exit 2; }
+	part=$2
+	shift 2
+fi
 [ $# -ge 3 ] && [ $# -le 4 ] || { usage >&2; exit 2; }
 sel=$1 out=$2 def=$3 profile=${4:-}
 TIMEOUT=${HOGLAB_VM_TIMEOUT:-900}
@@ -41,14 +49,14 @@ mknod "$root/dev/console" c 5 1 2>/dev/null
 
 ver=${vm_kernel#/boot/vmlinuz-}
 machine=qemu-$vm_accel
-echo "vm-lab: $ver: booting ($vm_accel: $vm_accel_why; -smp 2 -m 1024), profile ${profile:-default}, timeout ${TIMEOUT}s" >&2
+echo "vm-lab: $ver: booting ($vm_accel: $vm_accel_why; -smp 2 -m 1024), profile ${profile:-default}${part:+, part $part}, timeout ${TIMEOUT}s" >&2
 : >"$tmp/console.log"
 : >"$tmp/results.log"
 t0=$(date +%s)
-vm_boot "$TIMEOUT" 1024 "$tmp/initramfs.cpio" "$tmp/console.log" "$tmp/results.log" "${profile:+hoglab_profile=$profile}"
+vm_boot "$TIMEOUT" 1024 "$tmp/initramfs.cpio" "$tmp/console.log" "$tmp/results.log" "${profile:+hoglab_profile=$profile}${part:+ hoglab_part=$part}"
 # Progress while it runs: the guest lab's progress lines, tagged by kernel.
 tail --pid="$vm_qpid" -n +1 -f "$tmp/results.log" 2>/dev/null |
-	grep --line-buffered -E '^(# lab: |hoglab-vm: (start|cgroup|lab))' | sed -u "s/^# //; s/^/vm-lab: $ver: /" >&2 &
+	grep --line-buffered -E '^(# lab: |hoglab-vm: (start|cgroup|lab))' | sed -u "s|^# ||; s|^|vm-lab: $ver${part:+ part $part}: |" >&2 &
 wait "$vm_qpid"
 qrc=$?
 vm_qpid=
@@ -67,4 +75,4 @@ grep '^# ' "$tmp/results" | sed 's/^# //' >"$out/lab.log"
 	echo "vm_accel=$vm_accel ($vm_accel_why)"
 	echo "vm_note=ran in QEMU ($vm_accel, -smp 2 -m 1024) booting $ver; CPU times are the guest's own accounting"
 } >>"$out/meta"
-echo "vm-lab: $ver: $(($(tail -n +2 "$out/runs.csv" | wc -l))) runs into $out in $(($(date +%s) - t0)) s" >&2
+echo "vm-lab: $ver${part:+ part $part}: $(tail -n +2 "$out/runs.csv" | cut -d, -f1 | sort -u | wc -l) runs into $out in $(($(date +%s) - t0)) s" >&2

@@ -21,6 +21,7 @@
 #include "lab.h"
 #include "labcases.h"
 #include "labfault.h"
+#include "labjoin.h"
 #include "labunit.h"
 #include "labverb.h"
 #include "csvin.h"
@@ -36,9 +37,11 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: lab [--profile NAME] [--results DIR] [--socket PATH | --direct] [--seed N]\n"
-		"           [--wakeup-source auto|perf|schedstat] [--noise FILE] [--unit NAME] DEFINITION\n"
+		"           [--wakeup-source auto|perf|schedstat] [--noise FILE] [--unit NAME | --part I/N]\n"
+		"           DEFINITION\n"
 		"       lab --summarize RUN_DIR [--noise FILE]\n"
-		"       lab --list-units [--profile NAME] DEFINITION\n"
+		"       lab --list-units [--profile NAME] [--part I/N] DEFINITION\n"
+		"       lab --join OUT_DIR [--noise FILE] PART_DIR...\n"
 		"       lab sweep ...     split a definition into units and run them here or as a Slurm\n"
 		"                         job array, then merge them (lab sweep --help)\n"
 		"       lab merge OUT_DIR RUN_DIR...  merge run folders of one definition (labmerge)\n"
@@ -56,7 +59,12 @@ static void usage(FILE *out)
 		"                  one the claims use a flat 1 pp band and say so)\n"
 		"  --unit NAME     run only this unit of the definition: EXP/CASE (pairs/0-vs-5), or\n"
 		"                  wakeup or window (one unit each); meta says unit=NAME\n"
-		"  --list-units    print the definition's units, one a line, and run nothing\n"
+		"  --part I/N      run only part I of the definition's units split into N parts of about\n"
+		"                  equal time (the same split on every machine); meta says part=I/N\n"
+		"  --list-units    print the definition's units (of part I/N), one a line; run nothing\n"
+		"  --join OUT_DIR PART_DIR...  run nothing: put the run folders of parts 1..N of one run\n"
+		"                  (same definition, profile, binaries and machine) into one new run folder\n"
+		"                  OUT_DIR, run ids renumbered, and summarize it (as --summarize)\n"
 		"  --summarize RUN_DIR  run nothing (no root needed): recompute summary.csv, claims.csv,\n"
 		"                  theory.csv and wakeup_cdf.csv of an existing run folder from its\n"
 		"                  runs.csv, wakeup.csv, meta and definition.conf, with --noise or the default\n"
@@ -161,7 +169,8 @@ static pid_t supervisor_start(struct lab *lab, const char *tmp, char *sock, size
 	return pid;
 }
 
-static void meta_write(struct lab *lab, const char *def, const char *unit, uint64_t seed, const char *socket)
+static void meta_write(struct lab *lab, const char *def, const char *unit, int part, int parts, uint64_t seed,
+		       const char *socket)
 {
 	char path[1200];
 	struct cgroup_host cg;
@@ -197,7 +206,13 @@ static void meta_write(struct lab *lab, const char *def, const char *unit, uint6
 	fprintf(f, "start=barrier (every hog of a run waits for SIGUSR1 and is released at once)\n"
 		   "share=rate (least-squares slope of each container's CPU on the total over the overlap; "
 		   "share_overlap and startup_ms of runs.csv: up to the first end)\n");
-	fprintf(f, "unit=%s\n", unit ? unit : "all");
+	if (parts) { /* which units, for a reader; --summarize and --join split the definition again */
+		fprintf(f, "part=%d/%d\npart_units=", part, parts);
+		lab_units_print(lab, f, ' ');
+		fputc('\n', f);
+	} else {
+		fprintf(f, "unit=%s\n", unit ? unit : "all");
+	}
 	fprintf(f, "wakeup_delay_source=%s\n", lab->delay_src == LAB_DELAY_PERF ?
 		"perf (perf sched record + timehist: sch delay of each switch-in)" :
 		"schedstat (the sleeper's /proc/self/schedstat run_delay, per wake-up)");
@@ -244,7 +259,8 @@ static int runs_write(struct lab *lab, const struct lab_run *run, int run_id)
 
 /* What the command line asked for, and what main holds across a run besides struct lab. */
 struct lab_main {
-	const char *results, *socket, *def, *wsrc, *noise, *summarize, *inject, *unit;
+	const char *results, *socket, *def, *wsrc, *noise, *summarize, *inject, *unit, *join;
+	int part, parts;    /* --part I/N; parts 0 without it */
 	uint64_t seed;
 	bool have_seed, tty, list_units;
 	struct rundir rd;   /* the run folder; the private supervisor's dir in rd.tmp */
@@ -266,6 +282,8 @@ static int args_parse(int argc, char **argv, struct lab *lab, struct lab_main *m
 		{ "inject-nice-step", required_argument, NULL, 'i' },
 		{ "unit", required_argument, NULL, 'U' },
 		{ "list-units", no_argument, NULL, 'L' },
+		{ "part", required_argument, NULL, 'P' },
+		{ "join", required_argument, NULL, 'J' },
 		{ 0 }
 	};
 	char *end;
@@ -299,6 +317,14 @@ static int args_parse(int argc, char **argv, struct lab *lab, struct lab_main *m
 		case 'i': m->inject = optarg; break;
 		case 'U': m->unit = optarg; break;
 		case 'L': m->list_units = true; break;
+		case 'P':
+			if (!lab_part_parse(optarg, &m->part, &m->parts)) {
+				fprintf(stderr, "lab: invalid --part '%s' (I/N: part I of N parts, 1 <= I <= N <= %d)\n",
+					optarg, LAB_PARTS_MAX);
+				return 2;
+			}
+			break;
+		case 'J': m->join = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default:
 			fprintf(stderr, "lab: %s '%s' (see lab --help)\n",
@@ -310,9 +336,18 @@ static int args_parse(int argc, char **argv, struct lab *lab, struct lab_main *m
 		fprintf(stderr, "lab: --inject-nice-step is for tests only: set HOGLAB_TEST_FAULTS=1 to allow it\n");
 		return 2;
 	}
+	if (m->join) {
+		if (optind == argc || m->summarize || lab->profile || m->socket || lab->direct || m->have_seed ||
+		    m->inject || m->unit || m->parts || m->list_units || strcmp(m->results, "results/cfs") ||
+		    strcmp(m->wsrc, "auto")) {
+			fprintf(stderr, "lab: --join OUT_DIR takes the part folders and no option but --noise\n");
+			return 2;
+		}
+		return -1;
+	}
 	if (m->summarize) {
 		if (optind != argc || lab->profile || m->socket || lab->direct || m->have_seed || m->inject || m->unit ||
-		    m->list_units ||
+		    m->list_units || m->parts ||
 		    strcmp(m->results, "results/cfs") || strcmp(m->wsrc, "auto")) {
 			fprintf(stderr, "lab: --summarize RUN_DIR takes no definition and no option but --noise\n");
 			return 2;
@@ -325,8 +360,12 @@ static int args_parse(int argc, char **argv, struct lab *lab, struct lab_main *m
 		return 2;
 	}
 	m->def = argv[optind];
+	if (m->unit && m->parts) {
+		fprintf(stderr, "lab: --unit and --part exclude each other\n");
+		return 2;
+	}
 	if (m->list_units && (m->socket || lab->direct || m->have_seed || m->inject || m->unit || m->noise)) {
-		fprintf(stderr, "lab: --list-units takes a DEFINITION and no option but --profile\n");
+		fprintf(stderr, "lab: --list-units takes a DEFINITION and no option but --profile and --part\n");
 		return 2;
 	}
 	return -1;
@@ -422,6 +461,10 @@ static int setup(struct lab *lab, struct lab_main *m)
 	}
 	if (m->unit && lab_unit_select(lab, m->unit, err, sizeof(err))) {
 		fprintf(stderr, "lab: %s: --unit: %s\n", m->def, err);
+		return 2;
+	}
+	if (m->parts && lab_part_select(lab, m->part, m->parts, err, sizeof(err))) {
+		fprintf(stderr, "lab: %s: --part: %s\n", m->def, err);
 		return 2;
 	}
 	if (runs_plan(lab, m->seed)) {
@@ -571,7 +614,7 @@ static void runs_all(struct lab *lab, struct lab_main *m)
 	int i, rc;
 
 	for (i = 0; i < lab->n_runs; i++)
-		cost_total += lab->cases[lab->runs[i].case_idx].work_ms * (double)lab->cases[lab->runs[i].case_idx].n;
+		cost_total += lab_case_run_ms(&lab->cases[lab->runs[i].case_idx]);
 	fprintf(stderr, "lab: %d runs of %d cases into %s (seed %llu, %s)\n", lab->n_runs, lab->n_cases, lab->run_dir,
 		(unsigned long long)m->seed, lab->direct ? "direct, no engine" : m->socket);
 	t0 = clock_mono_s();
@@ -597,7 +640,7 @@ static void runs_all(struct lab *lab, struct lab_main *m)
 				cs->name, run->rep, err);
 		}
 		runs_write(lab, run, k + 1);
-		cost_done += cs->work_ms * (double)cs->n;
+		cost_done += lab_case_run_ms(cs);
 		progress(k + 1, lab->n_runs, cs, run->rep, t0, cost_done, cost_total, m->tty);
 	}
 	if (m->tty)
@@ -622,7 +665,7 @@ static void run_folder_write(struct lab *lab, struct lab_main *m)
 		fprintf(stderr, "lab: writing %s: %s\n", path, strerror(-rc));
 		m->failed++;
 	}
-	meta_write(lab, m->def, m->unit, m->seed, m->socket);
+	meta_write(lab, m->def, m->unit, m->part, m->parts, m->seed, m->socket);
 	rc = rundir_copy_definition(&m->rd, m->def);
 	if (rc)
 		fprintf(stderr, "lab: could not copy %s into %s: %s\n", m->def, lab->run_dir, strerror(-rc));
@@ -825,7 +868,11 @@ static int units_list(struct lab *lab, const struct lab_main *m)
 		fprintf(stderr, "lab: out of memory\n");
 		return 1;
 	}
-	lab_units_print(lab, stdout);
+	if (m->parts && lab_part_select(lab, m->part, m->parts, err, sizeof(err))) {
+		fprintf(stderr, "lab: %s: --part: %s\n", m->def, err);
+		return 2;
+	}
+	lab_units_print(lab, stdout, '\n');
 	return fflush(stdout) ? 1 : 0;
 }
 
@@ -833,9 +880,9 @@ static int units_list(struct lab *lab, const struct lab_main *m)
  * exit status. */
 static int summarize(struct lab *lab, struct lab_main *m)
 {
-	char path[PATH_MAX + 32], meta[16384], err[1024] = "", profile[64], ag[16], src[64], unit[96];
+	char path[PATH_MAX + 32], meta[16384], err[1024] = "", profile[64], ag[16], src[64], unit[96], part[32];
 	const char *dir = m->summarize;
-	int rc, failed = 0;
+	int rc, failed = 0, pi, pn;
 
 	snprintf(path, sizeof(path), "%s/meta", dir);
 	if (file_read_text(path, meta, sizeof(meta)) < 0) {
@@ -846,6 +893,7 @@ static int summarize(struct lab *lab, struct lab_main *m)
 	rundir_meta_get(meta, "autogroup", ag, sizeof(ag));
 	rundir_meta_get(meta, "wakeup_delay_source", src, sizeof(src));
 	rundir_meta_get(meta, "unit", unit, sizeof(unit));
+	rundir_meta_get(meta, "part", part, sizeof(part));
 	lab->profile = strcmp(profile, "default") && profile[0] ? profile : NULL;
 	lab->autogroup = !strcmp(ag, "1");
 	lab->delay_src = !strncmp(src, "perf", 4) ? LAB_DELAY_PERF : LAB_DELAY_SCHEDSTAT;
@@ -864,6 +912,10 @@ static int summarize(struct lab *lab, struct lab_main *m)
 	}
 	if (unit[0] && strcmp(unit, "all") && lab_unit_select(lab, unit, err, sizeof(err))) {
 		fprintf(stderr, "lab: --summarize: %s: meta's unit: %s\n", dir, err);
+		return 2;
+	}
+	if (part[0] && (!lab_part_parse(part, &pi, &pn) || lab_part_select(lab, pi, pn, err, sizeof(err)))) {
+		fprintf(stderr, "lab: --summarize: %s: meta's part '%s': %s\n", dir, part, err[0] ? err : "not I/N");
 		return 2;
 	}
 	if (runs_read(lab, dir) || lab_short_read(lab, dir, meta))
@@ -927,6 +979,17 @@ int main(int argc, char **argv)
 	if (m.list_units) {
 		rc = units_list(&lab, &m);
 		goto out;
+	}
+	if (m.join) {
+		char err[1200] = "";
+
+		rc = lab_join(m.join, (const char *const *)argv + optind, argc - optind, err, sizeof(err));
+		if (rc) {
+			fprintf(stderr, "lab: --join: %s\n", err[0] ? err : strerror(-rc));
+			rc = rc == -ENOMEM || rc == -EIO || rc == -ENOSPC ? 1 : 2;
+			goto out;
+		}
+		m.summarize = m.join;
 	}
 	if (m.summarize) {
 		rc = summarize(&lab, &m);

@@ -5,9 +5,11 @@
 # custom slices) on the host and in QEMU guests booting 6.1 and 6.12. Asserts that both guests
 # ran, every row is tagged, each kernel's scheduler is named right (CFS below 6.6, EEVDF from
 # 6.6), the cross-kernel claims compare the two guests (same machine kind) and not the host, the
-# chart and the report exist; a kernel that is not installed fails its run while the others still
-# merge; a bad KERNELS word is one line; each kernel has the sleeper's claims, the short-window
-# table and the wake-up rows; the slice sweep ran on 6.12 and says skip naming 6.1 there.
+# chart and the report exist; on two CPUs each guest's run is split in two parts (each its own
+# boot) and joined, so that the third kernel does not run alone; a kernel that is not installed
+# fails its run while the others still merge; a bad KERNELS word is one line; each kernel has the
+# sleeper's claims, the short-window table and the wake-up rows; the slice sweep ran on 6.12 and
+# says skip naming 6.1 there.
 . "$(dirname "$0")/../lib.sh"
 name="experiment-kernels"
 need_root "$name" || finish
@@ -61,6 +63,13 @@ else
 	fail "$name: host, 6.1 and 6.12 ran and merged" "$(tail -5 "$tmp/err" | tr '\n' ' ')"
 fi
 d=$tmp/res/latest
+parts=$([ $((3 % $(nproc))) -ne 0 ] && nproc || echo 1)
+check "$name: three kernels on $(nproc) CPUs: each guest ran in $parts part(s), joined into one run folder" bash -c '
+	for k in 6.1 6.12; do
+		if [ "$2" -gt 1 ]; then grep -qx "joined=$2 parts (lab --join)" "$1/$k/meta" && grep -q "^join_part_$2=" "$1/$k/meta" || exit 1
+		else ! grep -q "^joined=" "$1/$k/meta" || exit 1; fi
+	done
+	[ ! -e "$1/.parts" ]' _ "$(readlink -f "$d")" "$parts"
 src() { awk -F, -v r="$1" -v k="$2" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } $c["run"] == r { print $c[k] }' "$d/sources.csv"; }
 hv=$(uname -r)
 hs=$(awk -v v="$hv" 'BEGIN { split(v, a, "."); print (a[1] > 6 || (a[1] == 6 && a[2] + 0 >= 6)) ? "EEVDF" : "CFS" }')
@@ -98,7 +107,7 @@ check "$name: the new cases' charts are rendered" bash -c '
 	for c in kernels_wakeup kernels_sleeper kernels_shortwin wakeup-6.1 wakeup-6.12; do [ -s "$1/$c.png" ] || exit 1; done' _ "$d"
 check "$name: two kernels ran side by side (KERNELS_JOBS defaults to the $(nproc) CPUs)" bash -c '
 	[ "$(nproc)" -lt 2 ] && exit 0
-	awk "/^experiment-kernels: 6.1: running/ { started = NR } /^experiment-kernels: host: finished/ { done = NR }
+	awk "!started && /^experiment-kernels: 6.1: running/ { started = NR } /^experiment-kernels: host: finished/ { done = NR }
 		END { exit !(started && done && started < done) }" "$1"' _ "$tmp/err"
 # Where this machine kind has a guest's noise file, that guest's claims stand on it.
 for k in 6.1 6.12; do
