@@ -60,6 +60,7 @@ int lab_cases_expand(struct lab *lab)
 			rc = case_add(lab, LAB_EXP_PAIRS, n, "0-vs-%d", n);
 			if (rc)
 				break;
+			lab->cases[lab->n_cases - 1].reps = lab_conf_pair_reps(&s[LAB_EXP_PAIRS], i);
 			ct_set(&lab->cases[lab->n_cases - 1], "a-nice0", 0, 0, false, false);
 			snprintf(label, sizeof(label), "b-nice%d", n);
 			ct_set(&lab->cases[lab->n_cases - 1], label, n, 0, false, false);

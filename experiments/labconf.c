@@ -30,6 +30,7 @@ LIST_COUNT_FOLLOWS(window_reps, n_window_reps);
 LIST_COUNT_FOLLOWS(demand, n_demand);
 LIST_COUNT_FOLLOWS(slice_us, n_slice_us);
 LIST_COUNT_FOLLOWS(win_ticks, n_win_ticks);
+LIST_COUNT_FOLLOWS(pair_reps, n_pair_reps);
 
 struct key_spec {
 	const char *name;
@@ -60,7 +61,12 @@ static const struct key_spec global_keys[] = {
 #define K_NICE(lo, hi) K_NICE_RANGE(-20, 19, lo, hi)
 #define K_END { NULL, 0, 0, 0, 0, 0, 0, 0 }
 
-static const struct key_spec pairs_keys[] = { K_ENABLED, K_REPS, K_WORK, K_NICE(1, LAB_MAX_VALUES), K_END };
+#define K_LIST(name, f, lo, hi, cmin, cmax) { name, KEY_INT_LIST, lo, hi, cmin, cmax, SEC(f), 0 }
+/* [pairs]: one repetition count for all pairs or one per nice (a pair whose share is small needs
+ * more of them to tell one nice step apart; cfs.conf). */
+static const struct key_spec pairs_keys[] = {
+	K_ENABLED, K_LIST("repetitions", pair_reps, 1, 100, 1, LAB_MAX_VALUES), K_WORK, K_NICE(1, LAB_MAX_VALUES), K_END,
+};
 static const struct key_spec mix_keys[] = { K_ENABLED, K_REPS, K_WORK, K_NICE(2, LAB_MAX_VALUES), K_END };
 static const struct key_spec weights_keys[] = {
 	K_ENABLED, K_REPS, K_WORK,
@@ -78,7 +84,6 @@ static const struct key_spec wakeup_keys[] = {
 };
 
 #define K_BACKENDS { "backends", KEY_STR, 1, 0, 0, 0, SEC(backends), sizeof(((struct lab_section *)0)->backends) }
-#define K_LIST(name, f, lo, hi, cmin, cmax) { name, KEY_INT_LIST, lo, hi, cmin, cmax, SEC(f), 0 }
 #define K_MIB(name, f) { name, KEY_INT, 1, 4096, 0, 0, SEC(f), 0 }
 static const struct key_spec memdemo_keys[] = {
 	K_ENABLED, K_REPS, K_BACKENDS, K_LIST("period_ms", period_ms, 1, 10000, 1, 1),
@@ -151,6 +156,7 @@ struct parse_ctx {
 	char *err;
 	size_t errlen;
 	int window_line[3]; /* the lines that last set [window] nice, work_ms, repetitions (0: unset) */
+	int pairs_line[2];  /* the lines that last set [pairs] nice, repetitions (0: unset) */
 };
 
 static int parse_fail(struct parse_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -334,6 +340,8 @@ static void conf_defaults(struct lab_conf *conf)
 		s->n_nice = 1;
 	}
 	memcpy(conf->exp[LAB_EXP_PAIRS].nice, pairs, sizeof(pairs));
+	conf->exp[LAB_EXP_PAIRS].pair_reps[0] = 3;
+	conf->exp[LAB_EXP_PAIRS].n_pair_reps = 1;
 	conf->exp[LAB_EXP_PAIRS].n_nice = sizeof(pairs) / sizeof(pairs[0]);
 	memcpy(conf->exp[LAB_EXP_MIX].nice, mix, sizeof(mix));
 	conf->exp[LAB_EXP_MIX].n_nice = sizeof(mix) / sizeof(mix[0]);
@@ -481,6 +489,8 @@ static int text_walk(struct lab_conf *conf, struct parse_ctx *c, const char *tex
 			return rc;
 		if (apply && section == LAB_EXP_WINDOW && strcmp(key, "enabled"))
 			c->window_line[!strcmp(key, "nice") ? 0 : !strcmp(key, "work_ms") ? 1 : 2] = c->line;
+		if (apply && section == LAB_EXP_PAIRS && (!strcmp(key, "nice") || !strcmp(key, "repetitions")))
+			c->pairs_line[!strcmp(key, "repetitions")] = c->line;
 	}
 	return 0;
 }
@@ -510,10 +520,28 @@ static int window_check(struct lab_conf *conf, struct parse_ctx *c)
 	return 0;
 }
 
+/* [pairs]: one repetition count for all pairs or one per nice; a mismatch names the later of the
+ * lines that set nice and repetitions. */
+static int pairs_check(struct lab_conf *conf, struct parse_ctx *c)
+{
+	const struct lab_section *s = &conf->exp[LAB_EXP_PAIRS];
+
+	c->line = c->pairs_line[1] > c->pairs_line[0] ? c->pairs_line[1] : c->pairs_line[0];
+	if (s->n_pair_reps != 1 && s->n_pair_reps != s->n_nice)
+		return parse_fail(c, "[pairs]: key 'repetitions': %d values for %d values of nice (give one for all, "
+				  "or one per nice)", s->n_pair_reps, s->n_nice);
+	return 0;
+}
+
+int lab_conf_pair_reps(const struct lab_section *pairs, int i)
+{
+	return pairs->pair_reps[pairs->n_pair_reps == 1 ? 0 : i];
+}
+
 int lab_conf_parse(struct lab_conf *conf, const char *name, const char *text, const char *profile,
 		   char *err, size_t errlen)
 {
-	struct parse_ctx c = { name, 0, err, errlen, { 0 } };
+	struct parse_ctx c = { name, 0, err, errlen, { 0 }, { 0 } };
 	int rc;
 
 	if (profile && *profile == '\0')
@@ -524,6 +552,8 @@ int lab_conf_parse(struct lab_conf *conf, const char *name, const char *text, co
 		rc = text_walk(conf, &c, text, profile, 1);
 	if (!rc)
 		rc = window_check(conf, &c);
+	if (!rc)
+		rc = pairs_check(conf, &c);
 	return rc;
 }
 

@@ -60,6 +60,8 @@ struct lab_section {
 	int n_slice_us;
 	int win_ticks[LAB_MAX_VALUES];   /* [shortwin]: window lengths in scheduler ticks */
 	int n_win_ticks;
+	int pair_reps[LAB_MAX_VALUES];   /* [pairs]: repetitions, one for all pairs or one per nice */
+	int n_pair_reps;
 	int sample_us;                   /* [shortwin]: how often both tasks' schedstat is read */
 };
 
@@ -73,6 +75,9 @@ struct lab_conf {
 };
 
 const char *lab_exp_name(enum lab_exp e);
+
+/* [pairs]: the repetitions of the pair of nice value i (its index in nice[]). */
+int lab_conf_pair_reps(const struct lab_section *pairs, int i);
 
 /* Parse the file at path for profile (NULL or "" for the default one). On failure returns
  * -errno and writes one line into err: "FILE:LINE: key 'K': what is wrong". */

@@ -1,8 +1,8 @@
 /* Unit tests of the claims engine (experiments/claims.c) against synthetic runs with the noise
  * measured on machine kind c (experiments/noise/c.csv, the committed file): shares drawn around
- * the noise rule's reference with the measured sd within a run and each run's own offset pass, the same drawn around one nice step off
- * fail (0-vs-15 and 0-vs-19 pairs and the mix's nice-15 container at n = 5, the 10 s demo at
- * n = 1); completion ratios likewise (one nice step off, or 5 % off, fails); no-data, the flat
+ * the noise rule's reference with the measured sd within a run and each run's own offset pass,
+ * the same drawn around one nice step off fail (the pairs, the mix's nice-15 and nice-18
+ * containers, the autogroup pair and the 10 s demo, each at the repetitions of cfs.conf); completion ratios likewise (one nice step off, or 5 % off, fails); no-data, the flat
  * band without a noise file, the run's own CI without a row, n too small, the 1 / work scaling
  * of the bias; the spread test's false-alarm rate and power; the autogroup, demo-completion and
  * wake-up order claims; and the noise file's refusals. */
@@ -16,6 +16,7 @@
 
 #include "check.h"
 #include "experiments/claims.h"
+#include "experiments/labconf.h"
 #include "experiments/labstats.h"
 
 #define TRIALS 2000
@@ -65,21 +66,46 @@ static int false_claims(const struct noise_table *nt, const char *exp, const cha
 	return bad;
 }
 
-/* A step is caught when a run one nice step off is false in at least this fraction of trials:
- * with the noise measured over honest default runs (a run's own offset included) every step at
- * n = 5 is caught in all 2000 but 0-vs-19's nice 19 at 18, 99.2 % (+0.283 pp against a 0.19 pp
- * band: 2.6 sds of a run's mean beyond it; c-steps-n5.csv). */
-#define STEP_CAUGHT_MIN 0.99
+/* A step is caught when a run one nice step off is false in at least this fraction of trials,
+ * each at the repetitions cfs.conf gives its case. With the noise measured over honest default
+ * runs (a run's own offset included), at n = 5 every step is caught in all 2000 but 0-vs-19's
+ * nice 19 at 18: 99.25 % (+0.283 pp against a 0.19 pp band: 2.6 sds of a run's mean beyond it;
+ * c-steps-n5.csv). cfs.conf runs that pair 12 times: a 0.17 pp band, 3.8 sds beyond it. */
+#define STEP_CAUGHT_MIN 0.999
 
-/* Honest and one step either way for one container: the noise row gives theory, sd within a run,
- * a run's own offset and bias; shifted is the theory of the container one nice step off, drawn
- * with the same offset. */
-static void step_case(const struct noise_table *nt, const char *exp, const char *cs, const char *ct, size_t n,
-		      double lower, double higher)
+/* The default definition, whose repetitions each step is held at. */
+static struct lab_conf def;
+
+/* The repetitions cfs.conf gives case cs of experiment exp (a pair by its nice). */
+static size_t default_reps(const char *exp, const char *cs)
+{
+	const struct lab_section *p = &def.exp[LAB_EXP_PAIRS];
+	int nice;
+
+	if (!strcmp(exp, "pairs") && sscanf(cs, "0-vs-%d", &nice) == 1)
+		for (int i = 0; i < p->n_nice; i++)
+			if (p->nice[i] == nice)
+				return (size_t)lab_conf_pair_reps(p, i);
+	for (int e = 0; e < LAB_EXP_COUNT; e++)
+		if (!strcmp(lab_exp_name((enum lab_exp)e), exp) && strcmp(exp, "pairs"))
+			return (size_t)def.exp[e].repetitions;
+	return 0;
+}
+
+/* Honest and one step either way for one container, at the repetitions cfs.conf gives its case:
+ * the noise row gives theory, sd within a run, a run's own offset and bias; shifted is the theory
+ * of the container one nice step off, drawn with the same offset. */
+static void step_case(const struct noise_table *nt, const char *exp, const char *cs, const char *ct, double lower,
+		      double higher)
 {
 	const struct noise_row *r = noise_table_find(nt, exp, cs, ct, "share");
+	size_t n = default_reps(exp, cs);
 	double sd, sdb, ref;
 	int bad;
+
+	CHECK(n >= 1 && n <= 100, "cfs.conf has %s %s, with %zu repetitions", exp, cs, n);
+	if (n < 1 || n > 100)
+		return;
 
 	CHECK(r != NULL, "noise row for %s %s %s", exp, cs, ct);
 	if (!r)
@@ -380,13 +406,17 @@ int main(void)
 
 	/* Theories one nice step off: 0-vs-14 and 0-vs-16 give 4.208 / 2.735 % (shift +0.81 / -0.66
 	 * pp, README section 4), 0-vs-18 1.791 %; the mix's nice-15 container at 14 / 16. */
-	step_case(&nt, "pairs", "0-vs-15", "b-nice15", 5, share_of(16, zero, 1), share_of(14, zero, 1));
-	step_case(&nt, "pairs", "0-vs-19", "b-nice19", 5, NAN, share_of(18, zero, 1));
-	step_case(&nt, "pairs", "0-vs-10", "b-nice10", 5, share_of(11, zero, 1), share_of(9, zero, 1));
-	step_case(&nt, "mix", "mix", "nice15", 5, share_of(16, mix_rest, 6), share_of(14, mix_rest, 6));
-	step_case(&nt, "mix", "mix", "nice18", 5, share_of(19, mix_rest18, 6), share_of(17, mix_rest18, 6));
-	step_case(&nt, "demo", "demo", "cn-nice", 1, share_of(16, zero, 1), share_of(14, zero, 1));
-	step_case(&nt, "autogroup", "engine-0-vs-15", "b-nice15", 5, share_of(16, zero, 1), share_of(14, zero, 1));
+	rc = lab_conf_load(&def, CFS_CONF, NULL, err, sizeof(err));
+	CHECK(rc == 0, "the default definition loads (%s%s)", CFS_CONF, err);
+	if (rc)
+		return check_exit();
+	step_case(&nt, "pairs", "0-vs-15", "b-nice15", share_of(16, zero, 1), share_of(14, zero, 1));
+	step_case(&nt, "pairs", "0-vs-19", "b-nice19", NAN, share_of(18, zero, 1));
+	step_case(&nt, "pairs", "0-vs-10", "b-nice10", share_of(11, zero, 1), share_of(9, zero, 1));
+	step_case(&nt, "mix", "mix", "nice15", share_of(16, mix_rest, 6), share_of(14, mix_rest, 6));
+	step_case(&nt, "mix", "mix", "nice18", share_of(19, mix_rest18, 6), share_of(17, mix_rest18, 6));
+	step_case(&nt, "demo", "demo", "cn-nice", share_of(16, zero, 1), share_of(14, zero, 1));
+	step_case(&nt, "autogroup", "engine-0-vs-15", "b-nice15", share_of(16, zero, 1), share_of(14, zero, 1));
 
 	/* The rule by hand, 0-vs-15 at n = 5, from the noise row: n_eff = 1 / (1/5 + 1/100);
 	 * tolerance = max(0.05, 1 % of theory, 4 x theory x sqrt(rel_sd^2 / n_eff + rel_sd_between^2))

@@ -96,6 +96,27 @@ int main(void)
 	    "[window] needs two runs per window for its weight");
 	bad("[window]\nwork_ms = 250 1000 4000\nrepetitions = 4 2\n",
 	    "t.conf:3: [window]: key 'repetitions': 2 values for 3 windows of work_ms", "[window] counts that do not match the windows");
+	/* [pairs]: one repetition count for all pairs, or one per nice. */
+	CHECK(parse(&c, "[pairs]\nnice = 0 15 19\nrepetitions = 5\n", NULL, err) == 0 &&
+		      lab_conf_pair_reps(&c.exp[LAB_EXP_PAIRS], 0) == 5 && lab_conf_pair_reps(&c.exp[LAB_EXP_PAIRS], 2) == 5,
+	      "[pairs] one repetition count for every pair (%s)", err);
+	CHECK(parse(&c, "[pairs]\nnice = 0 15 19\nrepetitions = 5 5 12\nquick.nice = 0 15\nquick.repetitions = 2\n",
+		    NULL, err) == 0 &&
+		      lab_conf_pair_reps(&c.exp[LAB_EXP_PAIRS], 1) == 5 && lab_conf_pair_reps(&c.exp[LAB_EXP_PAIRS], 2) == 12,
+	      "[pairs] one repetition count per nice (%s)", err);
+	CHECK(parse(&c, "[pairs]\nnice = 0 15 19\nrepetitions = 5 5 12\nquick.nice = 0 15\nquick.repetitions = 2\n",
+		    "quick", err) == 0 && c.exp[LAB_EXP_PAIRS].n_nice == 2 && lab_conf_pair_reps(&c.exp[LAB_EXP_PAIRS], 1) == 2,
+	      "[pairs] a profile's own nice and repetitions (%s)", err);
+	CHECK(parse(&c, "", NULL, err) == 0 && lab_conf_pair_reps(&c.exp[LAB_EXP_PAIRS], 3) == 3,
+	      "[pairs] 3 repetitions each by default");
+	bad("[pairs]\nnice = 0 15 19\n\nrepetitions = 5 12\n",
+	    "t.conf:4: [pairs]: key 'repetitions': 2 values for 3 values of nice (give one for all, or one per nice)",
+	    "[pairs] repetitions that do not match the nice values");
+	bad("[pairs]\nrepetitions = 5 0\n", "t.conf:2: key 'repetitions': expected integers from 1 to 100, got '0'",
+	    "[pairs] a repetition count out of range");
+	CHECK(parse(&c, "[pairs]\nnice = 0 15 19\nrepetitions = 5 5 12\nquick.nice = 0 15\n", "quick", err) < 0 &&
+		      strstr(err, "t.conf:4: [pairs]: key 'repetitions': 3 values for 2 values of nice") && !strchr(err, '\n'),
+	      "a profile's nice list that no longer matches the counts names the profile's line: '%s'", err);
 	bad("[window]\nwork_ms = 250 250 4000\n", "t.conf:2: [window]: key 'work_ms': window 250 given twice",
 	    "[window] a window twice");
 	bad("[window]\n\nnice = 15 15\n", "t.conf:3: [window]: key 'nice': 15 given twice", "[window] a nice twice");
