@@ -23,5 +23,15 @@ need_root() {
 	return 1
 }
 
+# need_bins NAME DIR BINARY...: every BINARY is an executable in DIR, else one not ok naming the
+# first missing one, and the test ends.
+need_bins() {
+	local name=$1 dir=$2 b
+	shift 2
+	for b; do
+		[ -x "$dir/$b" ] || { fail "$name" "${dir#"$TOP"/}/$b is missing (make all)"; finish; }
+	done
+}
+
 # The exit status a test ends with: non-zero when any assertion failed.
 finish() { exit $((_failures > 0)); }

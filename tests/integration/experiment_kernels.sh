@@ -14,9 +14,7 @@
 name="experiment-kernels"
 need_root "$name" || finish
 B=$TOP/build/bin # the guests need the static plain build, whatever BIN is
-for b in lab labmerge engine cpu_hog wakeup_hog; do
-	[ -x "$B/$b" ] || { fail "$name" "build/bin/$b is missing (make all)"; finish; }
-done
+need_bins "$name" "$B" lab labmerge engine cpu_hog wakeup_hog
 command -v qemu-system-x86_64 >/dev/null || { skip "$name" "qemu-system-x86_64 not installed"; finish; }
 . "$TOP/tests/vm/vmlib.sh"
 vm_find_kernels "6.1 6.12" || { skip "$name" "$vm_why"; finish; }

@@ -9,9 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 name="lab-parts"
 need_root "$name" || finish
-for b in lab cpu_hog wakeup_hog; do
-	[ -x "$BIN/$b" ] || { fail "$name" "$b is missing (make all)"; finish; }
-done
+need_bins "$name" "$BIN" lab cpu_hog wakeup_hog
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . "$TOP/report/csv.sh"

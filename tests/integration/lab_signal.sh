@@ -7,9 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 name="lab-signal"
 need_root "$name" || finish
-for b in lab engine cpu_hog; do
-	[ -x "$BIN/$b" ] || { fail "$name" "$b is missing (make all)"; finish; }
-done
+need_bins "$name" "$BIN" lab engine cpu_hog
 [ -d "$TOP/rootfs/base" ] || { fail "$name" "rootfs/base is missing (make rootfs)"; finish; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -10,9 +10,7 @@
 name="sweep-local"
 need_root "$name" || finish
 B=$TOP/build/bin # the sweep runs the tree's plain build, whatever BIN is
-for b in lab labmerge sweepmerge engine cpu_hog; do
-	[ -x "$B/$b" ] || { fail "$name" "build/bin/$b is missing (make all)"; finish; }
-done
+need_bins "$name" "$B" lab labmerge sweepmerge engine cpu_hog
 [ -d "$TOP/rootfs/base" ] || { fail "$name" "rootfs/base is missing (make rootfs)"; finish; }
 command -v gnuplot >/dev/null || { skip "$name" "gnuplot not installed (make deps)"; finish; }
 tmp=$(mktemp -d)

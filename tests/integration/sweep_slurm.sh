@@ -13,9 +13,7 @@
 name="sweep-slurm"
 need_root "$name" || finish
 B=$TOP/build/bin
-for b in lab labmerge sweepmerge engine cpu_hog; do
-	[ -x "$B/$b" ] || { fail "$name" "build/bin/$b is missing (make all)"; finish; }
-done
+need_bins "$name" "$B" lab labmerge sweepmerge engine cpu_hog
 [ -d "$TOP/rootfs/base" ] || { fail "$name" "rootfs/base is missing (make rootfs)"; finish; }
 missing=""
 for c in slurmctld slurmd munged mungekey sbatch squeue scancel sinfo ss gnuplot; do
