@@ -25,7 +25,7 @@
 /* The meta keys sources.csv carries for each run, beside its tags. */
 static const char *const source_keys[] = { "date", "cpu_model", "cpu_count", "hz", "preempt", "base_slice_ns",
 					   "base_slice_source", "git_revision", "profile", "noise", "slice_sweep",
-					   "shortwin_tick_ms", "shortwin_lag_ms", "shortwin_lag_source" };
+					   "shortwin_tick_ms", "shortwin_lag_ms", "shortwin_lag_source", "joined" };
 #define SOURCE_KEYS (sizeof(source_keys) / sizeof(source_keys[0]))
 
 struct run {

@@ -88,6 +88,11 @@ claim_lines() { # FILTER: awk condition on the row
 		echo "| $r | $(src "$r" kernel) | $(src "$r" scheduler) | $(src "$r" machine) | $(src "$r" hz) | $(src "$r" preempt) | $(src "$r" base_slice_ns) ($(src "$r" base_slice_source)) | $(src "$r" cpu_model) |"
 	done
 	echo
+	parts=$(for r in $runs; do
+		j=$(src "$r" joined)
+		[ -z "$j" ] || echo "- $r ran as ${j%% parts*} parts, each its own boot (\`lab --part\`), joined into one run (\`lab --join\`); a case's runs all come from one of them."
+	done)
+	[ -z "$parts" ] || printf '%s\n\n' "$parts"
 	echo "Fidelity: a guest's CPU times are its own accounting, so shares and completion ratios compare"
 	echo "across kernels run on the same accelerator (qemu-tcg is software emulation); the host is its"
 	echo "own reference and is held against theory only. Absolute times under qemu-tcg are not"

@@ -64,7 +64,9 @@ d=$tmp/res/latest
 parts=$([ $((3 % $(nproc))) -ne 0 ] && nproc || echo 1)
 check "$name: three kernels on $(nproc) CPUs: each guest ran in $parts part(s), joined into one run folder" bash -c '
 	for k in 6.1 6.12; do
-		if [ "$2" -gt 1 ]; then grep -qx "joined=$2 parts (lab --join)" "$1/$k/meta" && grep -q "^join_part_$2=" "$1/$k/meta" || exit 1
+		if [ "$2" -gt 1 ]; then
+			grep -qx "joined=$2 parts (lab --join)" "$1/$k/meta" && grep -q "^join_part_$2=" "$1/$k/meta" &&
+				grep -q "^- $k ran as $2 parts, each its own boot" "$1/REPORT.md" || exit 1
 		else ! grep -q "^joined=" "$1/$k/meta" || exit 1; fi
 	done
 	[ ! -e "$1/.parts" ]' _ "$(readlink -f "$d")" "$parts"
