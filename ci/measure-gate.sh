@@ -28,6 +28,8 @@ cd "$TOP"
 for f in build/bin/lab build/bin/regress-gate results/baseline/cfs-quick.csv rootfs/base; do
 	[ -e "$f" ] || die "$f missing (make && make rootfs && make baseline)"
 done
+# The revision of the snapshot, taken now: commits made while the loops run change nothing in it.
+rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 S=$(mktemp -d /tmp/hoglab-gate.XXXXXX)
 trap 'rm -rf "$S"' EXIT
 mkdir -p "$S/build" "$S/results" "$S/rootfs" "$S/logs"
@@ -69,7 +71,7 @@ done
 	echo "what=the scheduler gate (ci/regress-sched) on a snapshot of the tree: honest runs of experiments/regress.conf, and its 0-vs-15 pair alone with b-nice15 at nice 16 (injected)"
 	echo "date=$(date -Iseconds)"
 	echo "kernel=$(uname -sr)"
-	echo "git_revision=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	echo "git_revision=$rev"
 	echo "command=ci/measure-gate.sh --kind $kind --runs $runs${only:+ --only $only}"
 	echo "noise=experiments/noise/$kind.csv sha256 $(sha256sum "experiments/noise/$kind.csv" | cut -d' ' -f1)"
 	echo "baseline=results/baseline/cfs-quick.csv sha256 $(sha256sum results/baseline/cfs-quick.csv | cut -d' ' -f1)"
