@@ -79,6 +79,29 @@ static bool in_list(const char *s, const char *const *list, size_t n)
 }
 #define IN(s, list) in_list(s, list, sizeof(list) / sizeof(list[0]))
 
+/* Whether a part's top-level file is one the join writes itself (a table, meta, the definition,
+ * lab.log) or leaves to --summarize (derived), rather than copies. */
+static bool written_by_join(const char *name)
+{
+	static const char *const own[] = { "meta", "definition.conf", "lab.log" };
+
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+		if (!strcmp(name, tables[t].name))
+			return true;
+	return IN(name, own) || IN(name, derived);
+}
+
+/* Whether two tables have the same columns in the same order. */
+static bool same_header(const struct csvin *a, const struct csvin *b)
+{
+	if (a->ncols != b->ncols)
+		return false;
+	for (size_t c = 0; c < a->ncols; c++)
+		if (strcmp(a->head[c], b->head[c]))
+			return false;
+	return true;
+}
+
 static int parts_read(struct join *j, const char *const *dirs)
 {
 	char path[PATH_MAX], part[32];
@@ -193,12 +216,8 @@ static int table_join(struct join *j, const struct table *tb)
 			if (!f || csv_line_format(line, sizeof(line), (const char *const *)t.head, t.ncols) < 0 ||
 			    fputs(line, f) < 0)
 				rc = failf(j, f ? -EIO : -errno, "writing %s: %s", path, strerror(f ? EIO : errno));
-		} else if (t.ncols != head.ncols) {
-			rc = failf(j, -EPROTO, "%s: its columns differ from %s/%s's", path, j->p[0].dir, tb->name);
-		} else {
-			for (size_t c = 0; !rc && c < t.ncols; c++)
-				if (strcmp(t.head[c], head.head[c]))
-					rc = failf(j, -EPROTO, "%s: its columns differ from the first part's", path);
+		} else if (!same_header(&t, &head)) {
+			rc = failf(j, -EPROTO, "%s: its columns differ from the first part's", path);
 		}
 		for (int s = 0; s < 2; s++)
 			col[s] = tb->shift[s] ? csvin_col(&t, tb->shift[s]) : -1;
@@ -228,7 +247,8 @@ static int table_join(struct join *j, const struct table *tb)
  * moved by off into to; false when name is not one. */
 static bool run_file_rename(const char *name, int off, char *to, size_t len)
 {
-	char back[256], kind[16];
+	static const char *const kinds[] = { "sleeper", "wakeup" };
+	char back[256];
 	int run, pid, slot;
 
 	if (sscanf(name, "lab%d-%d-%d.log", &pid, &run, &slot) == 3) {
@@ -236,12 +256,13 @@ static bool run_file_rename(const char *name, int off, char *to, size_t len)
 		if (!strcmp(back, name))
 			return snprintf(to, len, "lab%d-%d-%d.log", pid, run + off, slot) < (int)len;
 	}
-	for (int k = 0; k < 2; k++) {
-		snprintf(kind, sizeof(kind), "%s", k ? "wakeup" : "sleeper");
-		if (!strncmp(name, kind, strlen(kind)) && sscanf(name + strlen(kind), "-%d.out", &run) == 1) {
-			snprintf(back, sizeof(back), "%s-%d.out", kind, run);
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		size_t kl = strlen(kinds[k]);
+
+		if (!strncmp(name, kinds[k], kl) && sscanf(name + kl, "-%d.out", &run) == 1) {
+			snprintf(back, sizeof(back), "%s-%d.out", kinds[k], run);
 			if (!strcmp(back, name))
-				return snprintf(to, len, "%s-%d.out", kind, run + off) < (int)len;
+				return snprintf(to, len, "%s-%d.out", kinds[k], run + off) < (int)len;
 		}
 	}
 	return false;
@@ -291,14 +312,7 @@ static int files_join(struct join *j, int k, const char *sub)
 			rc = failf(j, -EINVAL, "%s: not a file lab --join knows what to do with", from);
 			break;
 		}
-		if (!sub && (IN(e->d_name, derived) || !strcmp(e->d_name, "meta") || !strcmp(e->d_name, "definition.conf") ||
-			     !strcmp(e->d_name, "lab.log")))
-			continue;
-		bool table = false;
-
-		for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-			table |= !sub && !strcmp(e->d_name, tables[t].name);
-		if (table)
+		if (!sub && written_by_join(e->d_name))
 			continue;
 		if (!run_file_rename(e->d_name, j->p[k].off, name, sizeof(name)))
 			snprintf(name, sizeof(name), "part-%d-%.200s", j->p[k].i, e->d_name);
